@@ -1,0 +1,42 @@
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Resources;
+
+namespace Rotor.Core.Abstractions;
+
+/// <summary>
+/// What an issuer is asked for: the spec and a PKCS#10 request signed by the new key.
+/// <see cref="SigningKey"/> is set only for issuers that sign with the subject's own key
+/// (self-signed); it never leaves the process.
+/// </summary>
+public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, byte[] CertificationRequestDer)
+{
+    public System.Security.Cryptography.AsymmetricAlgorithm? SigningKey { get; init; }
+
+    public override string ToString() => $"IssueRequest {{ {CertificateName} }}";
+}
+
+/// <summary>A certificate and the CA certificates above it, leaf first.</summary>
+public sealed record IssuedCertificate(
+    X509Certificate2 Leaf,
+    IReadOnlyList<X509Certificate2> Intermediates,
+    IReadOnlyList<X509Certificate2> Roots);
+
+/// <summary>
+/// Where certificates come from (local CA, ACME, CMP).
+/// Contract: thread-safe; <see cref="IssueAsync"/> may be called for several certificates at
+/// once; honours cancellation; failures are <see cref="RotorException"/> with IsTransient set.
+/// Not idempotent: each call may issue a new certificate, so callers persist the result
+/// before doing anything else with it.
+/// </summary>
+public interface IIssuer
+{
+    /// <summary>Whether the issuer back-dates notBefore by the configured skew allowance.</summary>
+    bool CanBackdate { get; }
+
+    Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The roots that chains from this issuer build to (what validation trusts).</summary>
+    Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken);
+
+    Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken);
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Resources;
+
+namespace Rotor.Core.Abstractions;
+
+/// <summary>One certificate version on its way to one target.</summary>
+public sealed record DeploymentArtifact(
+    string CertificateName,
+    long VersionId,
+    X509Certificate2 Leaf,
+    IReadOnlyList<X509Certificate2> Intermediates,
+    IReadOnlyList<X509Certificate2> Roots,
+    string PrivateKeyPem,
+    DeployBinding Binding,
+    string ManifestDirectory)
+{
+    /// <summary>Never prints the key.</summary>
+    public override string ToString() => $"{CertificateName} v{VersionId} -> {Binding.Target}";
+}
+
+/// <summary>What a target holds now, as far as it can tell.</summary>
+public sealed record TargetInspection(string? Sha256Fingerprint, DateTimeOffset? NotAfter, string Detail);
+
+/// <summary>
+/// A place certificates go. Contract: every method is idempotent (a crash and a second call
+/// give the same result); <see cref="ActivateAsync"/> makes the staged version take effect and,
+/// if that fails, restores what was in service before throwing a <see cref="RotorException"/>.
+/// Not required to be thread-safe for one certificate: the reconciler serialises work per certificate.
+/// </summary>
+public interface ITarget
+{
+    /// <summary>Whether the target can present two certificates at once (overlap without a gap).</summary>
+    bool CanHoldTwoCertificates { get; }
+
+    /// <summary>Puts the new version next to the live one without affecting service.</summary>
+    Task StageAsync(DeploymentArtifact artifact, CancellationToken cancellationToken);
+
+    /// <summary>Swaps the staged version in and reloads whatever reads it.</summary>
+    Task ActivateAsync(DeploymentArtifact artifact, CancellationToken cancellationToken);
+
+    /// <summary>Puts back the version that was live before the last activation.</summary>
+    Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken);
+
+    /// <summary>Removes what is left of an old version (backups, staged files).</summary>
+    Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken);
+
+    Task<TargetInspection> InspectAsync(DeploymentArtifact artifact, CancellationToken cancellationToken);
+}

@@ -1,0 +1,81 @@
+using Rotor.Core.Rotation;
+
+namespace Rotor.Core.Abstractions;
+
+/// <summary>A resource as stored: its spec (JSON), generation (bumped on each change) and origin.</summary>
+public sealed record StoredResource(
+    string Kind,
+    string Name,
+    long Generation,
+    string SpecJson,
+    string SpecHash,
+    string SourceFile,
+    DateTimeOffset UpdatedAt);
+
+public enum ApplyOutcome
+{
+    Created,
+    Configured,
+    Unchanged,
+}
+
+/// <summary>The reconciler's bookkeeping for one certificate.</summary>
+public sealed record CertificateStatus
+{
+    public required string Name { get; init; }
+
+    /// <summary>When the reconciler should look at this certificate next (indexed).</summary>
+    public DateTimeOffset NextDueAt { get; init; }
+    public int Failures { get; init; }
+    public string? LastFailure { get; init; }
+    public bool RenewRequested { get; init; }
+
+    /// <summary>A key generated for an issuance not yet recorded as a version (crash safety).</summary>
+    public string? PendingKeyRef { get; init; }
+    public long? CurrentVersionId { get; init; }
+    public string? Issuer { get; init; }
+    public DateTimeOffset? NotAfter { get; init; }
+    public DateTimeOffset? RenewalAt { get; init; }
+    public bool Ready { get; init; }
+}
+
+/// <summary>One issued certificate of a Certificate resource.</summary>
+public sealed record CertificateVersion
+{
+    public long Id { get; init; }
+    public required string Certificate { get; init; }
+    public long Generation { get; init; }
+    public required string Serial { get; init; }
+    public required string Sha256Fingerprint { get; init; }
+    public DateTimeOffset NotBefore { get; init; }
+    public DateTimeOffset NotAfter { get; init; }
+
+    /// <summary>Leaf, intermediates, then roots, as PEM.</summary>
+    public required string ChainPem { get; init; }
+    public int IntermediateCount { get; init; }
+    public required string KeyRef { get; init; }
+    public VersionState State { get; init; }
+
+    /// <summary>What the version was issued for (names, key, usages, issuer, duration), as JSON.</summary>
+    public required string IssuedForJson { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>Progress of one version on one target.</summary>
+public sealed record RotationRecord(long VersionId, string Target, RotationState State, string? Detail, DateTimeOffset UpdatedAt);
+
+public enum EventType
+{
+    Normal,
+    Warning,
+}
+
+/// <summary>An append-only audit record of a decision or outcome. Messages never carry secrets.</summary>
+public sealed record EventRecord(
+    long Id,
+    DateTimeOffset At,
+    string Kind,
+    string Name,
+    EventType Type,
+    string Reason,
+    string Message);

@@ -1,0 +1,198 @@
+using System.Net;
+
+namespace Rotor.Core.Resources;
+
+public static partial class ManifestParser
+{
+    private static readonly TimeSpan MinimumDuration = TimeSpan.FromHours(1);
+
+    private static CertificateSpec? ParseCertificate(MappingReader s)
+    {
+        var commonName = s.String("commonName");
+        if (commonName is not null && commonName.Length > 64)
+        {
+            s.Error("commonName", "common-name-length", "at most 64 characters (X.520 upper bound); put long names in dnsNames");
+        }
+
+        var dnsNames = s.StringList("dnsNames");
+        for (var i = 0; i < dnsNames.Count; i++)
+        {
+            if (!ResourceNames.IsValidDnsName(dnsNames[i]))
+            {
+                s.Error(s.ListItem("dnsNames", i) ?? s.Node, $"{s.Field("dnsNames")}[{i}]", "dns-name",
+                    $"'{dnsNames[i]}' is not a valid DNS name (labels of letters, digits and '-', each at most 63 characters, a '*.' only in front)");
+            }
+        }
+        var ips = s.StringList("ipAddresses");
+        for (var i = 0; i < ips.Count; i++)
+        {
+            if (!IPAddress.TryParse(ips[i], out _))
+            {
+                s.Error(s.ListItem("ipAddresses", i) ?? s.Node, $"{s.Field("ipAddresses")}[{i}]", "ip-address", $"'{ips[i]}' is not an IPv4 or IPv6 address");
+            }
+        }
+        var uris = s.StringList("uris");
+        for (var i = 0; i < uris.Count; i++)
+        {
+            if (!Uri.TryCreate(uris[i], UriKind.Absolute, out _))
+            {
+                s.Error(s.ListItem("uris", i) ?? s.Node, $"{s.Field("uris")}[{i}]", "uri", $"'{uris[i]}' is not an absolute URI (e.g. sip:edge.example.test)");
+            }
+        }
+        if (commonName is null && dnsNames.Count == 0 && ips.Count == 0 && uris.Count == 0)
+        {
+            s.Error(s.Node, s.Path, "has-name", "a certificate needs at least one of commonName, dnsNames, ipAddresses or uris");
+        }
+
+        var duration = s.Duration("duration") ?? CertificateSpec.DefaultDuration;
+        if (duration < MinimumDuration)
+        {
+            s.Error("duration", "duration-minimum", $"must be at least {DurationParser.Format(MinimumDuration)}");
+        }
+        var renewBefore = s.Duration("renewBefore");
+        var percentage = s.Int("renewBeforePercentage");
+        if (renewBefore is not null && percentage is not null)
+        {
+            s.Error("renewBeforePercentage", "renew-before-exclusive", "set either renewBefore or renewBeforePercentage, not both");
+        }
+        if (renewBefore is { } rb && (rb <= TimeSpan.Zero || rb >= duration))
+        {
+            s.Error("renewBefore", "renew-before-less-than-duration",
+                $"renewBefore ({DurationParser.Format(rb)}) must be greater than 0 and less than duration ({DurationParser.Format(duration)})");
+        }
+        if (percentage is { } p && (p < 1 || p > 99))
+        {
+            s.Error("renewBeforePercentage", "renew-before-percentage-range", "must be between 1 and 99");
+        }
+
+        var privateKey = ParsePrivateKey(s);
+        var usages = s.StringList("usages");
+        for (var i = 0; i < usages.Count; i++)
+        {
+            if (!Usages.Known.Contains(usages[i]))
+            {
+                s.Error(s.ListItem("usages", i) ?? s.Node, $"{s.Field("usages")}[{i}]", "known-usage",
+                    $"unknown usage '{usages[i]}'; use one of: {string.Join(", ", Usages.Known)}");
+            }
+        }
+        if (usages.Count > 0 && !usages.Contains(Usages.ServerAuth) && !usages.Contains(Usages.ClientAuth))
+        {
+            s.Error("usages", "tls-usage", "a SIP TLS certificate needs 'server auth' or 'client auth'");
+        }
+
+        string? issuerName = null;
+        var issuerRef = s.Mapping("issuerRef", required: true);
+        if (issuerRef is not null)
+        {
+            issuerName = issuerRef.String("name", required: true);
+            var kind = issuerRef.String("kind");
+            if (kind is not null && kind != ResourceKinds.Issuer)
+            {
+                issuerRef.Error("kind", "issuer-ref-kind", $"'{kind}' is not a kind of issuer; use Issuer");
+            }
+            issuerRef.String("group");
+            issuerRef.RejectUnknown();
+        }
+
+        var deploy = new List<DeployBinding>();
+        foreach (var d in s.MappingList("deploy"))
+        {
+            var target = d.String("target", required: true);
+            var path = d.String("path");
+            var endpoints = d.StringList("endpoints");
+            d.RejectUnknown();
+            if (target is not null)
+            {
+                deploy.Add(new DeployBinding(target, path, endpoints));
+            }
+        }
+        foreach (var dup in deploy.GroupBy(d => d.Target).Where(g => g.Count() > 1))
+        {
+            s.Error("deploy", "deploy-unique-target", $"target '{dup.Key}' is listed more than once");
+        }
+
+        var rotation = ParseRotation(s);
+        s.String("secretName"); // cert-manager's field; accepted so cert-manager manifests read, not used
+        s.RejectUnknown();
+
+        return new CertificateSpec
+        {
+            CommonName = commonName,
+            DnsNames = dnsNames,
+            IpAddresses = ips,
+            Uris = uris,
+            Duration = duration,
+            RenewBefore = renewBefore,
+            RenewBeforePercentage = percentage,
+            PrivateKey = privateKey,
+            Usages = usages.Count > 0 ? usages : CertificateSpec.DefaultUsages,
+            IssuerRef = issuerName ?? "",
+            Deploy = deploy,
+            Rotation = rotation,
+        };
+    }
+
+    private static PrivateKeySpec ParsePrivateKey(MappingReader s)
+    {
+        var k = s.Mapping("privateKey");
+        if (k is null) return new PrivateKeySpec();
+        var algorithmText = k.String("algorithm") ?? "ECDSA";
+        KeyAlgorithm algorithm;
+        switch (algorithmText.ToUpperInvariant())
+        {
+            case "ECDSA": algorithm = KeyAlgorithm.Ecdsa; break;
+            case "RSA": algorithm = KeyAlgorithm.Rsa; break;
+            case "ED25519":
+                k.Error("algorithm", "key-algorithm-supported", "Ed25519 is not supported yet (SIP peers rarely accept it); use ECDSA or RSA");
+                algorithm = KeyAlgorithm.Ed25519;
+                break;
+            default:
+                k.Error("algorithm", "key-algorithm", $"unknown algorithm '{algorithmText}'; use ECDSA or RSA");
+                algorithm = KeyAlgorithm.Ecdsa;
+                break;
+        }
+        var size = k.Int("size") ?? (algorithm == KeyAlgorithm.Rsa ? 2048 : 256);
+        if (algorithm == KeyAlgorithm.Rsa && size < 2048)
+        {
+            k.Error("size", "rsa-min-size", $"RSA keys must be at least 2048 bits (got {size})");
+        }
+        else if (algorithm == KeyAlgorithm.Rsa && size is not (2048 or 3072 or 4096))
+        {
+            k.Error("size", "rsa-size", $"RSA size must be 2048, 3072 or 4096 (got {size})");
+        }
+        else if (algorithm == KeyAlgorithm.Ecdsa && size is not (256 or 384))
+        {
+            k.Error("size", "ecdsa-size", $"ECDSA size must be 256 (P-256) or 384 (P-384) (got {size})");
+        }
+        var policyText = k.String("rotationPolicy") ?? "Always";
+        RotationPolicy policy = RotationPolicy.Always;
+        if (!Enum.TryParse(policyText, ignoreCase: false, out policy))
+        {
+            k.Error("rotationPolicy", "rotation-policy", $"'{policyText}' must be Always or Never");
+        }
+        k.String("encoding"); // cert-manager's PKCS1/PKCS8; Rotor always writes PKCS#8
+        k.RejectUnknown();
+        return new PrivateKeySpec { Algorithm = algorithm, Size = size, RotationPolicy = policy };
+    }
+
+    private static RotationSpec ParseRotation(MappingReader s)
+    {
+        var r = s.Mapping("rotation");
+        if (r is null) return new RotationSpec();
+        var overlap = r.Duration("overlap") ?? new RotationSpec().Overlap;
+        HealthGateSpec? gate = null;
+        var g = r.Mapping("healthGate");
+        if (g is not null)
+        {
+            var window = g.Duration("window") ?? TimeSpan.FromMinutes(5);
+            var success = g.Number("successRate") ?? 99.5;
+            var rollback = g.Number("rollbackBelow") ?? 98;
+            if (success is <= 0 or > 100) g.Error("successRate", "percentage-range", "must be a percentage above 0 and at most 100");
+            if (rollback is < 0 or > 100 || rollback > success) g.Error("rollbackBelow", "rollback-below-range", "must be a percentage no greater than successRate");
+            g.RejectUnknown();
+            gate = new HealthGateSpec(window, success, rollback);
+        }
+        r.RejectUnknown();
+        return new RotationSpec { Overlap = overlap, HealthGate = gate };
+    }
+}

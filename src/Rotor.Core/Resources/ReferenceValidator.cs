@@ -1,0 +1,36 @@
+namespace Rotor.Core.Resources;
+
+/// <summary>
+/// Checks references across documents: a certificate's issuerRef and deploy targets must name
+/// resources that exist, in the same apply or already in the store.
+/// </summary>
+public static class ReferenceValidator
+{
+    public static IReadOnlyList<ManifestError> Validate(
+        IReadOnlyList<Resource> applying,
+        Func<string, string, bool> existsInStore)
+    {
+        var errors = new List<ManifestError>();
+        bool Exists(string kind, string name) =>
+            applying.Any(r => r.Kind == kind && r.Name == name) || existsInStore(kind, name);
+
+        foreach (var r in applying.Where(r => r.Kind == ResourceKinds.Certificate))
+        {
+            var spec = r.AsCertificate();
+            if (spec.IssuerRef.Length > 0 && !Exists(ResourceKinds.Issuer, spec.IssuerRef))
+            {
+                errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.issuerRef.name", "issuer-exists",
+                    $"Certificate '{r.Name}' refers to Issuer '{spec.IssuerRef}', which is neither in this apply nor in the store"));
+            }
+            foreach (var d in spec.Deploy)
+            {
+                if (!Exists(ResourceKinds.Target, d.Target))
+                {
+                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.deploy.target", "target-exists",
+                        $"Certificate '{r.Name}' deploys to Target '{d.Target}', which is neither in this apply nor in the store"));
+                }
+            }
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Rotor.Core.Resources;
+
+/// <summary>The kinds of document Rotor accepts under <c>apiVersion: rotor/v1</c>.</summary>
+public static class ResourceKinds
+{
+    public const string ApiVersion = "rotor/v1";
+    public const string Issuer = "Issuer";
+    public const string Certificate = "Certificate";
+    public const string Target = "Target";
+
+    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target];
+
+    /// <summary>Maps the plural or singular word a user types (<c>certificates</c>, <c>cert</c>) to a kind.</summary>
+    public static string? FromUserWord(string word) => word.ToLowerInvariant() switch
+    {
+        "issuer" or "issuers" => Issuer,
+        "certificate" or "certificates" or "cert" or "certs" => Certificate,
+        "target" or "targets" => Target,
+        _ => null,
+    };
+}
+
+/// <summary>One applied document: its identity, its parsed spec, and where it came from.</summary>
+public sealed record Resource(string Kind, string Name, object Spec, ResourceSource Source)
+{
+    public IssuerSpec AsIssuer() => (IssuerSpec)Spec;
+    public CertificateSpec AsCertificate() => (CertificateSpec)Spec;
+    public TargetSpec AsTarget() => (TargetSpec)Spec;
+}
+
+/// <summary>The file and line a document was read from; relative paths in the spec resolve against <see cref="Directory"/>.</summary>
+public sealed record ResourceSource(string File, int Line)
+{
+    public string Directory => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".";
+}
+
+/// <summary>A reference to a secret held outside Rotor's manifests: an environment variable or a file.</summary>
+public sealed record SecretRef(string? Env, string? File)
+{
+    public override string ToString() => Env is not null ? $"env:{Env}" : $"file:{File}";
+}

@@ -1,0 +1,42 @@
+namespace Rotor.Core.Resources;
+
+public enum TargetKind
+{
+    File,
+}
+
+/// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
+public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null);
+
+/// <summary>
+/// PEM (and optionally PKCS#12) files in a folder, then an optional reload. File names default
+/// to certbot's; <see cref="Mode"/> applies to certificates, the key is always 0600 unless
+/// <see cref="KeyMode"/> says otherwise (never wider than 0640).
+/// </summary>
+public sealed record FileTargetSpec
+{
+    public string? Path { get; init; }
+    public string CertificateFile { get; init; } = "cert.pem";
+    public string ChainFile { get; init; } = "chain.pem";
+    public string FullChainFile { get; init; } = "fullchain.pem";
+    public string PrivateKeyFile { get; init; } = "key.pem";
+    public Pkcs12Spec? Pkcs12 { get; init; }
+    public string? Owner { get; init; }
+    public string? Group { get; init; }
+    public UnixFileMode Mode { get; init; } = DefaultMode;
+    public UnixFileMode KeyMode { get; init; } = DefaultKeyMode;
+    public ReloadSpec? Reload { get; init; }
+
+    public const UnixFileMode DefaultMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    public const UnixFileMode DefaultKeyMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+}
+
+public sealed record Pkcs12Spec(string File, SecretRef? PasswordSecretRef);
+
+/// <summary>How the program that reads the files picks them up: a shell command, or a signal to a pid file.</summary>
+public sealed record ReloadSpec(string? Command, string? Signal, string? PidFile, TimeSpan Timeout)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+}

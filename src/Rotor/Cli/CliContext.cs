@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Rotor.Scheduling;
+using Rotor.Telemetry;
+using Spectre.Console;
+
+namespace Rotor.Cli;
+
+/// <summary>What every command shares: output writers, time, the --data and -o options.</summary>
+public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider time)
+{
+    public TextWriter Output { get; } = output;
+    public TextWriter Error { get; } = error;
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Options for <c>rotor run</c>/<c>reconcile</c>; tests and fault injection set them.</summary>
+    public ReconcilerOptions? ReconcilerOptions { get; init; }
+
+    public Option<string?> Data { get; } = new("--data")
+    {
+        Description = "Data folder (store, keys, local CA). Default: $ROTOR_DATA, else ./rotor-data",
+        Recursive = true,
+    };
+
+    public Option<string> OutputFormat { get; } = new("--output", "-o")
+    {
+        Description = "Output format: table or json",
+        DefaultValueFactory = _ => "table",
+        Recursive = true,
+    };
+
+    public Option<string> LogFormat { get; } = new("--log-format")
+    {
+        Description = "Log format on stderr: text or json",
+        DefaultValueFactory = _ => "text",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Log debug messages too",
+        Recursive = true,
+    };
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public IAnsiConsole Console => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Output),
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Interactive = InteractionSupport.No,
+    });
+
+    public bool WantsJson(ParseResult parse) => string.Equals(parse.GetValue(OutputFormat), "json", StringComparison.OrdinalIgnoreCase);
+
+    public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public ILoggerFactory CreateLoggers(ParseResult parse) => LoggerFactory.Create(b =>
+    {
+        b.ClearProviders();
+        var minimum = parse.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information;
+        b.SetMinimumLevel(minimum);
+        b.AddFilter("Microsoft", LogLevel.Warning);
+        b.AddProvider(new TextWriterLoggerProvider(Error, Time, minimum,
+            string.Equals(parse.GetValue(LogFormat), "json", StringComparison.OrdinalIgnoreCase)));
+    });
+
+    public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, ReconcilerOptions, cancellationToken);
+
+    public int Fail(int code, string message)
+    {
+        Error.WriteLine("error: " + message);
+        return code;
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Rotor.Api;
+using Rotor.Scheduling;
+using Rotor.Telemetry;
+
+namespace Rotor.Cli;
+
+public static partial class RotorCli
+{
+    public const string DefaultListen = "127.0.0.1:9477";
+
+    private static Command ReconcileCommand(CliContext cli)
+    {
+        var files = FileOption(required: false);
+        var cmd = new Command("reconcile", "Apply manifests (if -f given), work on every certificate that is due, then exit. For cron and systemd timers: exits 1 if anything failed")
+        {
+            files,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            if (parse.GetValue(files) is { Length: > 0 } paths)
+            {
+                var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct);
+                if (applied != ExitCodes.Ok) return applied;
+            }
+            await host.Reconciler.SweepKeysAsync(ct);
+            var total = PassResult.Empty;
+            while (true)
+            {
+                var pass = await host.Reconciler.RunPassAsync(ct);
+                total = new PassResult(total.Processed + pass.Processed, total.Failed + pass.Failed, total.Issued + pass.Issued, total.Deployed + pass.Deployed);
+                if (pass.Processed < host.Reconciler.BatchSize) break;
+            }
+            if (cli.WantsJson(parse))
+            {
+                cli.WriteJson(total);
+            }
+            else
+            {
+                cli.Output.WriteLine($"reconciled {total.Processed} due certificate(s): {total.Issued} issued, {total.Deployed} deployed, {total.Failed} failed");
+            }
+            return total.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command RunCommand(CliContext cli)
+    {
+        var files = FileOption(required: false);
+        var listen = new Option<string>("--listen")
+        {
+            Description = $"Address for /healthz, /readyz and /metrics (default {DefaultListen}; port 0 picks a free one)",
+            DefaultValueFactory = _ => DefaultListen,
+        };
+        var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C)") { files, listen };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var endpoint))
+            {
+                return cli.Fail(ExitCodes.InvalidInput, $"--listen: '{parse.GetValue(listen)}' is not an address:port like {DefaultListen}");
+            }
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            if (parse.GetValue(files) is { Length: > 0 } paths)
+            {
+                var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct);
+                if (applied != ExitCodes.Ok) return applied;
+            }
+            var loop = new ReconcileLoop(host.Reconciler, host.Store, host.Time, loggers.CreateLogger<ReconcileLoop>(), host.WakeFile);
+            await using var server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers, ct);
+            var logger = loggers.CreateLogger("Rotor.Run");
+            Log.Listening(logger, server.Address);
+            try
+            {
+                await loop.RunAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            Log.ShuttingDown(logger);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

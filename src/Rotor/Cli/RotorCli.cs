@@ -1,0 +1,117 @@
+using System.CommandLine;
+using Rotor.Core.Abstractions;
+
+namespace Rotor.Cli;
+
+/// <summary>The <c>rotor</c> command line. Writers and time are injected so tests run it in-process.</summary>
+public static partial class RotorCli
+{
+    public static Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, TimeProvider? time = null,
+        Scheduling.ReconcilerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var cli = new CliContext(output, error, time ?? TimeProvider.System) { ReconcilerOptions = options };
+        var root = Build(cli);
+        var parse = root.Parse(args);
+        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
+            .ContinueWith(t => t.IsFaulted ? HandleException(cli, t.Exception!.InnerException!) : t.Result, TaskScheduler.Default);
+    }
+
+    private static int HandleException(CliContext cli, Exception e) => e switch
+    {
+        RotorException re => cli.Fail(ExitCodes.Failed, re.Message),
+        OperationCanceledException => cli.Fail(ExitCodes.Failed, "cancelled"),
+        _ => cli.Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    public static RootCommand Build(CliContext cli)
+    {
+        var root = new RootCommand(
+            "Rotor keeps the TLS certificates of SIP endpoints valid: it issues, validates, deploys, reloads and watches them.\n" +
+            ExitCodes.Help);
+        root.Options.Add(cli.Data);
+        root.Options.Add(cli.OutputFormat);
+        root.Options.Add(cli.LogFormat);
+        root.Options.Add(cli.Verbose);
+        root.Subcommands.Add(InitCommand(cli));
+        root.Subcommands.Add(ApplyCommand(cli));
+        root.Subcommands.Add(GetCommand(cli));
+        root.Subcommands.Add(DescribeCommand(cli));
+        root.Subcommands.Add(RenewCommand(cli));
+        root.Subcommands.Add(EventsCommand(cli));
+        root.Subcommands.Add(VerifyCommand(cli));
+        root.Subcommands.Add(ReconcileCommand(cli));
+        root.Subcommands.Add(RunCommand(cli));
+        return root;
+    }
+
+    private static Option<string[]> FileOption(bool required) => new("--file", "-f")
+    {
+        Description = "Manifest file or folder (*.yaml, *.yml); repeatable",
+        Required = required,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private static Command InitCommand(CliContext cli)
+    {
+        var cn = new Option<string?>("--root-name") { Description = "Common name of the local root CA (default: Rotor Local Root CA <random>)" };
+        var cmd = new Command("init", "Create the data folder, the master key and the local root CA (if none exists yet)") { cn };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            var (root, created) = await host.LocalCa.EnsureRootAsync(parse.GetValue(cn), ct);
+            var fingerprint = root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            if (cli.WantsJson(parse))
+            {
+                cli.WriteJson(new { dataDirectory = host.DataDirectory, root = host.LocalCa.RootPath, subject = root.Subject, sha256 = fingerprint, created });
+            }
+            else
+            {
+                cli.Output.WriteLine($"{(created ? "Created" : "Found")} local root CA '{root.Subject}'");
+                cli.Output.WriteLine($"  certificate: {host.LocalCa.RootPath}");
+                cli.Output.WriteLine($"  sha256:      {fingerprint}");
+                cli.Output.WriteLine($"  data folder: {host.DataDirectory}");
+                cli.Output.WriteLine("Give the certificate to the SIP peers that must trust what Rotor issues.");
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ApplyCommand(CliContext cli)
+    {
+        var files = FileOption(required: true);
+        var cmd = new Command("apply", "Check manifests and store them; nothing is stored unless every document is valid") { files };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            return await ManifestLoader.ApplyAsync(parse.GetValue(files)!, host, cli, ct);
+        });
+        return cmd;
+    }
+
+    private static Command RenewCommand(CliContext cli)
+    {
+        var name = new Argument<string>("name") { Description = "Certificate to renew" };
+        var cmd = new Command("renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass") { name };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            var n = parse.GetValue(name)!;
+            if (await host.Store.GetResourceAsync(Core.Resources.ResourceKinds.Certificate, n, ct) is null)
+            {
+                return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found");
+            }
+            var now = host.Time.GetUtcNow();
+            var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
+            await host.Store.SaveStatusAsync(status with { RenewRequested = true, NextDueAt = now, Failures = 0 }, ct);
+            await host.Store.AppendEventAsync(new EventRecord(0, now, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, "RenewRequested", "manual renewal requested"), ct);
+            host.Wake();
+            cli.Output.WriteLine($"certificate/{n} marked for renewal");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

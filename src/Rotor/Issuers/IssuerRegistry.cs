@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Storage;
+
+namespace Rotor.Issuers;
+
+/// <summary>Builds the <see cref="IIssuer"/> for a stored Issuer, once per generation of its spec.</summary>
+public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(string, long), IIssuer> _cache = new();
+
+    public async Task<(IIssuer Issuer, IssuerSpec Spec)> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetResourceAsync(ResourceKinds.Issuer, name, cancellationToken)
+            ?? throw new RotorException($"Issuer '{name}' does not exist", isTransient: false) { Reason = "IssuerNotFound" };
+        var spec = SpecSerializer.SpecOf<IssuerSpec>(stored);
+        if (_cache.TryGetValue((name, stored.Generation), out var cached))
+        {
+            return (cached, spec);
+        }
+        IIssuer issuer = spec.Kind switch
+        {
+            IssuerKind.Ca => await CaIssuer.OpenAsync(spec.Ca!, SpecSerializer.BaseDirectory(stored), localCa, keys, time, cancellationToken),
+            IssuerKind.SelfSigned => new SelfSignedIssuer(spec.SelfSigned!.Backdate, time),
+            _ => throw new RotorException($"Issuer '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
+        };
+        _cache[(name, stored.Generation)] = issuer;
+        return (issuer, spec);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Abstractions;
+
+namespace Rotor.Issuers;
+
+/// <summary>Each certificate signed by its own key; the peer trusts the leaf itself.</summary>
+public sealed class SelfSignedIssuer(TimeSpan backdate, TimeProvider time) : IIssuer
+{
+    public bool CanBackdate => true;
+
+    public Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken)
+    {
+        var key = request.SigningKey ?? throw new RotorException("a self-signed certificate needs its key at issue time", isTransient: false);
+        var spec = request.Spec;
+        var hash = CertificateBuilder.HashFor(key);
+        var req = key switch
+        {
+            ECDsa ec => new CertificateRequest(CertificateBuilder.LeafSubject(spec), ec, hash),
+            RSA rsa => new CertificateRequest(CertificateBuilder.LeafSubject(spec), rsa, hash, RSASignaturePadding.Pkcs1),
+            _ => throw new RotorException("self-signed certificates need an ECDSA or RSA key", isTransient: false),
+        };
+        CertificateBuilder.AddLeafExtensions(req, spec, key is RSA);
+        var now = time.GetUtcNow();
+        using var leaf = req.Create(req.SubjectName, CertificateBuilder.GeneratorFor(key), now - backdate, now + spec.Duration, CertificateBuilder.NewSerial());
+        var publicOnly = X509CertificateLoader.LoadCertificate(leaf.RawData);
+        return Task.FromResult(new IssuedCertificate(publicOnly, [], [publicOnly]));
+    }
+
+    public Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<X509Certificate2>>([]);
+
+    public Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken) => Task.CompletedTask;
+}

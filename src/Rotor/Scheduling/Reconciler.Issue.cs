@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Renewal;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+using Rotor.Core.Validation;
+using Rotor.Issuers;
+using Rotor.Storage;
+using Rotor.Telemetry;
+
+namespace Rotor.Scheduling;
+
+public sealed partial class Reconciler
+{
+    /// <summary>
+    /// Key, request, issuer, validation, then the version is stored before anything is deployed.
+    /// The key's reference is recorded as pending before the key is made, so a crash at any
+    /// point leaves no key that nothing knows about.
+    /// </summary>
+    private async Task<CertificateVersion> IssueAsync(string name, CertificateSpec spec, StoredResource stored, CertificateStatus status,
+        CertificateVersion? active, DueReason reason, CancellationToken cancellationToken)
+    {
+        var (issuer, issuerSpec) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
+
+        var reuse = spec.PrivateKey.RotationPolicy == RotationPolicy.Never && active is not null
+            && SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter) is { } f
+            && f.KeyAlgorithm == spec.PrivateKey.Algorithm && f.KeySize == spec.PrivateKey.Size;
+        string keyRef;
+        if (reuse)
+        {
+            keyRef = active!.KeyRef;
+        }
+        else
+        {
+            keyRef = status.PendingKeyRef ?? $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+            if (status.PendingKeyRef is null)
+            {
+                await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
+            }
+        }
+        using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
+
+        var csr = CreateSigningRequest(spec, key);
+        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, csr) { SigningKey = key }, cancellationToken);
+
+        var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
+        var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);
+        var report = Validate(spec, issued, trust, keyPem, active, issuerSpec);
+        var now = time.GetUtcNow();
+        var version = new CertificateVersion
+        {
+            Certificate = name,
+            Generation = stored.Generation,
+            Serial = issued.Leaf.SerialNumber,
+            Sha256Fingerprint = Fingerprint(issued.Leaf),
+            NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
+            NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
+            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificateBuilder.ToPem)),
+            IntermediateCount = issued.Intermediates.Count,
+            KeyRef = keyRef,
+            State = report.Passed ? VersionState.Issued : VersionState.Failed,
+            IssuedForJson = SpecSerializer.SerializeFacts(SpecSerializer.FactsFor(spec, default, default)),
+            CreatedAt = now,
+        };
+        var id = await store.AddVersionAsync(version, cancellationToken);
+        var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
+        await store.SaveStatusAsync(latest with { PendingKeyRef = null, RenewRequested = false, Issuer = spec.IssuerRef }, cancellationToken);
+
+        if (!report.Passed)
+        {
+            if (!reuse)
+            {
+                await keys.DeleteAsync(keyRef, cancellationToken);
+            }
+            var summary = report.Summary();
+            Log.ValidationFailed(logger, name, summary);
+            throw new RotorException($"version {id} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
+            { Reason = "ValidationFailed" };
+        }
+        Log.Issued(logger, name, id, version.Serial, version.NotAfter);
+        await EventAsync(name, EventType.Normal, "Issued",
+            $"version {id} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
+            cancellationToken);
+        return version with { Id = id };
+    }
+
+    internal static byte[] CreateSigningRequest(CertificateSpec spec, AsymmetricAlgorithm key)
+    {
+        var subject = CertificateBuilder.LeafSubject(spec);
+        var request = key switch
+        {
+            ECDsa ec => new CertificateRequest(subject, ec, HashAlgorithmName.SHA256),
+            RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            _ => throw new RotorException("unsupported key type", isTransient: false),
+        };
+        CertificateBuilder.AddLeafExtensions(request, spec, key is RSA);
+        return request.CreateSigningRequest();
+    }
+
+    private ValidationReport Validate(CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string keyPem,
+        CertificateVersion? previous, IssuerSpec issuerSpec)
+    {
+        IReadOnlySet<string>? previousNames = null;
+        IReadOnlySet<string> removed = new HashSet<string>();
+        var required = spec.RequiredNames();
+        if (previous is not null)
+        {
+            using var previousLeaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(previous.ChainPem));
+            previousNames = CertificateNames.Read(previousLeaf);
+            removed = previousNames.Where(n => !required.Contains(n)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        }
+        var notBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime());
+        var renewAt = RenewalSchedule.RenewalTime(notBefore, notAfter, spec.RenewBefore, spec.RenewBeforePercentage);
+        return CertificateValidator.Validate(new ValidationInput
+        {
+            Leaf = issued.Leaf,
+            Chain = [.. issued.Intermediates, .. issued.Roots],
+            TrustAnchors = trust,
+            PrivateKeyPem = keyPem,
+            RequiredNames = required,
+            PreviousNames = previousNames,
+            RemovedNames = removed,
+            RequiredUsages = spec.Usages,
+            RenewBefore = notAfter - renewAt,
+            ExpectedKey = spec.PrivateKey,
+            SecureMode = issuerSpec.Ca?.SecureMode ?? false,
+            Now = time.GetUtcNow(),
+        });
+    }
+}

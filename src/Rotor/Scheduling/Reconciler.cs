@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Renewal;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+using Rotor.Issuers;
+using Rotor.Storage;
+using Rotor.Targets;
+using Rotor.Telemetry;
+
+namespace Rotor.Scheduling;
+
+/// <summary>
+/// Brings each due certificate from its desired state (spec) to its actual state (an active,
+/// validated version on every target). One pass looks only at certificates whose
+/// <c>next_due_at</c> has come (an index lookup), works on each, and writes the next due time
+/// back; a failure in one certificate never stops the others.
+/// </summary>
+public sealed partial class Reconciler(
+    IStore store,
+    IKeyStore keys,
+    IssuerRegistry issuers,
+    TargetRegistry targets,
+    TimeProvider time,
+    ILogger<Reconciler> logger,
+    ReconcilerOptions? options = null)
+{
+    private readonly ReconcilerOptions _options = options ?? new ReconcilerOptions();
+
+    public int BatchSize => _options.BatchSize;
+
+    public async Task<PassResult> RunPassAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var due = await store.ListDueAsync(time.GetUtcNow(), _options.BatchSize, cancellationToken);
+        if (due.Count == 0)
+        {
+            return PassResult.Empty;
+        }
+        var failed = 0;
+        var issued = 0;
+        var deployed = 0;
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
+            async (name, ct) =>
+            {
+                var outcome = await ReconcileAsync(name, ct);
+                if (outcome.Failed) Interlocked.Increment(ref failed);
+                if (outcome.Issued) Interlocked.Increment(ref issued);
+                if (outcome.Deployed) Interlocked.Increment(ref deployed);
+            });
+        Log.PassDone(logger, due.Count, failed, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new PassResult(due.Count, failed, issued, deployed);
+    }
+
+    /// <summary>Works on one certificate now, whatever its due time.</summary>
+    public async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken);
+        if (stored is null)
+        {
+            return (false, false, false);
+        }
+        var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
+        var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
+        var versions = await store.ListVersionsAsync(name, cancellationToken);
+        var active = versions.LastOrDefault(v => v.State == VersionState.Active);
+        var issued = false;
+        try
+        {
+            // A version issued before a crash or a failed deploy is finished first, never issued again.
+            var pending = versions.LastOrDefault(v => v.State == VersionState.Issued && (active is null || v.Id > active.Id));
+            if (pending is null)
+            {
+                var facts = active is null ? null : SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
+                var reason = DueCheck.Evaluate(spec, facts, time.GetUtcNow(), status.RenewRequested);
+                if (reason == DueReason.NotDue)
+                {
+                    var deployedMissing = await DeployAsync(spec, stored, active!, cancellationToken);
+                    await ScheduleAsync(status, spec, active!, cancellationToken);
+                    return (false, false, deployedMissing);
+                }
+                Log.Reconciling(logger, name, reason.ToString());
+                status = await store.GetStatusAsync(name, cancellationToken) ?? status;
+                pending = await IssueAsync(name, spec, stored, status, active, reason, cancellationToken);
+                issued = true;
+                if (_options.AfterIssue is { } hook)
+                {
+                    await hook(name, cancellationToken);
+                }
+            }
+            await DeployAsync(spec, stored, pending, cancellationToken);
+            await ActivateAsync(name, spec, pending, active, cancellationToken);
+            return (false, issued, true);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await RecordFailureAsync(name, active, e, cancellationToken);
+            return (true, issued, false);
+        }
+    }
+
+    private async Task RecordFailureAsync(string name, CertificateVersion? active, Exception e, CancellationToken cancellationToken)
+    {
+        var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
+        var now = time.GetUtcNow();
+        var failures = status.Failures + 1;
+        var delay = _options.Backoff.NextDelay(failures, now, active?.NotAfter, _options.UnitRandom());
+        var reason = e is RotorException re ? re.Reason : "Failed";
+        var message = e is RotorException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        await store.SaveStatusAsync(status with
+        {
+            Failures = failures,
+            LastFailure = $"{reason}: {message}",
+            NextDueAt = now + delay,
+            Ready = active is not null && status.Ready,
+        }, cancellationToken);
+        await EventAsync(name, EventType.Warning, reason, $"{message} (attempt {failures}; next attempt in {DurationParser.Format(delay)})", cancellationToken);
+        Log.ReconcileFailed(logger, name, reason, failures, now + delay, message);
+    }
+
+    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, CancellationToken cancellationToken)
+    {
+        var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
+        var renewal = DueCheck.RenewalTime(spec, facts);
+        var current = await store.GetStatusAsync(status.Name, cancellationToken) ?? status;
+        await store.SaveStatusAsync(current with
+        {
+            NextDueAt = renewal,
+            RenewalAt = renewal,
+            NotAfter = active.NotAfter,
+            CurrentVersionId = active.Id,
+            Failures = 0,
+            LastFailure = null,
+            Ready = true,
+        }, cancellationToken);
+    }
+
+    private Task EventAsync(string name, EventType type, string reason, string message, CancellationToken cancellationToken) =>
+        store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, name, type, reason, message), cancellationToken);
+
+    internal static string Fingerprint(X509Certificate2 certificate) => certificate.GetCertHashString(HashAlgorithmName.SHA256);
+}

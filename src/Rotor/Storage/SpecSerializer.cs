@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Renewal;
+using Rotor.Core.Resources;
+
+namespace Rotor.Storage;
+
+/// <summary>Specs and issued facts to and from the JSON the store keeps; the hash tells a changed spec.</summary>
+public static class SpecSerializer
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static string Serialize(object spec) => JsonSerializer.Serialize(spec, spec.GetType(), Options);
+
+    public static string Hash(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+
+    public static object Deserialize(string kind, string json) => kind switch
+    {
+        ResourceKinds.Issuer => JsonSerializer.Deserialize<IssuerSpec>(json, Options)!,
+        ResourceKinds.Certificate => JsonSerializer.Deserialize<CertificateSpec>(json, Options)!,
+        ResourceKinds.Target => JsonSerializer.Deserialize<TargetSpec>(json, Options)!,
+        _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
+    };
+
+    public static StoredResource ToStored(Resource r, DateTimeOffset now)
+    {
+        var json = Serialize(r.Spec);
+        return new StoredResource(r.Kind, r.Name, 0, json, Hash(json), Path.GetFullPath(r.Source.File), now);
+    }
+
+    public static T SpecOf<T>(StoredResource r) => (T)Deserialize(r.Kind, r.SpecJson);
+
+    /// <summary>Directory that relative paths in the resource resolve against.</summary>
+    public static string BaseDirectory(StoredResource r) => Path.GetDirectoryName(r.SourceFile) ?? ".";
+
+    private sealed record IssuedFactsDto(string[] Names, string? CommonName, KeyAlgorithm KeyAlgorithm, int KeySize, string[] Usages, string Issuer, TimeSpan Duration);
+
+    public static string SerializeFacts(IssuedFacts f) => JsonSerializer.Serialize(
+        new IssuedFactsDto([.. f.Names.Order(StringComparer.Ordinal)], f.CommonName, f.KeyAlgorithm, f.KeySize, [.. f.Usages], f.Issuer, f.Duration), Options);
+
+    public static IssuedFacts DeserializeFacts(string json, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var d = JsonSerializer.Deserialize<IssuedFactsDto>(json, Options)!;
+        return new IssuedFacts(new HashSet<string>(d.Names, StringComparer.OrdinalIgnoreCase), d.CommonName, d.KeyAlgorithm, d.KeySize, d.Usages, d.Issuer, d.Duration, notBefore, notAfter);
+    }
+
+    public static IssuedFacts FactsFor(CertificateSpec spec, DateTimeOffset notBefore, DateTimeOffset notAfter) =>
+        new(spec.RequiredNames(), spec.CommonName, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, spec.Usages, spec.IssuerRef, spec.Duration, notBefore, notAfter);
+}

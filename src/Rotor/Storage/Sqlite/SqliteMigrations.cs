@@ -1,0 +1,84 @@
+namespace Rotor.Storage.Sqlite;
+
+/// <summary>
+/// Versioned schema. Each step runs once, in order, inside a transaction, and is recorded in
+/// <c>schema_migrations</c>. Never edit a released step; add the next one.
+/// The schema keeps to types PostgreSQL has too (TEXT, INTEGER as bigint, epoch milliseconds),
+/// and <c>leases</c> exists from the start so several instances can share work later.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Name, string Sql)> Steps =
+    [
+        (1, "initial", """
+            CREATE TABLE resources(
+              kind TEXT NOT NULL,
+              name TEXT NOT NULL,
+              generation INTEGER NOT NULL,
+              spec_json TEXT NOT NULL,
+              spec_hash TEXT NOT NULL,
+              source_file TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL,
+              PRIMARY KEY(kind, name));
+
+            CREATE TABLE certificate_status(
+              name TEXT PRIMARY KEY,
+              next_due_at INTEGER NOT NULL,
+              failures INTEGER NOT NULL DEFAULT 0,
+              last_failure TEXT,
+              renew_requested INTEGER NOT NULL DEFAULT 0,
+              pending_key_ref TEXT,
+              current_version_id INTEGER,
+              issuer TEXT,
+              not_after INTEGER,
+              renewal_at INTEGER,
+              ready INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX ix_certificate_status_due ON certificate_status(next_due_at);
+
+            CREATE TABLE certificate_versions(
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              certificate TEXT NOT NULL,
+              generation INTEGER NOT NULL,
+              serial TEXT NOT NULL,
+              fingerprint TEXT NOT NULL,
+              not_before INTEGER NOT NULL,
+              not_after INTEGER NOT NULL,
+              chain_pem TEXT NOT NULL,
+              intermediate_count INTEGER NOT NULL,
+              key_ref TEXT NOT NULL,
+              state TEXT NOT NULL,
+              issued_for TEXT NOT NULL,
+              created_at INTEGER NOT NULL);
+            CREATE INDEX ix_certificate_versions_certificate ON certificate_versions(certificate, id);
+
+            CREATE TABLE rotations(
+              version_id INTEGER NOT NULL,
+              target TEXT NOT NULL,
+              state TEXT NOT NULL,
+              detail TEXT,
+              updated_at INTEGER NOT NULL,
+              PRIMARY KEY(version_id, target));
+
+            CREATE TABLE events(
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              at INTEGER NOT NULL,
+              kind TEXT NOT NULL,
+              name TEXT NOT NULL,
+              type TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              message TEXT NOT NULL);
+            CREATE INDEX ix_events_subject ON events(kind, name, id);
+            CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+              BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+            CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+              BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+            CREATE TABLE leases(
+              resource TEXT PRIMARY KEY,
+              owner TEXT NOT NULL,
+              expires_at INTEGER NOT NULL,
+              fencing INTEGER NOT NULL);
+            """),
+    ];
+}

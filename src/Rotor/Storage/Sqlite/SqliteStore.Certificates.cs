@@ -1,0 +1,210 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Rotation;
+
+namespace Rotor.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string StatusColumns =
+        "name, next_due_at, failures, last_failure, renew_requested, pending_key_ref, current_version_id, issuer, not_after, renewal_at, ready";
+
+    public async Task<CertificateStatus?> GetStatusAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"SELECT {StatusColumns} FROM certificate_status WHERE name = $n", ("$n", name));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadStatus(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<CertificateStatus>> ListStatusesAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"SELECT {StatusColumns} FROM certificate_status ORDER BY name");
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<CertificateStatus>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(ReadStatus(reader));
+        }
+        return list;
+    }
+
+    public async Task SaveStatusAsync(CertificateStatus s, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"""
+            INSERT INTO certificate_status({StatusColumns})
+            VALUES($n, $due, $f, $lf, $rr, $pk, $cv, $is, $na, $ra, $rd)
+            ON CONFLICT(name) DO UPDATE SET next_due_at = $due, failures = $f, last_failure = $lf, renew_requested = $rr,
+              pending_key_ref = $pk, current_version_id = $cv, issuer = $is, not_after = $na, renewal_at = $ra, ready = $rd
+            """,
+            ("$n", s.Name), ("$due", Ms(s.NextDueAt)), ("$f", s.Failures), ("$lf", s.LastFailure), ("$rr", s.RenewRequested ? 1 : 0),
+            ("$pk", s.PendingKeyRef), ("$cv", s.CurrentVersionId), ("$is", s.Issuer),
+            ("$na", s.NotAfter is { } na ? Ms(na) : null), ("$ra", s.RenewalAt is { } ra ? Ms(ra) : null), ("$rd", s.Ready ? 1 : 0));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "SELECT name FROM certificate_status WHERE next_due_at <= $now ORDER BY next_due_at LIMIT $l",
+            ("$now", Ms(now)), ("$l", limit));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetString(0));
+        }
+        return list;
+    }
+
+    public async Task<DateTimeOffset?> GetEarliestDueAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "SELECT MIN(next_due_at) FROM certificate_status");
+        return FromMs(await cmd.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value);
+    }
+
+    private static CertificateStatus ReadStatus(SqliteDataReader r) => new()
+    {
+        Name = r.GetString(0),
+        NextDueAt = FromMs(r.GetInt64(1)),
+        Failures = r.GetInt32(2),
+        LastFailure = r.IsDBNull(3) ? null : r.GetString(3),
+        RenewRequested = r.GetInt64(4) != 0,
+        PendingKeyRef = r.IsDBNull(5) ? null : r.GetString(5),
+        CurrentVersionId = r.IsDBNull(6) ? null : r.GetInt64(6),
+        Issuer = r.IsDBNull(7) ? null : r.GetString(7),
+        NotAfter = FromMs(r.GetValue(8)),
+        RenewalAt = FromMs(r.GetValue(9)),
+        Ready = r.GetInt64(10) != 0,
+    };
+
+    private const string VersionColumns =
+        "id, certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at";
+
+    public async Task<long> AddVersionAsync(CertificateVersion v, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, """
+            INSERT INTO certificate_versions(certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at)
+            VALUES($c, $g, $s, $fp, $nb, $na, $pem, $ic, $k, $st, $if, $t) RETURNING id
+            """,
+            ("$c", v.Certificate), ("$g", v.Generation), ("$s", v.Serial), ("$fp", v.Sha256Fingerprint), ("$nb", Ms(v.NotBefore)), ("$na", Ms(v.NotAfter)),
+            ("$pem", v.ChainPem), ("$ic", v.IntermediateCount), ("$k", v.KeyRef), ("$st", v.State.ToString()), ("$if", v.IssuedForJson), ("$t", Ms(v.CreatedAt)));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    public async Task SetVersionStateAsync(long id, VersionState state, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "UPDATE certificate_versions SET state = $s WHERE id = $id", ("$s", state.ToString()), ("$id", id));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<CertificateVersion?> GetVersionAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"SELECT {VersionColumns} FROM certificate_versions WHERE id = $id", ("$id", id));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadVersion(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<CertificateVersion>> ListVersionsAsync(string certificate, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"SELECT {VersionColumns} FROM certificate_versions WHERE certificate = $c ORDER BY id", ("$c", certificate));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<CertificateVersion>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(ReadVersion(reader));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlySet<string>> ListReferencedKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, $"""
+            SELECT key_ref FROM certificate_versions WHERE state NOT IN ('{nameof(VersionState.Failed)}', '{nameof(VersionState.Retired)}')
+            UNION SELECT pending_key_ref FROM certificate_status WHERE pending_key_ref IS NOT NULL
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            set.Add(reader.GetString(0));
+        }
+        return set;
+    }
+
+    private static CertificateVersion ReadVersion(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Certificate = r.GetString(1),
+        Generation = r.GetInt64(2),
+        Serial = r.GetString(3),
+        Sha256Fingerprint = r.GetString(4),
+        NotBefore = FromMs(r.GetInt64(5)),
+        NotAfter = FromMs(r.GetInt64(6)),
+        ChainPem = r.GetString(7),
+        IntermediateCount = r.GetInt32(8),
+        KeyRef = r.GetString(9),
+        State = Enum.Parse<VersionState>(r.GetString(10)),
+        IssuedForJson = r.GetString(11),
+        CreatedAt = FromMs(r.GetInt64(12)),
+    };
+
+    public async Task SaveRotationAsync(RotationRecord rotation, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, """
+            INSERT INTO rotations(version_id, target, state, detail, updated_at) VALUES($v, $t, $s, $d, $u)
+            ON CONFLICT(version_id, target) DO UPDATE SET state = $s, detail = $d, updated_at = $u
+            """, ("$v", rotation.VersionId), ("$t", rotation.Target), ("$s", rotation.State.ToString()), ("$d", rotation.Detail), ("$u", Ms(rotation.UpdatedAt)));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(long versionId, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "SELECT version_id, target, state, detail, updated_at FROM rotations WHERE version_id = $v ORDER BY target", ("$v", versionId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<RotationRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new RotationRecord(reader.GetInt64(0), reader.GetString(1), Enum.Parse<RotationState>(reader.GetString(2)),
+                reader.IsDBNull(3) ? null : reader.GetString(3), FromMs(reader.GetInt64(4))));
+        }
+        return list;
+    }
+
+    public async Task AppendEventAsync(EventRecord e, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "INSERT INTO events(at, kind, name, type, reason, message) VALUES($a, $k, $n, $t, $r, $m)",
+            ("$a", Ms(e.At)), ("$k", e.Kind), ("$n", e.Name), ("$t", e.Type.ToString()), ("$r", e.Reason), ("$m", e.Message));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> ListEventsAsync(string? kind, string? name, int limit, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, """
+            SELECT id, at, kind, name, type, reason, message FROM (
+              SELECT * FROM events WHERE ($k IS NULL OR kind = $k) AND ($n IS NULL OR name = $n) ORDER BY id DESC LIMIT $l)
+            ORDER BY id
+            """, ("$k", kind), ("$n", name), ("$l", limit));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<EventRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new EventRecord(reader.GetInt64(0), FromMs(reader.GetInt64(1)), reader.GetString(2), reader.GetString(3),
+                Enum.Parse<EventType>(reader.GetString(4)), reader.GetString(5), reader.GetString(6)));
+        }
+        return list;
+    }
+}

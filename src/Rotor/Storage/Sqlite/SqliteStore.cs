@@ -1,0 +1,126 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Rotation;
+
+namespace Rotor.Storage.Sqlite;
+
+/// <summary>
+/// <see cref="IStore"/> on one SQLite file (WAL mode). Each call opens a pooled connection and
+/// runs one transaction, so the store is safe to share between threads and processes.
+/// </summary>
+public sealed partial class SqliteStore : IStore
+{
+    private readonly string _connectionString;
+
+    private SqliteStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public static async Task<SqliteStore> OpenAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var store = new SqliteStore(path);
+        await store.MigrateAsync(now, cancellationToken);
+        return store;
+    }
+
+    public int SchemaVersion { get; private set; }
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    private async Task MigrateAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+            await wal.ExecuteNonQueryAsync(cancellationToken);
+        }
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        foreach (var (version, name, sql) in SqliteMigrations.Steps)
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+            using var check = Command(connection, tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $v", ("$v", version));
+            if (Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
+            {
+                SchemaVersion = version;
+                continue;
+            }
+            using (var step = Command(connection, tx, sql))
+            {
+                await step.ExecuteNonQueryAsync(cancellationToken);
+            }
+            using (var record = Command(connection, tx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES($v, $n, $t)",
+                ("$v", version), ("$n", name), ("$t", now.ToUnixTimeMilliseconds())))
+            {
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await tx.CommitAsync(cancellationToken);
+            SchemaVersion = version;
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        foreach (var (n, v) in parameters)
+        {
+            cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        }
+        return cmd;
+    }
+
+    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static DateTimeOffset? FromMs(object value) => value is DBNull or null ? null : FromMs(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    public async Task<long?> TryAcquireLeaseAsync(string resource, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        using var upsert = Command(c, tx, """
+            INSERT INTO leases(resource, owner, expires_at, fencing) VALUES($r, $o, $u, 1)
+            ON CONFLICT(resource) DO UPDATE SET owner = $o, expires_at = $u,
+              fencing = CASE WHEN leases.owner = $o THEN leases.fencing ELSE leases.fencing + 1 END
+            WHERE leases.owner = $o OR leases.expires_at <= $now
+            RETURNING fencing
+            """, ("$r", resource), ("$o", owner), ("$u", Ms(until)), ("$now", Ms(now)));
+        var result = await upsert.ExecuteScalarAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return result is null or DBNull ? null : Convert.ToInt64(result, CultureInfo.InvariantCulture);
+    }
+
+    public async Task ReleaseLeaseAsync(string resource, string owner, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "DELETE FROM leases WHERE resource = $r AND owner = $o", ("$r", resource), ("$o", owner));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

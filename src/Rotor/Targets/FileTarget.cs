@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.IO;
+using Rotor.Issuers;
+using Rotor.Keys;
+
+namespace Rotor.Targets;
+
+/// <summary>
+/// Writes <c>cert.pem</c> (leaf), <c>chain.pem</c> (CA certificates above the leaf, up to the
+/// root), <c>fullchain.pem</c> (leaf and intermediates, what a server presents), <c>key.pem</c>
+/// (PKCS#8, unencrypted, 0600) and optionally a PKCS#12 file, into one folder; then reloads.
+/// Stage writes into <c>.rotor/staged</c>; activate keeps the live files in <c>.rotor/previous</c>,
+/// renames the staged ones in, reloads, and puts the previous files back if the reload fails.
+/// </summary>
+public sealed class FileTarget(string name, FileTargetSpec spec, string targetManifestDirectory) : ITarget
+{
+    private const string StateFolder = ".rotor";
+
+    public string Name => name;
+
+    public bool CanHoldTwoCertificates => false;
+
+    /// <summary>The folder a certificate's files go to: the deploy entry's path, else the target's.</summary>
+    public string FolderFor(DeploymentArtifact artifact)
+    {
+        if (artifact.Binding.Path is { } p) return Path.GetFullPath(Path.Combine(artifact.ManifestDirectory, p));
+        if (spec.Path is { } tp) return Path.GetFullPath(Path.Combine(targetManifestDirectory, tp));
+        throw new RotorException($"file target '{name}' has no folder: set spec.file.path on the Target or path on the certificate's deploy entry", isTransient: false)
+        { Reason = "TargetMisconfigured" };
+    }
+
+    private IEnumerable<string> OutputNames()
+    {
+        yield return spec.CertificateFile;
+        yield return spec.ChainFile;
+        yield return spec.FullChainFile;
+        yield return spec.PrivateKeyFile;
+        if (spec.Pkcs12 is { } p) yield return p.File;
+    }
+
+    public async Task StageAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
+    {
+        var staged = Path.Combine(FolderFor(artifact), StateFolder, "staged");
+        Directory.CreateDirectory(staged);
+        var uid = await FileOwnership.ResolveAsync(spec.Owner, group: false, cancellationToken);
+        var gid = await FileOwnership.ResolveAsync(spec.Group, group: true, cancellationToken);
+        var leafPem = CertificateBuilder.ToPem(artifact.Leaf);
+        var chainPem = string.Concat(artifact.Intermediates.Concat(artifact.Roots).Select(CertificateBuilder.ToPem));
+        var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
+
+        async Task Write(string file, ReadOnlyMemory<byte> content, UnixFileMode mode)
+        {
+            var path = Path.Combine(staged, file);
+            await AtomicFile.WriteAsync(path, content, mode, cancellationToken);
+            FileOwnership.Apply(path, uid, gid);
+        }
+
+        await Write(spec.CertificateFile, Encoding.UTF8.GetBytes(leafPem), spec.Mode);
+        await Write(spec.ChainFile, Encoding.UTF8.GetBytes(chainPem), spec.Mode);
+        await Write(spec.FullChainFile, Encoding.UTF8.GetBytes(fullPem), spec.Mode);
+        await Write(spec.PrivateKeyFile, Encoding.UTF8.GetBytes(artifact.PrivateKeyPem), spec.KeyMode);
+        if (spec.Pkcs12 is { } p12)
+        {
+            var password = p12.PasswordSecretRef is { } secret
+                ? await SecretResolver.ResolveAsync(secret, targetManifestDirectory, cancellationToken)
+                : "";
+            await Write(p12.File, ExportPkcs12(artifact, password), spec.KeyMode);
+        }
+        await File.WriteAllTextAsync(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+    }
+
+    private static byte[] ExportPkcs12(DeploymentArtifact artifact, string password)
+    {
+        using AsymmetricAlgorithm key = artifact.Leaf.GetECDsaPublicKey() is not null ? ECDsa.Create() : RSA.Create();
+        key.ImportFromPem(artifact.PrivateKeyPem);
+        using var withKey = key switch
+        {
+            ECDsa ec => artifact.Leaf.CopyWithPrivateKey(ec),
+            RSA rsa => artifact.Leaf.CopyWithPrivateKey(rsa),
+            _ => throw new NotSupportedException(),
+        };
+        var collection = new X509Certificate2Collection { withKey };
+        collection.AddRange(artifact.Intermediates.ToArray());
+        return collection.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password)!;
+    }
+
+    public async Task ActivateAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
+    {
+        var folder = FolderFor(artifact);
+        var staged = Path.Combine(folder, StateFolder, "staged");
+        var previous = Path.Combine(folder, StateFolder, "previous");
+        if (!File.Exists(Path.Combine(staged, "VERSION")))
+        {
+            if (await IsLiveAsync(artifact, folder, cancellationToken))
+            {
+                return; // activated before a crash; nothing left to do
+            }
+            await StageAsync(artifact, cancellationToken);
+        }
+
+        // Keep what is in service, so a failed reload can put it back.
+        if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+        Directory.CreateDirectory(previous);
+        foreach (var file in OutputNames())
+        {
+            var live = Path.Combine(folder, file);
+            if (File.Exists(live)) File.Copy(live, Path.Combine(previous, file), overwrite: true);
+        }
+        File.WriteAllText(Path.Combine(previous, "COMPLETE"), "");
+
+        // Key first would make a server that reloads on its own pair a new key with an old
+        // certificate; the certificate first has the same problem. Renames are each atomic and
+        // the reload comes after all of them.
+        foreach (var file in OutputNames())
+        {
+            AtomicFile.Replace(Path.Combine(staged, file), Path.Combine(folder, file));
+        }
+        File.Delete(Path.Combine(staged, "VERSION"));
+
+        if (spec.Reload is { } reload)
+        {
+            try
+            {
+                await ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), new Dictionary<string, string>
+                {
+                    ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
+                    ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["ROTOR_TARGET"] = name,
+                    ["ROTOR_TARGET_DIR"] = folder,
+                }, cancellationToken);
+            }
+            catch (RotorException)
+            {
+                await RestorePreviousAsync(folder);
+                throw;
+            }
+        }
+    }
+
+    private Task RestorePreviousAsync(string folder)
+    {
+        var previous = Path.Combine(folder, StateFolder, "previous");
+        if (!File.Exists(Path.Combine(previous, "COMPLETE"))) return Task.CompletedTask;
+        foreach (var file in OutputNames())
+        {
+            var saved = Path.Combine(previous, file);
+            var live = Path.Combine(folder, file);
+            if (File.Exists(saved))
+            {
+                var temp = Path.Combine(folder, $".{file}.restore.tmp");
+                File.Copy(saved, temp, overwrite: true);
+                AtomicFile.Replace(temp, live);
+            }
+            else if (File.Exists(live))
+            {
+                File.Delete(live); // there was nothing before this version
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken) =>
+        await RestorePreviousAsync(FolderFor(artifact));
+
+    public Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
+    {
+        var state = Path.Combine(FolderFor(artifact), StateFolder);
+        if (Directory.Exists(Path.Combine(state, "previous"))) Directory.Delete(Path.Combine(state, "previous"), recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public async Task<TargetInspection> InspectAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(FolderFor(artifact), spec.CertificateFile);
+        if (!File.Exists(path)) return new TargetInspection(null, null, $"{path} does not exist");
+        try
+        {
+            using var cert = X509CertificateLoader.LoadCertificate(Encoding.UTF8.GetBytes(await File.ReadAllTextAsync(path, cancellationToken)));
+            return new TargetInspection(cert.GetCertHashString(HashAlgorithmName.SHA256), new DateTimeOffset(cert.NotAfter.ToUniversalTime()), path);
+        }
+        catch (CryptographicException)
+        {
+            return new TargetInspection(null, null, $"{path} is not a certificate");
+        }
+    }
+
+    private async Task<bool> IsLiveAsync(DeploymentArtifact artifact, string folder, CancellationToken cancellationToken)
+    {
+        _ = folder;
+        var inspection = await InspectAsync(artifact, cancellationToken);
+        return inspection.Sha256Fingerprint == artifact.Leaf.GetCertHashString(HashAlgorithmName.SHA256);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+
+namespace Rotor.Targets;
+
+/// <summary>Makes a server pick up new files: a shell command, or a signal to the pid in a pid file.</summary>
+internal static class ReloadAction
+{
+    private const int OutputTail = 400;
+
+    public static async Task RunAsync(ReloadSpec reload, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        if (reload.Command is { } command)
+        {
+            await RunCommandAsync(command, reload.Timeout, workingDirectory, environment, cancellationToken);
+            return;
+        }
+        var pidFile = Path.GetFullPath(Path.Combine(workingDirectory, reload.PidFile!));
+        string text;
+        try
+        {
+            text = (await File.ReadAllTextAsync(pidFile, cancellationToken)).Trim();
+        }
+        catch (IOException e)
+        {
+            throw new RotorException($"reload: cannot read pid file '{pidFile}': {e.Message}", isTransient: true) { Reason = "ReloadFailed" };
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 1)
+        {
+            throw new RotorException($"reload: pid file '{pidFile}' does not hold a process id", isTransient: true) { Reason = "ReloadFailed" };
+        }
+        Signals.TryParse(reload.Signal!, out var number);
+        FileOwnership.Signal(pid, number);
+    }
+
+    private static async Task RunCommandAsync(string command, TimeSpan timeout, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", command])
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+        using var process = Process.Start(psi)
+            ?? throw new RotorException("reload: cannot start /bin/sh", isTransient: true) { Reason = "ReloadFailed" };
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeoutSource.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new RotorException($"reload command timed out after {DurationParser.Format(timeout)}", isTransient: true) { Reason = "ReloadFailed" };
+        }
+        if (process.ExitCode != 0)
+        {
+            var err = (await stderr).Trim();
+            if (err.Length == 0) err = (await stdout).Trim();
+            if (err.Length > OutputTail) err = "..." + err[^OutputTail..];
+            throw new RotorException($"reload command exited with code {process.ExitCode}" + (err.Length > 0 ? $": {err}" : ""), isTransient: true)
+            { Reason = "ReloadFailed" };
+        }
+    }
+}

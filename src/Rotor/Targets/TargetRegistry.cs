@@ -1,0 +1,21 @@
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Storage;
+
+namespace Rotor.Targets;
+
+/// <summary>Builds the <see cref="ITarget"/> for a stored Target.</summary>
+public sealed class TargetRegistry(IStore store)
+{
+    public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
+            ?? throw new RotorException($"Target '{name}' does not exist", isTransient: false) { Reason = "TargetNotFound" };
+        var spec = SpecSerializer.SpecOf<TargetSpec>(stored);
+        return spec.Kind switch
+        {
+            TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
+            _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
+        };
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace Rotor.Telemetry;
+
+/// <summary>
+/// Rotor's log messages with fixed event ids per area: 3000s targets, 5000s reconcile and
+/// rotation, 6000s issuance and keys, 7000s service. Arguments are names, counts and reasons;
+/// never key material or secret values.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(3001, LogLevel.Information, "Deployed {Certificate} version {Version} to target {Target}")]
+    public static partial void Deployed(ILogger logger, string certificate, long version, string target);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Deploying {Certificate} version {Version} to target {Target} failed ({Reason}): {Message}")]
+    public static partial void DeployFailed(ILogger logger, string certificate, long version, string target, string reason, string message);
+
+    [LoggerMessage(5001, LogLevel.Information, "Reconciling {Certificate}: {Reason}")]
+    public static partial void Reconciling(ILogger logger, string certificate, string reason);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Reconciling {Certificate} failed ({Reason}), attempt {Failures}; next attempt at {NextAttempt:o}: {Message}")]
+    public static partial void ReconcileFailed(ILogger logger, string certificate, string reason, int failures, DateTimeOffset nextAttempt, string message);
+
+    [LoggerMessage(5003, LogLevel.Debug, "Pass done: {Processed} due, {Failed} failed, in {ElapsedMs} ms")]
+    public static partial void PassDone(ILogger logger, int processed, int failed, long elapsedMs);
+
+    [LoggerMessage(5004, LogLevel.Information, "Next reconcile at {NextDue:o} (sleeping {Delay})")]
+    public static partial void Sleeping(ILogger logger, DateTimeOffset nextDue, TimeSpan delay);
+
+    [LoggerMessage(5005, LogLevel.Information, "{Certificate} version {Version} is active; renewal at {RenewalAt:o}")]
+    public static partial void Activated(ILogger logger, string certificate, long version, DateTimeOffset renewalAt);
+
+    [LoggerMessage(6001, LogLevel.Information, "Issued {Certificate} version {Version} serial {Serial}, valid until {NotAfter:o}")]
+    public static partial void Issued(ILogger logger, string certificate, long version, string serial, DateTimeOffset notAfter);
+
+    [LoggerMessage(6002, LogLevel.Warning, "{Certificate}: new certificate refused by validation: {Summary}")]
+    public static partial void ValidationFailed(ILogger logger, string certificate, string summary);
+
+    [LoggerMessage(6003, LogLevel.Information, "Deleted stray key {KeyRef} left by an interrupted issuance")]
+    public static partial void StrayKeyDeleted(ILogger logger, string keyRef);
+
+    [LoggerMessage(7001, LogLevel.Information, "Rotor is serving /healthz, /readyz and /metrics on http://{Endpoint}")]
+    public static partial void Listening(ILogger logger, string endpoint);
+
+    [LoggerMessage(7002, LogLevel.Information, "Shutting down")]
+    public static partial void ShuttingDown(ILogger logger);
+
+    [LoggerMessage(7003, LogLevel.Error, "Reconcile pass failed unexpectedly; the loop goes on")]
+    public static partial void PassCrashed(ILogger logger, Exception exception);
+}
