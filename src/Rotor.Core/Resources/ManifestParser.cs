@@ -17,14 +17,23 @@ public static partial class ManifestParser
         var errors = new List<ManifestError>();
         var resources = new List<Resource>();
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             errors.Add(new ManifestError(file, (int)ex.Start.Line, (int)ex.Start.Column, "(document)", "yaml-syntax",
                 "malformed YAML: " + (ex.InnerException?.Message ?? ex.Message)));
+            return new ManifestParseResult(resources, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // The scanner gave up without a position of its own; the last event it read is the best clue.
+            var at = parser.Current?.End ?? Mark.Empty;
+            errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, "(document)", "yaml-syntax",
+                "malformed YAML after this point (an unclosed bracket or quote?)"));
             return new ManifestParseResult(resources, errors);
         }
 

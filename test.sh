@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Rotor's whole test suite: installs what the tests need, builds, runs every test project,
+# and prints the total as its last line: "N passed, N failed, N skipped".
+# Exits non-zero if anything failed. CI runs exactly this (see .ci/run).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+bash tests/env/install-deps.sh || { echo "installing test dependencies failed" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+if ! dotnet build Rotor.slnx -c Debug -nologo -clp:ErrorsOnly; then
+  echo "build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results=$(mktemp -d)
+status=0
+for project in tests/Rotor.Tests tests/Rotor.IntegrationTests; do
+  name=$(basename "$project")
+  echo "== $name"
+  dotnet test "$project" -c Debug --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" || status=1
+done
+
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+rm -rf "$results"
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  status=1
+fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

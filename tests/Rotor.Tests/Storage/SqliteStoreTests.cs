@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Rotation;
+using Rotor.Storage.Sqlite;
+using Rotor.Tests.Support;
+
+namespace Rotor.Tests.Storage;
+
+public class SqliteStoreTests
+{
+    private static readonly DateTimeOffset Now = TestRotor.Start;
+
+    private static StoredResource Cert(string name, string hash) => new("Certificate", name, 0, "{}", hash, "/tmp/m.yaml", Now);
+
+    [Fact]
+    public async Task Migrations_run_once_and_reopen_cleanly()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("rotor.db");
+        await using (var store = await SqliteStore.OpenAsync(path, Now, default))
+        {
+            Assert.Equal(1, store.SchemaVersion);
+        }
+        await using var again = await SqliteStore.OpenAsync(path, Now, default);
+        Assert.Equal(1, again.SchemaVersion);
+    }
+
+    [Fact]
+    public async Task Apply_tracks_generation_and_makes_changed_certificates_due()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        var first = await store.ApplyAsync([Cert("a", "h1")], Now, default);
+        Assert.Equal(ApplyOutcome.Created, first[0].Outcome);
+        Assert.Equal(1, first[0].Resource.Generation);
+
+        await store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now.AddDays(30), Failures = 3 }, default);
+        var same = await store.ApplyAsync([Cert("a", "h1")], Now.AddHours(1), default);
+        Assert.Equal(ApplyOutcome.Unchanged, same[0].Outcome);
+        Assert.Empty(await store.ListDueAsync(Now.AddHours(1), 10, default));
+
+        var changed = await store.ApplyAsync([Cert("a", "h2")], Now.AddHours(2), default);
+        Assert.Equal(ApplyOutcome.Configured, changed[0].Outcome);
+        Assert.Equal(2, changed[0].Resource.Generation);
+        Assert.Equal(["a"], await store.ListDueAsync(Now.AddHours(2), 10, default));
+        Assert.Equal(0, (await store.GetStatusAsync("a", default))!.Failures);
+    }
+
+    [Fact]
+    public async Task Due_list_is_ordered_and_bounded_and_earliest_due_is_known()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        for (var i = 0; i < 5; i++)
+        {
+            await store.SaveStatusAsync(new CertificateStatus { Name = $"c{i}", NextDueAt = Now.AddMinutes(10 - i) }, default);
+        }
+        Assert.Equal(["c4", "c3", "c2"], await store.ListDueAsync(Now.AddMinutes(8), 10, default));
+        Assert.Equal(["c4"], await store.ListDueAsync(Now.AddMinutes(8), 1, default));
+        Assert.Equal(Now.AddMinutes(6), await store.GetEarliestDueAsync(default));
+    }
+
+    [Fact]
+    public async Task Events_are_append_only()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("rotor.db");
+        await using var store = await SqliteStore.OpenAsync(path, Now, default);
+        await store.AppendEventAsync(new EventRecord(0, Now, "Certificate", "a", EventType.Normal, "Issued", "v1"), default);
+        await using var c = new SqliteConnection($"Data Source={path}");
+        await c.OpenAsync();
+        using var update = c.CreateCommand();
+        update.CommandText = "UPDATE events SET message = 'x'";
+        var e = await Assert.ThrowsAsync<SqliteException>(() => update.ExecuteNonQueryAsync());
+        Assert.Contains("append-only", e.Message, StringComparison.Ordinal);
+        using var delete = c.CreateCommand();
+        delete.CommandText = "DELETE FROM events";
+        await Assert.ThrowsAsync<SqliteException>(() => delete.ExecuteNonQueryAsync());
+        Assert.Single(await store.ListEventsAsync(null, "a", 10, default));
+    }
+
+    [Fact]
+    public async Task Versions_and_rotations_round_trip_and_referenced_keys_are_listed()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        var id = await store.AddVersionAsync(new CertificateVersion
+        {
+            Certificate = "a", Serial = "01", Sha256Fingerprint = "AB", ChainPem = "pem", KeyRef = "a-key", IssuedForJson = "{}",
+            NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
+        }, default);
+        await store.SaveStatusAsync(new CertificateStatus { Name = "b", NextDueAt = Now, PendingKeyRef = "b-pending" }, default);
+        await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Staged, null, Now), default);
+        await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Promoted, null, Now), default);
+        Assert.Equal(RotationState.Promoted, Assert.Single(await store.ListRotationsAsync(id, default)).State);
+        Assert.Equal(["a-key", "b-pending"], (await store.ListReferencedKeysAsync(default)).Order());
+        await store.SetVersionStateAsync(id, VersionState.Retired, default);
+        Assert.Equal(["b-pending"], await store.ListReferencedKeysAsync(default));
+    }
+
+    [Fact]
+    public async Task Leases_are_exclusive_until_they_expire_and_fence_each_new_owner()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        Assert.Equal(1, await store.TryAcquireLeaseAsync("a", "one", Now, Now.AddMinutes(1), default));
+        Assert.Null(await store.TryAcquireLeaseAsync("a", "two", Now.AddSeconds(30), Now.AddMinutes(2), default));
+        Assert.Equal(1, await store.TryAcquireLeaseAsync("a", "one", Now.AddSeconds(30), Now.AddMinutes(2), default));
+        Assert.Equal(2, await store.TryAcquireLeaseAsync("a", "two", Now.AddMinutes(3), Now.AddMinutes(4), default));
+    }
+}
