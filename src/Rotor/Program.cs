@@ -6,20 +6,24 @@ namespace Rotor;
 public static class Program
 {
     /// <summary>
-    /// Fault injection for crash-safety tests: when set to a file path, Rotor writes that file
-    /// after a new version is stored and before it is deployed, then waits there until killed.
+    /// Fault injection for crash-safety tests: ROTOR_FAULT_PAUSE_AT names a point of issuance
+    /// (after-key, after-issue); when Rotor reaches it, it writes the certificate's name to the
+    /// file named by ROTOR_FAULT_MARKER and waits there until it is killed.
     /// </summary>
-    public const string PauseAfterIssueVariable = "ROTOR_FAULT_PAUSE_AFTER_ISSUE";
+    public const string PauseAtVariable = "ROTOR_FAULT_PAUSE_AT";
+    public const string MarkerVariable = "ROTOR_FAULT_MARKER";
 
     public static Task<int> Main(string[] args)
     {
         ReconcilerOptions? options = null;
-        if (Environment.GetEnvironmentVariable(PauseAfterIssueVariable) is { Length: > 0 } marker)
+        if (Environment.GetEnvironmentVariable(PauseAtVariable) is { Length: > 0 } pauseAt
+            && Environment.GetEnvironmentVariable(MarkerVariable) is { Length: > 0 } marker)
         {
             options = new ReconcilerOptions
             {
-                AfterIssue = async (name, ct) =>
+                FaultPoint = async (point, name, ct) =>
                 {
+                    if (point != pauseAt) return;
                     await File.WriteAllTextAsync(marker, name, ct);
                     await Task.Delay(Timeout.Infinite, ct);
                 },

@@ -40,6 +40,7 @@ public sealed partial class Reconciler
             }
         }
         using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
+        await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
 
         var csr = CreateSigningRequest(spec, key);
         var issued = await issuer.IssueAsync(new IssueRequest(name, spec, csr) { SigningKey = key }, cancellationToken);

@@ -86,10 +86,7 @@ public sealed partial class Reconciler(
                 status = await store.GetStatusAsync(name, cancellationToken) ?? status;
                 pending = await IssueAsync(name, spec, stored, status, active, reason, cancellationToken);
                 issued = true;
-                if (_options.AfterIssue is { } hook)
-                {
-                    await hook(name, cancellationToken);
-                }
+                await FaultPointAsync(FaultPoints.AfterIssue, name, cancellationToken);
             }
             await DeployAsync(spec, stored, pending, cancellationToken);
             await ActivateAsync(name, spec, pending, active, cancellationToken);
@@ -140,6 +137,9 @@ public sealed partial class Reconciler(
 
     private Task EventAsync(string name, EventType type, string reason, string message, CancellationToken cancellationToken) =>
         store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, name, type, reason, message), cancellationToken);
+
+    private Task FaultPointAsync(string point, string name, CancellationToken cancellationToken) =>
+        _options.FaultPoint?.Invoke(point, name, cancellationToken) ?? Task.CompletedTask;
 
     internal static string Fingerprint(X509Certificate2 certificate) => certificate.GetCertHashString(HashAlgorithmName.SHA256);
 }

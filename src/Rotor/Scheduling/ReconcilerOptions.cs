@@ -16,14 +16,24 @@ public sealed class ReconcilerOptions
     public int Parallelism { get; init; } = 4;
 
     /// <summary>
-    /// Called after a new version is stored and before it is deployed. Used by fault-injection
-    /// tests (ROTOR_FAULT_PAUSE_AFTER_ISSUE) to kill the process exactly there.
+    /// Called at named points of an issuance (<see cref="FaultPoints"/>) with the certificate's
+    /// name. Used by crash-safety tests (ROTOR_FAULT_PAUSE_AT) to kill the process exactly there.
     /// </summary>
-    public Func<string, CancellationToken, Task>? AfterIssue { get; init; }
+    public Func<string, string, CancellationToken, Task>? FaultPoint { get; init; }
 }
 
 /// <summary>Outcome of one pass.</summary>
 public sealed record PassResult(int Processed, int Failed, int Issued, int Deployed)
 {
     public static readonly PassResult Empty = new(0, 0, 0, 0);
+}
+
+/// <summary>Points in an issuance where a crash is most costly, for fault injection.</summary>
+public static class FaultPoints
+{
+    /// <summary>The new key is stored; the certificate is not issued yet.</summary>
+    public const string AfterKey = "after-key";
+
+    /// <summary>The new version is issued, validated and stored; nothing is deployed yet.</summary>
+    public const string AfterIssue = "after-issue";
 }

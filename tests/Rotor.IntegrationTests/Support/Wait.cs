@@ -1,0 +1,35 @@
+namespace Rotor.IntegrationTests.Support;
+
+/// <summary>Polls a condition of an outside process until it holds or a deadline passes.</summary>
+public static class Wait
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException("timed out waiting: " + describe());
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rotor.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Rotor.slnx) above " + AppContext.BaseDirectory);
+    }
+
+    public static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
+}
