@@ -37,6 +37,7 @@ public static partial class CertificateValidator
         try
         {
             alg.ImportFromPem(pem);
+            _ = alg.ExportPkcs8PrivateKey(); // throws if the PEM held only a public key
             return alg;
         }
         catch (Exception e) when (e is ArgumentException or CryptographicException)
@@ -97,11 +98,11 @@ public static partial class CertificateValidator
     /// <summary>The algorithm and size of a certificate's public key; null algorithm if neither ECDSA nor RSA.</summary>
     public static (KeyAlgorithm? Algorithm, int Bits) DescribeKey(X509Certificate2 certificate)
     {
-        using (var ec = certificate.GetECDsaPublicKey())
+        using (var ec = certificate.PublicKey.GetECDsaPublicKey())
         {
             if (ec is not null) return (KeyAlgorithm.Ecdsa, ec.KeySize);
         }
-        using (var rsa = certificate.GetRSAPublicKey())
+        using (var rsa = certificate.PublicKey.GetRSAPublicKey())
         {
             if (rsa is not null) return (KeyAlgorithm.Rsa, rsa.KeySize);
         }

@@ -110,6 +110,10 @@ public static partial class CertificateValidator
         {
             problems.Add("key usage lacks digitalSignature, which TLS handshakes need");
         }
+        if (ku is not null && input.RequiredUsages.Contains(Usages.KeyEncipherment) && (ku.KeyUsages & X509KeyUsageFlags.KeyEncipherment) == 0)
+        {
+            problems.Add("key usage lacks keyEncipherment, which the spec asks for");
+        }
         return problems.Count == 0
             ? Pass(ValidationRules.Usages, $"has {string.Join(", ", input.RequiredUsages)}")
             : Fail(ValidationRules.Usages, string.Join("; ", problems));
@@ -121,6 +125,13 @@ public static partial class CertificateValidator
         var na = new DateTimeOffset(input.Leaf.NotAfter.ToUniversalTime());
         if (input.Now < nb) return Fail(ValidationRules.CurrentlyValid, $"not valid yet: notBefore {nb:u} is after now {input.Now:u}");
         if (input.Now > na) return Fail(ValidationRules.CurrentlyValid, $"expired: notAfter {na:u} is before now {input.Now:u}");
+        foreach (var ca in input.Chain)
+        {
+            var caNb = new DateTimeOffset(ca.NotBefore.ToUniversalTime());
+            var caNa = new DateTimeOffset(ca.NotAfter.ToUniversalTime());
+            if (input.Now < caNb) return Fail(ValidationRules.CurrentlyValid, $"CA certificate '{ca.Subject}' is not valid yet: notBefore {caNb:u} is after now {input.Now:u}");
+            if (input.Now > caNa) return Fail(ValidationRules.CurrentlyValid, $"CA certificate '{ca.Subject}' expired: notAfter {caNa:u} is before now {input.Now:u}");
+        }
         return Pass(ValidationRules.CurrentlyValid, $"valid from {nb:u} to {na:u}");
     }
 

@@ -109,7 +109,10 @@ public sealed partial class Reconciler
         {
             using var previousLeaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(previous.ChainPem));
             previousNames = CertificateNames.Read(previousLeaf);
-            removed = previousNames.Where(n => !required.Contains(n)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            // Only names the user took out of the spec may go; a name the old certificate had
+            // beyond its spec (added by the CA) must stay, or peers that use it would fail.
+            var previousSpecNames = SpecSerializer.DeserializeFacts(previous.IssuedForJson, previous.NotBefore, previous.NotAfter).Names;
+            removed = previousSpecNames.Where(n => !required.Contains(n)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         }
         var notBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime());
