@@ -20,14 +20,14 @@ public static class Manifests
               command: '{{reload}}'
         """;
 
-    public static string Certificate(string name = "sip-edge", string dnsNames = "[sip.example.test]", string extra = "", string key = "{algorithm: ECDSA, size: 256, rotationPolicy: Always}") => $"""
+    public static string Certificate(string name = "sip-edge", string dnsNames = "[sip.example.test]", string extra = "", string key = "{algorithm: ECDSA, size: 256, rotationPolicy: Always}", string duration = "2160h") => $"""
         apiVersion: rotor/v1
         kind: Certificate
         metadata: {"{"}name: {name}{"}"}
         spec:
           commonName: sip.example.test
           dnsNames: {dnsNames}
-          duration: 2160h
+          duration: {duration}
           privateKey: {key}
           issuerRef: {"{"}name: local{"}"}
           deploy:

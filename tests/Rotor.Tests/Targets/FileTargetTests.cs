@@ -141,3 +141,40 @@ public class ReloadFailureBackoffTests
         Assert.Equal(0, (await host.Store.GetStatusAsync("sip-edge", default))!.Failures);
     }
 }
+
+/// <summary>Owner and group: applied as root; a clear error naming the file otherwise.</summary>
+public class FileTargetOwnershipTests
+{
+    [Fact]
+    public async Task Owner_and_group_are_applied_or_refused_clearly()
+    {
+        using var dir = new TempDir();
+        var target = new FileTarget("out", new FileTargetSpec { Owner = "nobody", Group = "nogroup" }, dir.Path);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var self = new CertificateRequest("CN=a", key, HashAlgorithmName.SHA256).CreateSelfSigned(TestRotor.Start, TestRotor.Start.AddDays(1));
+        var leaf = X509CertificateLoader.LoadCertificate(self.RawData);
+        var artifact = new DeploymentArtifact("a", 1, leaf, [], [leaf], key.ExportPkcs8PrivateKeyPem(), new DeployBinding("out", "out", []), dir.Path);
+        if (Environment.UserName == "root")
+        {
+            await target.ActivateAsync(artifact, default);
+            var (_, stat) = await Run("stat", "-c", "%U:%G", dir.Combine("out", "key.pem"));
+            Assert.Equal("nobody:nogroup", stat.Trim());
+        }
+        else
+        {
+            var e = await Assert.ThrowsAsync<RotorException>(() => target.ActivateAsync(artifact, default));
+            Assert.Contains("cannot change owner", e.Message, StringComparison.Ordinal);
+        }
+        var unknown = new FileTarget("out", new FileTargetSpec { Owner = "no-such-user-rotor" }, dir.Path);
+        var err = await Assert.ThrowsAsync<RotorException>(() => unknown.StageAsync(artifact, default));
+        Assert.Contains("no-such-user-rotor", err.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int, string)> Run(string file, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardOutput = true })!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, output);
+    }
+}
