@@ -47,7 +47,7 @@ public sealed class ReconcileLoop(Reconciler reconciler, IStore store, TimeProvi
             var delay = next is { } n ? n - now : MaximumSleep;
             if (delay > MaximumSleep) delay = MaximumSleep;
             if (delay <= TimeSpan.Zero) continue;
-            Log.Sleeping(logger, now + delay, delay);
+            Log.Sleeping(logger, delay, now + delay, next);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sleep = Task.Delay(delay, time, cts.Token);
             var woken = _wake.WaitAsync(cts.Token);

@@ -24,8 +24,8 @@ internal static partial class Log
     [LoggerMessage(5003, LogLevel.Debug, "Pass done: {Processed} due, {Failed} failed, in {ElapsedMs} ms")]
     public static partial void PassDone(ILogger logger, int processed, int failed, long elapsedMs);
 
-    [LoggerMessage(5004, LogLevel.Information, "Next reconcile at {NextDue:o} (sleeping {Delay})")]
-    public static partial void Sleeping(ILogger logger, DateTimeOffset nextDue, TimeSpan delay);
+    [LoggerMessage(5004, LogLevel.Information, "Sleeping {Delay} until {WakeAt:o}; the earliest renewal or retry is at {NextDue:o}")]
+    public static partial void Sleeping(ILogger logger, TimeSpan delay, DateTimeOffset wakeAt, DateTimeOffset? nextDue);
 
     [LoggerMessage(5005, LogLevel.Information, "{Certificate} version {Version} is active; renewal at {RenewalAt:o}")]
     public static partial void Activated(ILogger logger, string certificate, long version, DateTimeOffset renewalAt);
