@@ -1,0 +1,22 @@
+namespace Rotor.Acme;
+
+/// <summary>Tuning of the client. Defaults poll quickly: waiting is where ACME clients lose their time.</summary>
+public sealed record AcmeClientOptions
+{
+    /// <summary>Waits between polls when the server gives no Retry-After; the last repeats.</summary>
+    public IReadOnlyList<TimeSpan> PollSteps { get; init; } =
+    [
+        TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(80),
+        TimeSpan.FromMilliseconds(160), TimeSpan.FromMilliseconds(320), TimeSpan.FromMilliseconds(640),
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+    ];
+
+    /// <summary>The longest a server's Retry-After is followed while polling; longer ones are capped.</summary>
+    public TimeSpan MaximumPollWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an order may take from new to valid before the client gives up.</summary>
+    public TimeSpan OrderTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many badNonce rejections of one request in a row are retried.</summary>
+    public int MaxBadNonceRetries { get; init; } = 10;
+}

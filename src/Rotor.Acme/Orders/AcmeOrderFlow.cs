@@ -1,0 +1,120 @@
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Acme.Challenges;
+using Rotor.Acme.Transport;
+
+namespace Rotor.Acme.Orders;
+
+/// <summary>What to order: identifiers, the CSR, and the optional RFC 9773/profile/chain wishes.</summary>
+public sealed record AcmeIssueRequest(
+    IReadOnlyList<AcmeIdentifier> Identifiers,
+    byte[] CertificationRequestDer,
+    string? PreferredChain = null,
+    string? Replaces = null,
+    string? Profile = null);
+
+/// <summary>
+/// One order from start to certificate: statuses are checked as they are (an order may be
+/// ready at once with reused authorizations), every pending authorization is solved at the
+/// same time, challenges are cleaned up whatever happens, and waits follow the client's
+/// quick polling.
+/// </summary>
+public sealed class AcmeOrderFlow(AcmeClient client, Func<AcmeIdentifier, IChallengeSolver?> selectSolver, IProgress<string>? progress = null)
+{
+    public async Task<X509Certificate2Collection> IssueAsync(AcmeIssueRequest request, CancellationToken cancellationToken)
+    {
+        var order = await client.NewOrderAsync(request.Identifiers, request.Replaces, request.Profile, cancellationToken);
+        progress?.Report($"order {order.Url.AbsolutePath} is {order.Status}");
+        if (order.Status == "invalid")
+        {
+            throw new AcmeException($"the new order is invalid: {order.Error}", order.Error?.Type, null, isTransient: false);
+        }
+        if (order.Status == "pending")
+        {
+            await AuthorizeAsync(order, cancellationToken);
+            order = await client.WaitForOrderAsync(order.Url, null, cancellationToken);
+        }
+        if (order.Status == "ready")
+        {
+            order = await client.FinalizeAsync(order, request.CertificationRequestDer, cancellationToken);
+        }
+        else if (order.Status == "processing")
+        {
+            order = await client.WaitForOrderAsync(order.Url, null, cancellationToken);
+        }
+        if (order.Status != "valid" || order.Certificate is null)
+        {
+            throw new AcmeException($"order {order.Url.AbsolutePath} ended {order.Status}: {order.Error}", order.Error?.Type, null,
+                AcmeException.IsTransientProblem(order.Error?.Type, null));
+        }
+        progress?.Report("order valid; downloading the certificate");
+        return await client.DownloadPreferredChainAsync(order.Certificate, request.PreferredChain, cancellationToken);
+    }
+
+    private async Task AuthorizeAsync(AcmeOrder order, CancellationToken cancellationToken)
+    {
+        var authorizations = await Task.WhenAll(order.Authorizations.Select(u => client.GetAuthorizationAsync(u, cancellationToken)));
+        var work = new List<(AcmeAuthorization Authz, AcmeChallenge Challenge, IChallengeSolver Solver, ChallengeRequest Request)>();
+        foreach (var authz in authorizations)
+        {
+            switch (authz.Status)
+            {
+                case "valid":
+                    progress?.Report($"{authz.Identifier}: authorization already valid (reused)");
+                    continue;
+                case "pending":
+                    break;
+                default:
+                    throw new AcmeException($"{authz.Identifier}: authorization is {authz.Status}", null, null, isTransient: false);
+            }
+            var solver = selectSolver(authz.Identifier)
+                ?? throw new AcmeException($"{authz.Identifier}: no solver is configured for this identifier", null, null, isTransient: false);
+            var challenge = authz.Challenges.FirstOrDefault(c => c.Type == solver.ChallengeType)
+                ?? throw new AcmeException($"{authz.Identifier}: the server offers no {solver.ChallengeType} challenge (offered: {string.Join(", ", authz.Challenges.Select(c => c.Type))})",
+                    null, null, isTransient: false);
+            var name = authz.Wildcard ? "*." + authz.Identifier.Value : authz.Identifier.Value;
+            work.Add((authz, challenge, solver, new ChallengeRequest(name, challenge.Token, client.KeyAuthorization(challenge.Token), client.Dns01Value(challenge.Token))));
+        }
+        if (work.Count == 0) return;
+
+        var presented = new List<(IChallengeSolver, ChallengeRequest)>();
+        try
+        {
+            // Listed before presenting: a present that fails half-way (record added, propagation
+            // timed out) is cleaned up too; cleanup is idempotent by contract.
+            presented.AddRange(work.Select(w => (w.Solver, w.Request)));
+            await Task.WhenAll(work.Select(w => w.Solver.PresentAsync(w.Request, progress, cancellationToken)));
+            await Task.WhenAll(work.Select(w => client.AnswerChallengeAsync(w.Challenge, cancellationToken)));
+            progress?.Report($"answered {work.Count} challenge(s); waiting for the CA to check them");
+            var results = await Task.WhenAll(work.Select(w => client.WaitForAuthorizationAsync(w.Authz.Url, cancellationToken)));
+            var failed = results.Where(a => a.Status != "valid").ToList();
+            if (failed.Count > 0)
+            {
+                var first = failed[0].Error;
+                throw new AcmeException(
+                    "challenge validation failed: " + string.Join("; ", failed.Select(a => $"{a.Identifier}: {a.Status} ({a.Error?.ToString() ?? "no detail"})")),
+                    first?.Type, null, AcmeException.IsTransientProblem(first?.Type, null));
+            }
+        }
+        finally
+        {
+            await CleanupAsync(presented);
+        }
+    }
+
+    /// <summary>Removes every presented proof; one failed cleanup does not stop the others nor hide the order's own error.</summary>
+    private async Task CleanupAsync(List<(IChallengeSolver Solver, ChallengeRequest Request)> presented)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        foreach (var (solver, request) in presented)
+        {
+            try
+            {
+                await solver.CleanupAsync(request, timeout.Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                progress?.Report($"{request.Identifier}: cleanup failed: {e.Message}");
+            }
+        }
+    }
+}
