@@ -56,7 +56,7 @@ public sealed class RotorHost : IAsyncDisposable
         var master = await MasterKey.LoadOrCreateAsync(dataDirectory, cancellationToken);
         var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
         var localCa = new LocalCa(dataDirectory, keys, time);
-        var issuers = new IssuerRegistry(store, keys, localCa, time);
+        var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         var targets = new TargetRegistry(store);
         var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options);
         return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers);

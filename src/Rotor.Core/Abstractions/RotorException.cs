@@ -16,6 +16,9 @@ public class RotorException : Exception
 
     public bool IsTransient { get; }
 
+    /// <summary>The earliest time a retry makes sense, when the far end said so (ACME rateLimited).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>A short machine-readable cause for events (e.g. <c>ReloadFailed</c>).</summary>
     public string Reason { get; init; } = "Failed";
 }

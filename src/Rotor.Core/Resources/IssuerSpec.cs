@@ -4,13 +4,11 @@ public enum IssuerKind
 {
     SelfSigned,
     Ca,
+    Acme,
 }
 
 /// <summary>Where certificates come from. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
-public sealed record IssuerSpec(IssuerKind Kind, CaIssuerSpec? Ca = null, SelfSignedIssuerSpec? SelfSigned = null)
-{
-    public TimeSpan Backdate => Kind == IssuerKind.Ca ? Ca!.Backdate : SelfSigned!.Backdate;
-}
+public sealed record IssuerSpec(IssuerKind Kind, CaIssuerSpec? Ca = null, SelfSignedIssuerSpec? SelfSigned = null, AcmeIssuerSpec? Acme = null);
 
 /// <summary>
 /// A local CA whose key Rotor holds. With no paths given, Rotor's own root (created by

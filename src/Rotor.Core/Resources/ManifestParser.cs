@@ -138,9 +138,13 @@ public static partial class ManifestParser
 
     private static IssuerSpec? ParseIssuer(MappingReader spec)
     {
-        var kind = OneKind(spec, ["selfSigned", "ca"], "Issuer");
+        var kind = OneKind(spec, ["selfSigned", "ca", "acme"], "Issuer");
         if (kind is null) return null;
         var body = kind.Value.Body;
+        if (kind.Value.Key == "acme")
+        {
+            return body is null ? ParseAcmeMissingBody(spec) : ParseAcme(body);
+        }
         var backdate = body?.Duration("backdate") ?? CaIssuerSpec.DefaultBackdate;
         if (backdate < TimeSpan.Zero || backdate > TimeSpan.FromDays(1))
         {

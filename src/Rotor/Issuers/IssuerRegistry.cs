@@ -6,7 +6,7 @@ using Rotor.Storage;
 namespace Rotor.Issuers;
 
 /// <summary>Builds the <see cref="IIssuer"/> for a stored Issuer, once per generation of its spec.</summary>
-public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa, TimeProvider time)
+public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa, TimeProvider time, Microsoft.Extensions.Logging.ILoggerFactory loggers)
 {
     private readonly ConcurrentDictionary<(string, long), IIssuer> _cache = new();
 
@@ -23,6 +23,7 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
         {
             IssuerKind.Ca => await CaIssuer.OpenAsync(spec.Ca!, SpecSerializer.BaseDirectory(stored), localCa, keys, time, cancellationToken),
             IssuerKind.SelfSigned => new SelfSignedIssuer(spec.SelfSigned!.Backdate, time),
+            IssuerKind.Acme => new AcmeIssuer(name, spec.Acme!, SpecSerializer.BaseDirectory(stored), keys, time, loggers),
             _ => throw new RotorException($"Issuer '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
         _cache[(name, stored.Generation)] = issuer;

@@ -105,6 +105,11 @@ public sealed partial class Reconciler(
         var now = time.GetUtcNow();
         var failures = status.Failures + 1;
         var delay = _options.Backoff.NextDelay(failures, now, active?.NotAfter, _options.UnitRandom());
+        if (e is RotorException { RetryAfter: { } retryAfter } && retryAfter > delay)
+        {
+            // The far end said when (ACME rateLimited): an earlier retry would only be refused again.
+            delay = retryAfter;
+        }
         var reason = e is RotorException re ? re.Reason : "Failed";
         var message = e is RotorException ? e.Message : $"{e.GetType().Name}: {e.Message}";
         await store.SaveStatusAsync(status with

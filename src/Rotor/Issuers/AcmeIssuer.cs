@@ -1,0 +1,176 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Rotor.Acme;
+using Rotor.Acme.Jws;
+using Rotor.Acme.Orders;
+using Rotor.Acme.Transport;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Keys;
+
+namespace Rotor.Issuers;
+
+/// <summary>
+/// The <c>acme</c> issuer kind: one account per issuer and server, its key in the key store,
+/// orders bounded by <see cref="AcmeIssuerSpec.MaxConcurrentOrders"/>, solvers picked per name,
+/// an account that vanished on the server (a CA reset) re-created once.
+/// </summary>
+public sealed partial class AcmeIssuer : IIssuer, IDisposable
+{
+    private readonly string _name;
+    private readonly AcmeIssuerSpec _spec;
+    private readonly string _baseDirectory;
+    private readonly IKeyStore _keys;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _orders;
+    private readonly SemaphoreSlim _accountLock = new(1, 1);
+    private readonly HttpClient _http;
+    private readonly AcmeSolverSet _solvers;
+    private AcmeClient? _client;
+
+    public AcmeIssuer(string name, AcmeIssuerSpec spec, string baseDirectory, IKeyStore keys, TimeProvider time, ILoggerFactory loggers)
+    {
+        _name = name;
+        _spec = spec;
+        _baseDirectory = baseDirectory;
+        _keys = keys;
+        _time = time;
+        _logger = loggers.CreateLogger<AcmeIssuer>();
+        _orders = new SemaphoreSlim(spec.MaxConcurrentOrders, spec.MaxConcurrentOrders);
+        _http = AcmeHttpClientFactory.Create(spec.CaBundle is null ? null : Resolve(spec.CaBundle), TimeSpan.FromSeconds(30));
+        _solvers = new AcmeSolverSet(spec.Solvers, baseDirectory, time, loggers);
+    }
+
+    public bool CanBackdate => false;
+
+    /// <summary>The account key's reference: one account per issuer name and server.</summary>
+    public string AccountKeyRef => $"account-{_name}-{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(_spec.Server)))[..12]}";
+
+    private string Resolve(string path) => Path.GetFullPath(Path.Combine(_baseDirectory, path));
+
+    public async Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken)
+    {
+        await _orders.WaitAsync(cancellationToken);
+        try
+        {
+            return await IssueOnceAsync(request, retryWithNewAccount: true, cancellationToken);
+        }
+        catch (AcmeException e)
+        {
+            throw ToRotor(e);
+        }
+        finally
+        {
+            _orders.Release();
+        }
+    }
+
+    private async Task<IssuedCertificate> IssueOnceAsync(IssueRequest request, bool retryWithNewAccount, CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken);
+        var identifiers = Identifiers(request.Spec);
+        var flow = new AcmeOrderFlow(client, id => _solvers.For(id), new LoggedProgress(_logger, request.CertificateName));
+        try
+        {
+            var chain = await flow.IssueAsync(new AcmeIssueRequest(identifiers, request.CertificationRequestDer, _spec.PreferredChain, null, _spec.Profile), cancellationToken);
+            var leaf = chain[0];
+            var rest = chain.Skip(1).ToList();
+            return new IssuedCertificate(leaf, rest.Where(c => c.Subject != c.Issuer).ToList(), rest.Where(c => c.Subject == c.Issuer).ToList());
+        }
+        catch (AcmeException e) when (e.ProblemType is "accountDoesNotExist" && retryWithNewAccount)
+        {
+            // The server forgot the account (a reset CA): make it again with the same key, once.
+            LogAccountRecreated(_logger, _name, _spec.Server);
+            client.AccountUrl = null;
+            _client = null;
+            return await IssueOnceAsync(request, retryWithNewAccount: false, cancellationToken);
+        }
+    }
+
+    internal static IReadOnlyList<AcmeIdentifier> Identifiers(CertificateSpec spec)
+    {
+        var ids = spec.DnsNames.Select(AcmeIdentifier.Dns).Concat(spec.IpAddresses.Select(ip => AcmeIdentifier.Ip(IPAddress.Parse(ip).ToString()))).ToList();
+        if (ids.Count == 0 && spec.CommonName is not null) ids.Add(AcmeIdentifier.Dns(spec.CommonName));
+        return ids;
+    }
+
+    private async Task<AcmeClient> GetClientAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { AccountUrl: not null } ready) return ready;
+        await _accountLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client is { AccountUrl: not null } again) return again;
+            var key = await _keys.GenerateAsync(AccountKeyRef, _spec.AccountKey.Algorithm, _spec.AccountKey.Size, cancellationToken);
+            var client = new AcmeClient(_http, new Uri(_spec.Server), new AccountKey(key), _time, logger: _logger);
+            ExternalAccountBinding? eab = null;
+            if (_spec.ExternalAccountBinding is { } e)
+            {
+                var secret = await SecretResolver.ResolveAsync(e.KeySecretRef, _baseDirectory, cancellationToken);
+                eab = new ExternalAccountBinding(e.KeyId, Base64Url.Decode(secret.Trim()), e.KeyAlgorithm);
+            }
+            // newAccount with an existing key returns that account, so one call finds or creates.
+            var account = await client.CreateAccountAsync(_spec.Email is null ? [] : [_spec.Email], termsOfServiceAgreed: true, eab, cancellationToken);
+            LogAccountReady(_logger, _name, account.Url);
+            _client = client;
+            return client;
+        }
+        finally
+        {
+            _accountLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
+    {
+        if (_spec.TrustedRoots is null) return [];
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPem(await File.ReadAllTextAsync(Resolve(_spec.TrustedRoots), cancellationToken));
+        return [.. roots];
+    }
+
+    public async Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var client = await GetClientAsync(cancellationToken);
+            await client.RevokeAsync(certificate, reason: 4 /* superseded */, cancellationToken);
+        }
+        catch (AcmeException e)
+        {
+            throw ToRotor(e);
+        }
+    }
+
+    internal static RotorException ToRotor(AcmeException e) => new(e.Message, e.IsTransient, e)
+    {
+        Reason = "Acme" + (e.ProblemType is { Length: > 0 } t ? char.ToUpperInvariant(t[0]) + t[1..] : "Error"),
+        RetryAfter = e.RetryAfter,
+    };
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _solvers.Dispose();
+        _orders.Dispose();
+        _accountLock.Dispose();
+    }
+
+    /// <summary>Progress of an order as log lines, in order, on the reporting thread.</summary>
+    private sealed class LoggedProgress(ILogger logger, string certificate) : IProgress<string>
+    {
+        public void Report(string value) => LogProgress(logger, certificate, value);
+    }
+
+    [LoggerMessage(1101, LogLevel.Information, "ACME account of issuer {Issuer} is {AccountUrl}")]
+    private static partial void LogAccountReady(ILogger logger, string issuer, Uri accountUrl);
+
+    [LoggerMessage(1102, LogLevel.Warning, "ACME account of issuer {Issuer} no longer exists at {Server}; creating it again")]
+    private static partial void LogAccountRecreated(ILogger logger, string issuer, string server);
+
+    [LoggerMessage(1103, LogLevel.Information, "{Certificate}: {Message}")]
+    private static partial void LogProgress(ILogger logger, string certificate, string message);
+}
