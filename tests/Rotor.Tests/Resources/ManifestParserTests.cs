@@ -168,7 +168,12 @@ public class ManifestParserTests
     }
 
     [Theory]
-    [InlineData("spec: {acme: {}}", "known-kind")]
+    [InlineData("spec: {vault: {}}", "known-kind")]
+    [InlineData("spec: {acme: {server: http://insecure.example/dir, solvers: [{http01: {listen: 127.0.0.1:80}}]}}", "acme-server-url")]
+    [InlineData("spec: {acme: {server: https://ca.example/dir}}", "acme-solver-required")]
+    [InlineData("spec: {acme: {server: https://ca.example/dir, solvers: [{dns01: {rfc2136: {nameserver: a, tsigKeyName: k, tsigSecret: hunter2}}}]}}", "secret-by-reference")]
+    [InlineData("spec: {acme: {server: https://ca.example/dir, solvers: [{dns01: {}}]}}", "dns01-one-provider")]
+    [InlineData("spec: {acme: {server: https://ca.example/dir, solvers: [{http01: {}}]}}", "http01-one-of")]
     [InlineData("spec: {ca: {}, selfSigned: {}}", "one-kind")]
     [InlineData("spec: {ca: {certificate: ca.pem}}", "ca-pair")]
     public void Issuer_kind_rules(string spec, string rule)
