@@ -4,7 +4,14 @@
 # only reports what is missing, and the tests that need it skip locally (fail under CI=true).
 set -euo pipefail
 
-packages=(openssl ca-certificates procps)
+packages=(
+  openssl ca-certificates procps
+  # ACME test environment (tests/env/acme/): Pebble test CA, BIND 9 for DNS-01
+  # (named, nsupdate, dig), curl, python3 (HTTP-01 webroot server)
+  pebble bind9 bind9-dnsutils curl python3
+  # reference ACME clients for the selftest and the benchmarks
+  lego certbot python3-certbot-dns-rfc2136
+)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,5 +26,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "tests/env: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as bind9 start a system daemon (named on port 53, all interfaces) from
+# their postinst. The tests start their own loopback-only instances, so keep services
+# from starting during the install when the machine has no policy-rc.d of its own.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
