@@ -4,13 +4,13 @@ using Rotor.Core.Resources;
 namespace Rotor.Core.Abstractions;
 
 /// <summary>
-/// What an issuer is asked for: the spec and a PKCS#10 request signed by the new key.
-/// <see cref="SigningKey"/> is set only for issuers that sign with the subject's own key
-/// (self-signed); it never leaves the process.
+/// What an issuer is asked for: the spec, the new key (in-process only: local issuers sign its
+/// public half directly, self-signed issuers sign with it), and a PKCS#10 request signed by it,
+/// built only when an issuer that sends one (ACME, CMP) asks for it.
 /// </summary>
-public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, byte[] CertificationRequestDer)
+public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, System.Security.Cryptography.AsymmetricAlgorithm SubjectKey, Lazy<byte[]> CertificationRequest)
 {
-    public System.Security.Cryptography.AsymmetricAlgorithm? SigningKey { get; init; }
+    public byte[] CertificationRequestDer => CertificationRequest.Value;
 
     public override string ToString() => $"IssueRequest {{ {CertificateName} }}";
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Rotor.IO;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Rotor.IO;
 /// a mix: temp file in the same folder, created with its final mode, fsync, rename, fsync of
 /// the folder.
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -55,17 +57,21 @@ public static class AtomicFile
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
     }
 
+    /// <summary>
+    /// Makes a rename in <paramref name="dir"/> durable. .NET will not open a folder as a file,
+    /// so this goes through libc: open(O_RDONLY|O_DIRECTORY), fsync, close.
+    /// </summary>
     private static void SyncDirectory(string dir)
     {
-        if (OperatingSystem.IsWindows()) return;
+        var fd = Native.Open(dir, Native.ReadOnly | Native.Directory);
+        if (fd < 0) return; // a file system that will not open folders; the rename itself is still atomic
         try
         {
-            using var handle = File.OpenHandle(dir, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-            RandomAccess.FlushToDisk(handle);
+            Native.Fsync(fd);
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        finally
         {
-            // Some file systems refuse to open or sync a directory; the rename itself is still atomic.
+            Native.Close(fd);
         }
     }
 
@@ -78,5 +84,20 @@ public static class AtomicFile
         catch (IOException)
         {
         }
+    }
+
+    private static partial class Native
+    {
+        public const int ReadOnly = 0;
+        public const int Directory = 0x10000; // O_DIRECTORY on Linux
+
+        [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int Open(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        public static partial int Fsync(int fd);
+
+        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+        public static partial int Close(int fd);
     }
 }

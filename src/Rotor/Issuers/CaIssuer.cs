@@ -27,7 +27,12 @@ public sealed class CaIssuer : IIssuer
         _roots = roots;
         _backdate = backdate;
         _time = time;
+        _generator = CertificateBuilder.GeneratorFor(signerKey);
+        _authorityKeyId = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer, true, false);
     }
+
+    private readonly X509SignatureGenerator _generator;
+    private readonly X509AuthorityKeyIdentifierExtension _authorityKeyId;
 
     public bool CanBackdate => true;
 
@@ -78,20 +83,19 @@ public sealed class CaIssuer : IIssuer
 
     public Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken)
     {
-        var csr = CertificateRequest.LoadSigningRequest(request.CertificationRequestDer, HashAlgorithmName.SHA256,
-            CertificateRequestLoadOptions.Default);
+        // The key is Rotor's own, in this process: its public half is signed directly, with no
+        // PKCS#10 round trip (building and verifying a request costs more than the signature).
+        var publicKey = new PublicKey(request.SubjectKey);
         var spec = request.Spec;
-        var hash = CertificateBuilder.HashFor(_signerKey);
-        var leafRequest = new CertificateRequest(CertificateBuilder.LeafSubject(spec), csr.PublicKey, hash);
-        CertificateBuilder.AddLeafExtensions(leafRequest, spec, csr.PublicKey.Oid.Value == "1.2.840.113549.1.1.1");
-        CertificateBuilder.AddAuthorityKeyId(leafRequest, _signer);
+        var leafRequest = new CertificateRequest(CertificateBuilder.LeafSubject(spec), publicKey, CertificateBuilder.HashFor(_signerKey));
+        CertificateBuilder.AddLeafExtensions(leafRequest, spec, request.SubjectKey is RSA);
+        leafRequest.CertificateExtensions.Add(_authorityKeyId);
         var now = _time.GetUtcNow();
         var notBefore = now - _backdate;
         var notAfter = now + spec.Duration;
         if (notAfter > _signer.NotAfter) notAfter = _signer.NotAfter;
-        using var leaf = leafRequest.Create(_signer.SubjectName, CertificateBuilder.GeneratorFor(_signerKey), notBefore, notAfter, CertificateBuilder.NewSerial());
-        var issued = new IssuedCertificate(X509CertificateLoader.LoadCertificate(leaf.RawData), _intermediates, _roots);
-        return Task.FromResult(issued);
+        var leaf = leafRequest.Create(_signer.SubjectName, _generator, notBefore, notAfter, CertificateBuilder.NewSerial());
+        return Task.FromResult(new IssuedCertificate(leaf, _intermediates, _roots));
     }
 
     public Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken) => Task.FromResult(_roots);

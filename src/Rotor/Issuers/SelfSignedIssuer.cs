@@ -11,7 +11,7 @@ public sealed class SelfSignedIssuer(TimeSpan backdate, TimeProvider time) : IIs
 
     public Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken)
     {
-        var key = request.SigningKey ?? throw new RotorException("a self-signed certificate needs its key at issue time", isTransient: false);
+        var key = request.SubjectKey;
         var spec = request.Spec;
         var hash = CertificateBuilder.HashFor(key);
         var req = key switch
@@ -22,9 +22,8 @@ public sealed class SelfSignedIssuer(TimeSpan backdate, TimeProvider time) : IIs
         };
         CertificateBuilder.AddLeafExtensions(req, spec, key is RSA);
         var now = time.GetUtcNow();
-        using var leaf = req.Create(req.SubjectName, CertificateBuilder.GeneratorFor(key), now - backdate, now + spec.Duration, CertificateBuilder.NewSerial());
-        var publicOnly = X509CertificateLoader.LoadCertificate(leaf.RawData);
-        return Task.FromResult(new IssuedCertificate(publicOnly, [], [publicOnly]));
+        var leaf = req.Create(req.SubjectName, CertificateBuilder.GeneratorFor(key), now - backdate, now + spec.Duration, CertificateBuilder.NewSerial());
+        return Task.FromResult(new IssuedCertificate(leaf, [], [leaf]));
     }
 
     public Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken) =>

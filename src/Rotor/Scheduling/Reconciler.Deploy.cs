@@ -74,7 +74,7 @@ public sealed partial class Reconciler
                 await store.SetVersionStateAsync(old.Id, VersionState.Retired, cancellationToken);
             }
         }
-        await SweepKeysAsync(cancellationToken);
+        await DeleteRetiredKeysAsync(name, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         await ScheduleAsync(status, spec, version with { State = VersionState.Active }, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
@@ -82,7 +82,24 @@ public sealed partial class Reconciler
         await EventAsync(name, EventType.Normal, "Active", $"version {version.Id} is in service on every target; renewal at {renewal:u}", cancellationToken);
     }
 
-    /// <summary>Deletes keys that no version or pending issuance refers to (left by a crash or a retired version).</summary>
+    /// <summary>
+    /// Deletes the keys of this certificate's retired versions, unless a live version still uses
+    /// one (rotationPolicy Never). Touches only this certificate's rows, so it stays cheap in a
+    /// large fleet.
+    /// </summary>
+    private async Task DeleteRetiredKeysAsync(string name, CancellationToken cancellationToken)
+    {
+        var versions = await store.ListVersionsAsync(name, cancellationToken);
+        var status = await store.GetStatusAsync(name, cancellationToken);
+        var live = versions.Where(v => v.State is not (VersionState.Retired or VersionState.Failed)).Select(v => v.KeyRef).ToHashSet(StringComparer.Ordinal);
+        if (status?.PendingKeyRef is { } pending) live.Add(pending);
+        foreach (var keyRef in versions.Where(v => v.State == VersionState.Retired).Select(v => v.KeyRef).Distinct().Where(k => !live.Contains(k)))
+        {
+            await keys.DeleteAsync(keyRef, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes keys that no version or pending issuance refers to (a safety net run at start-up).</summary>
     public async Task<int> SweepKeysAsync(CancellationToken cancellationToken)
     {
         var files = (await keys.ListAsync(cancellationToken))

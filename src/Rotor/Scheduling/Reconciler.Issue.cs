@@ -42,8 +42,7 @@ public sealed partial class Reconciler
         using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
         await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
 
-        var csr = CreateSigningRequest(spec, key);
-        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, csr) { SigningKey = key }, cancellationToken);
+        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key))), cancellationToken);
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);

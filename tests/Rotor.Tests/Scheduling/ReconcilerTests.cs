@@ -75,6 +75,23 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public async Task Keys_of_retired_versions_are_deleted_and_the_previous_key_is_kept_for_rollback()
+    {
+        using var rotor = new TestRotor();
+        await ApplyAndReconcile(rotor, Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate()));
+        for (var i = 0; i < 2; i++)
+        {
+            await rotor.RunAsync("renew", "sip-edge");
+            Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
+        }
+        await using var host = await rotor.OpenHostAsync();
+        var versions = await host.Store.ListVersionsAsync("sip-edge", default);
+        Assert.Equal([VersionState.Retired, VersionState.Superseded, VersionState.Active], versions.Select(v => v.State));
+        var keys = (await host.Keys.ListAsync(default)).Where(k => k.StartsWith("sip-edge", StringComparison.Ordinal)).Order().ToList();
+        Assert.Equal(versions.Skip(1).Select(v => v.KeyRef).Order().ToList(), keys);
+    }
+
+    [Fact]
     public async Task RotationPolicy_Never_keeps_the_key_across_renewals()
     {
         using var rotor = new TestRotor();

@@ -19,10 +19,15 @@ public class SqliteStoreTests
         var path = dir.Combine("rotor.db");
         await using (var store = await SqliteStore.OpenAsync(path, Now, default))
         {
-            Assert.Equal(1, store.SchemaVersion);
+            Assert.Equal(SqliteMigrations.Steps[^1].Version, store.SchemaVersion);
         }
         await using var again = await SqliteStore.OpenAsync(path, Now, default);
-        Assert.Equal(1, again.SchemaVersion);
+        Assert.Equal(SqliteMigrations.Steps[^1].Version, again.SchemaVersion);
+        await using var c = new SqliteConnection($"Data Source={path}");
+        await c.OpenAsync();
+        using var count = c.CreateCommand();
+        count.CommandText = "SELECT group_concat(version) FROM schema_migrations";
+        Assert.Equal(string.Join(",", SqliteMigrations.Steps.Select(s => s.Version)), (string?)await count.ExecuteScalarAsync());
     }
 
     [Fact]

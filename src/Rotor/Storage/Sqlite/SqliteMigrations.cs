@@ -80,5 +80,8 @@ internal static class SqliteMigrations
               expires_at INTEGER NOT NULL,
               fencing INTEGER NOT NULL);
             """),
+        (2, "covering index for the key sweep", """
+            CREATE INDEX ix_certificate_versions_keys ON certificate_versions(state, key_ref);
+            """),
     ];
 }
