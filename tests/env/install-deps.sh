@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  openssl ca-certificates procps
+  openssl ca-certificates procps time
   # ACME test environment (tests/env/acme/): Pebble test CA, BIND 9 for DNS-01
   # (named, nsupdate, dig), curl, python3 (HTTP-01 webroot server)
   pebble bind9 bind9-dnsutils curl python3
