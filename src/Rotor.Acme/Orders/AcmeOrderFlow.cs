@@ -12,6 +12,9 @@ public sealed record AcmeIssueRequest(
     string? Replaces = null,
     string? Profile = null);
 
+/// <summary>The certificate chain (leaf first) and the order it came from.</summary>
+public sealed record AcmeIssueResult(X509Certificate2Collection Chain, AcmeOrder Order);
+
 /// <summary>
 /// One order from start to certificate: statuses are checked as they are (an order may be
 /// ready at once with reused authorizations), every pending authorization is solved at the
@@ -20,7 +23,7 @@ public sealed record AcmeIssueRequest(
 /// </summary>
 public sealed class AcmeOrderFlow(AcmeClient client, Func<AcmeIdentifier, IChallengeSolver?> selectSolver, IProgress<string>? progress = null)
 {
-    public async Task<X509Certificate2Collection> IssueAsync(AcmeIssueRequest request, CancellationToken cancellationToken)
+    public async Task<AcmeIssueResult> IssueAsync(AcmeIssueRequest request, CancellationToken cancellationToken)
     {
         var order = await client.NewOrderAsync(request.Identifiers, request.Replaces, request.Profile, cancellationToken);
         progress?.Report($"order {order.Url.AbsolutePath} is {order.Status}");
@@ -47,7 +50,7 @@ public sealed class AcmeOrderFlow(AcmeClient client, Func<AcmeIdentifier, IChall
                 AcmeException.IsTransientProblem(order.Error?.Type, null));
         }
         progress?.Report("order valid; downloading the certificate");
-        return await client.DownloadPreferredChainAsync(order.Certificate, request.PreferredChain, cancellationToken);
+        return new AcmeIssueResult(await client.DownloadPreferredChainAsync(order.Certificate, request.PreferredChain, cancellationToken), order);
     }
 
     private async Task AuthorizeAsync(AcmeOrder order, CancellationToken cancellationToken)

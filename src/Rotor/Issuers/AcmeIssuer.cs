@@ -75,7 +75,7 @@ public sealed partial class AcmeIssuer : IIssuer, IDisposable
         var flow = new AcmeOrderFlow(client, id => _solvers.For(id), new LoggedProgress(_logger, request.CertificateName));
         try
         {
-            var chain = await flow.IssueAsync(new AcmeIssueRequest(identifiers, request.CertificationRequestDer, _spec.PreferredChain, null, _spec.Profile), cancellationToken);
+            var chain = (await flow.IssueAsync(new AcmeIssueRequest(identifiers, request.CertificationRequestDer, _spec.PreferredChain, null, _spec.Profile), cancellationToken)).Chain;
             var leaf = chain[0];
             var rest = chain.Skip(1).ToList();
             return new IssuedCertificate(leaf, rest.Where(c => c.Subject != c.Issuer).ToList(), rest.Where(c => c.Subject == c.Issuer).ToList());

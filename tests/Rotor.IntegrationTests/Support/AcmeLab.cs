@@ -1,0 +1,124 @@
+using System.Diagnostics;
+
+namespace Rotor.IntegrationTests.Support;
+
+/// <summary>
+/// Pebble (and BIND, and an HTTP-01 webroot server) from tests/env/acme on 127.0.0.1, on ports
+/// of their own so they never meet another lab on the same machine. Every start of Pebble is a
+/// new CA: read <see cref="IssuerRoot"/> after each.
+/// </summary>
+public sealed class AcmeLab : IDisposable
+{
+    public const int AcmePort = 14100;
+    public const int ManagementPort = 15100;
+    public const int DnsPort = 15553;
+    public const int HttpPort = 5102;
+
+    private readonly string _root = Wait.RepositoryRoot();
+
+    public AcmeLab()
+    {
+        StateDirectory = Path.Combine(Path.GetTempPath(), "rotor-it-acme-" + Environment.ProcessId);
+        var (ok, output) = Script("start-bind.sh", "--dir", Path.Combine(StateDirectory, "bind"), "--port", DnsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Available = ok;
+        Problem = ok ? null : "BIND could not start (tests/env/install-deps.sh installs it): " + output;
+        if (ok) Bind = ReadEnv(Path.Combine(StateDirectory, "bind", "bind.env"));
+    }
+
+    public string StateDirectory { get; }
+    public bool Available { get; private set; }
+    public string? Problem { get; private set; }
+    public IReadOnlyDictionary<string, string> Bind { get; private set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Pebble { get; private set; } = new Dictionary<string, string>();
+
+    public Uri Directory => new(Pebble["ACME_LAB_DIRECTORY"]);
+    public string TlsCa => Pebble["ACME_LAB_TLS_CA"];
+    public string IssuerRoot => Pebble["ACME_LAB_ISSUER_ROOT"];
+    public string IssuerIntermediate => Pebble["ACME_LAB_ISSUER_INTERMEDIATE"];
+
+    /// <summary>
+    /// (Re)starts Pebble. <paramref name="extra"/> are start-pebble.sh options; Pebble's default
+    /// 5 % badNonce stays on unless a test says otherwise.
+    /// </summary>
+    public void StartPebble(string mode, IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
+    {
+        if (!Available) return;
+        string[] args =
+        [
+            "--dir", Path.Combine(StateDirectory, "pebble"), "--mode", mode,
+            "--acme-port", AcmePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--mgmt-port", ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dns-server", $"127.0.0.1:{DnsPort}", "--http-port", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. extra,
+        ];
+        var (ok, output) = Script("start-pebble.sh", environment, args);
+        if (!ok)
+        {
+            Available = false;
+            Problem = "Pebble could not start (tests/env/install-deps.sh installs it): " + output;
+            return;
+        }
+        Pebble = ReadEnv(Path.Combine(StateDirectory, "pebble", "pebble.env"));
+    }
+
+    /// <summary>
+    /// Under CI a missing lab fails the test; on a developer's machine the test ends early with
+    /// the reason (test.sh installs and starts everything, so this only happens outside it).
+    /// </summary>
+    public bool Require()
+    {
+        if (Available) return true;
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Fail(Problem);
+        }
+        Console.Error.WriteLine("ACME lab unavailable, test not run: " + Problem);
+        return false;
+    }
+
+    private (bool Ok, string Output) Script(string name, params string[] args) => Script(name, null, args);
+
+    private (bool Ok, string Output) Script(string name, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(_root, "tests", "env", "acme", name));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["ROTOR_ACME_LAB_DIR"] = StateDirectory;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            return (false, $"{name} timed out");
+        }
+        return (p.ExitCode == 0, stdout.Result + stderr.Result);
+    }
+
+    private static Dictionary<string, string> ReadEnv(string path) =>
+        File.ReadAllLines(path)
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#') && l.Contains('=', StringComparison.Ordinal))
+            .Select(l => l.StartsWith("export ", StringComparison.Ordinal) ? l[7..] : l)
+            .Select(l => (Key: l[..l.IndexOf('=', StringComparison.Ordinal)], Value: l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\'', '"')))
+            .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+
+    public void Dispose()
+    {
+        Script("stop-all.sh");
+        try
+        {
+            System.IO.Directory.Delete(StateDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AcmeLabCollection : ICollectionFixture<AcmeLab>
+{
+    public const string Name = "ACME lab";
+}
