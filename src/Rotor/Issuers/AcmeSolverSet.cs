@@ -46,7 +46,8 @@ internal sealed partial class AcmeSolverSet : IDisposable
                 .Where(z => name == z || name.EndsWith("." + z, StringComparison.Ordinal))
                 .MaxBy(z => z.Length)))
             .Where(x => x.Zone is not null)
-            .MaxBy(x => x.Zone!.Length);
+            .OrderByDescending(x => x.Zone!.Length)
+            .FirstOrDefault();
         if (byZone.Solver is not null) return byZone.Solver;
         return _solvers.FirstOrDefault(s => s.Spec.Selector is null).Solver;
     }

@@ -121,6 +121,10 @@ public sealed partial class Reconciler(
         }, cancellationToken);
         await EventAsync(name, EventType.Warning, reason, $"{message} (attempt {failures}; next attempt in {DurationParser.Format(delay)})", cancellationToken);
         Log.ReconcileFailed(logger, name, reason, failures, now + delay, message);
+        if (e is not RotorException)
+        {
+            Log.ReconcileBug(logger, name, e);
+        }
     }
 
     private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, CancellationToken cancellationToken)

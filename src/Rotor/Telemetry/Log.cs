@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(5002, LogLevel.Warning, "Reconciling {Certificate} failed ({Reason}), attempt {Failures}; next attempt at {NextAttempt:o}: {Message}")]
     public static partial void ReconcileFailed(ILogger logger, string certificate, string reason, int failures, DateTimeOffset nextAttempt, string message);
 
+    [LoggerMessage(5006, LogLevel.Error, "Reconciling {Certificate} hit an unexpected error; this is a bug in Rotor")]
+    public static partial void ReconcileBug(ILogger logger, string certificate, Exception exception);
+
     [LoggerMessage(5003, LogLevel.Debug, "Pass done: {Processed} due, {Failed} failed, in {ElapsedMs} ms")]
     public static partial void PassDone(ILogger logger, int processed, int failed, long elapsedMs);
 

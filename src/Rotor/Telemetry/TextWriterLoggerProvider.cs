@@ -37,7 +37,7 @@ public sealed class TextWriterLoggerProvider(TextWriter writer, TimeProvider tim
         else
         {
             line = $"{at:yyyy-MM-ddTHH:mm:ss.fffZ} {Short(level)} [{id.Id}] {category}: {message}" +
-                   (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
+                   (exception is null ? "" : level >= LogLevel.Error ? Environment.NewLine + exception : $" ({exception.GetType().Name}: {exception.Message})");
         }
         lock (_lock)
         {

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Cli;
+using Rotor.IntegrationTests.Support;
+
+namespace Rotor.IntegrationTests.Acme;
+
+/// <summary>The acme issuer kind through Rotor's own lifecycle: apply, reconcile, validate, write.</summary>
+[Collection(AcmeLabCollection.Name)]
+public class AcmeIssuerTests(AcmeLab lab)
+{
+    private string Manifest(string dir) => $$$"""
+        apiVersion: rotor/v1
+        kind: Issuer
+        metadata: {name: pebble}
+        spec:
+          acme:
+            server: {{{lab.Directory}}}
+            email: ops@example.test
+            caBundle: {{{lab.TlsCa}}}
+            trustedRoots: {{{Path.Combine(dir, "issuer-root.pem")}}}
+            solvers:
+              - http01: {listen: 127.0.0.1:{{{AcmeLab.HttpPort}}}}
+        ---
+        apiVersion: rotor/v1
+        kind: Target
+        metadata: {name: out}
+        spec: {file: {path: out}}
+        ---
+        apiVersion: rotor/v1
+        kind: Certificate
+        metadata: {name: trunk}
+        spec:
+          dnsNames: [trunk.example.test, sip.example.test]
+          usages: [server auth]
+          issuerRef: {name: pebble}
+          deploy: [{target: out}]
+        """;
+
+    private static async Task<(int Code, string Out, string Err)> Rotor(string data, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await RotorCli.InvokeAsync([.. args, "--data", data], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task An_acme_certificate_is_issued_validated_against_the_ca_root_and_written()
+    {
+        lab.StartPebble("real");
+        if (!lab.Require()) return;
+        using var dir = new TempDir();
+        File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path));
+        var (code, output, err) = await Rotor(dir.Combine("data"), "reconcile", "-f", dir.Combine("rotor.yaml"));
+        Assert.True(code == 0, output + err);
+        using var leaf = X509CertificateLoader.LoadCertificateFromFile(dir.Combine("out", "cert.pem"));
+        Assert.Contains("trunk.example.test", leaf.GetNameInfo(X509NameType.DnsName, false) + string.Join(",", global::Rotor.Core.Validation.CertificateNames.Read(leaf)), StringComparison.Ordinal);
+        var (verify, text) = await OpenSsl.RunAsync("verify", "-CAfile", dir.Combine("issuer-root.pem"), "-untrusted", dir.Combine("out", "chain.pem"), dir.Combine("out", "cert.pem"));
+        Assert.True(verify == 0, text);
+        Assert.Contains("checked rules passed", (await Rotor(dir.Combine("data"), "events", "-o", "json")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_the_ca_forgets_the_account_it_is_created_again()
+    {
+        lab.StartPebble("fast");
+        if (!lab.Require()) return;
+        using var dir = new TempDir();
+        File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path));
+        var data = dir.Combine("data");
+        Assert.Equal(0, (await Rotor(data, "apply", "-f", dir.Combine("rotor.yaml"))).Code);
+        var log = new StringWriter();
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(
+            new global::Rotor.Telemetry.TextWriterLoggerProvider(TextWriter.Synchronized(log), TimeProvider.System, Microsoft.Extensions.Logging.LogLevel.Information, json: false)));
+        await using var host = await RotorHost.OpenAsync(data, TimeProvider.System, loggers, null, default);
+        Assert.False((await host.Reconciler.ReconcileAsync("trunk", default)).Failed);
+
+        // A new Pebble: new CA, no accounts. The same issuer object still holds the old account URL.
+        lab.StartPebble("fast");
+        File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"), overwrite: true);
+        var status = (await host.Store.GetStatusAsync("trunk", default))!;
+        await host.Store.SaveStatusAsync(status with { RenewRequested = true }, default);
+        var again = await host.Reconciler.ReconcileAsync("trunk", default);
+        var events = await host.Store.ListEventsAsync("Certificate", "trunk", 20, default);
+        Assert.False(again.Failed, string.Join("\n", events.Select(e => e.Message)));
+        Assert.Equal(2, (await host.Store.ListVersionsAsync("trunk", default)).Count);
+        Assert.Contains("no longer exists", log.ToString(), StringComparison.Ordinal);
+    }
+}
