@@ -14,7 +14,12 @@ public class QuickstartTests
     {
         using var dir = new TempDir();
         var site = dir.Combine("quickstart");
-        Wait.CopyDirectory(Path.Combine(Wait.RepositoryRoot(), "examples", "quickstart"), site);
+        // Only the manifests: a developer's earlier run may have left out/ and rotor-data/ beside them.
+        Directory.CreateDirectory(site);
+        foreach (var manifest in Directory.GetFiles(Path.Combine(Wait.RepositoryRoot(), "examples", "quickstart"), "*.yaml"))
+        {
+            File.Copy(manifest, Path.Combine(site, Path.GetFileName(manifest)));
+        }
         using var rotor = RotorProcess.Start(site, null, "run", "-f", ".", "--listen", "127.0.0.1:0");
 
         var reloadLog = Path.Combine(site, "out", "reload.log");

@@ -25,11 +25,4 @@ public static class Wait
         }
         return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Rotor.slnx) above " + AppContext.BaseDirectory);
     }
-
-    public static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
-    }
 }
