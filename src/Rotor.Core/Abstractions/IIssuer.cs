@@ -12,6 +12,9 @@ public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, 
 {
     public byte[] CertificationRequestDer => CertificationRequest.Value;
 
+    /// <summary>The certificate this one renews, for issuers that say so to the CA (ACME ARI <c>replaces</c>).</summary>
+    public X509Certificate2? Replaces { get; init; }
+
     public override string ToString() => $"IssueRequest {{ {CertificateName} }}";
 }
 

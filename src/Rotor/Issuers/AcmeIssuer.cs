@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Rotor.Acme;
+using Rotor.Acme.Ari;
 using Rotor.Acme.Jws;
 using Rotor.Acme.Orders;
 using Rotor.Acme.Transport;
@@ -17,7 +18,7 @@ namespace Rotor.Issuers;
 /// orders bounded by <see cref="AcmeIssuerSpec.MaxConcurrentOrders"/>, solvers picked per name,
 /// an account that vanished on the server (a CA reset) re-created once.
 /// </summary>
-public sealed partial class AcmeIssuer : IIssuer, IDisposable
+public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
 {
     private readonly string _name;
     private readonly AcmeIssuerSpec _spec;
@@ -75,7 +76,10 @@ public sealed partial class AcmeIssuer : IIssuer, IDisposable
         var flow = new AcmeOrderFlow(client, id => _solvers.For(id), new LoggedProgress(_logger, request.CertificateName));
         try
         {
-            var chain = (await flow.IssueAsync(new AcmeIssueRequest(identifiers, request.CertificationRequestDer, _spec.PreferredChain, null, _spec.Profile), cancellationToken)).Chain;
+            var replaces = request.Replaces is { } old && _spec.UseRenewalInfo && await client.SupportsRenewalInfoAsync(cancellationToken) && HasAuthorityKeyId(old)
+                ? AriCertId.For(old)
+                : null;
+            var chain = (await flow.IssueAsync(new AcmeIssueRequest(identifiers, request.CertificationRequestDer, _spec.PreferredChain, replaces, _spec.Profile), cancellationToken)).Chain;
             var leaf = chain[0];
             var rest = chain.Skip(1).ToList();
             return new IssuedCertificate(leaf, rest.Where(c => c.Subject != c.Issuer).ToList(), rest.Where(c => c.Subject == c.Issuer).ToList());
@@ -87,6 +91,36 @@ public sealed partial class AcmeIssuer : IIssuer, IDisposable
             client.AccountUrl = null;
             _client = null;
             return await IssueOnceAsync(request, retryWithNewAccount: false, cancellationToken);
+        }
+    }
+
+    private static bool HasAuthorityKeyId(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().Any(e => e.KeyIdentifier is not null);
+
+    /// <summary>How long to wait before asking again when the CA gave no Retry-After (RFC 9773 4.3 suggests hours).</summary>
+    public static readonly TimeSpan DefaultAriRecheck = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// The CA's renewal window (RFC 9773) as a time to renew: a point in the window that is
+    /// random across certificates but stable for one (derived from its serial), so repeated
+    /// checks do not move it around.
+    /// </summary>
+    public async Task<RenewalAdvice?> GetRenewalAdviceAsync(X509Certificate2 certificate, CancellationToken cancellationToken)
+    {
+        if (!_spec.UseRenewalInfo || !HasAuthorityKeyId(certificate)) return null;
+        try
+        {
+            var client = await GetClientAsync(cancellationToken);
+            var window = await client.GetRenewalInfoAsync(certificate, cancellationToken);
+            if (window is null) return null;
+            var now = _time.GetUtcNow();
+            var unit = BitConverter.ToUInt32(SHA256.HashData(certificate.SerialNumberBytes.Span), 0) / (double)uint.MaxValue;
+            var renewAt = window.PickRenewalTime(now, unit);
+            return new RenewalAdvice(renewAt, now + (window.RetryAfter ?? DefaultAriRecheck), "ARI " + window.Start.ToString("u", System.Globalization.CultureInfo.InvariantCulture) + " to " + window.End.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (AcmeException e)
+        {
+            throw ToRotor(e);
         }
     }
 

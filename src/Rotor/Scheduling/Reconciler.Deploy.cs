@@ -76,7 +76,8 @@ public sealed partial class Reconciler
         }
         await DeleteRetiredKeysAsync(name, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
-        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, cancellationToken);
+        var advice = await AdviseAsync(spec, version, cancellationToken);
+        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
         Log.Activated(logger, name, version.Id, renewal);
         await EventAsync(name, EventType.Normal, "Active", $"version {version.Id} is in service on every target; renewal at {renewal:u}", cancellationToken);

@@ -42,7 +42,8 @@ public sealed partial class Reconciler
         using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
         await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
 
-        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key))), cancellationToken);
+        using var replaces = active is null ? null : X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key))) { Replaces = replaces }, cancellationToken);
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);

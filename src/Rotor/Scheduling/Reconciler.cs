@@ -76,10 +76,20 @@ public sealed partial class Reconciler(
             {
                 var facts = active is null ? null : SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
                 var reason = DueCheck.Evaluate(spec, facts, time.GetUtcNow(), status.RenewRequested);
+                RenewalAdvice? advice = null;
+                if (reason is DueReason.NotDue or DueReason.RenewalTime && active is not null)
+                {
+                    // The CA's renewal window (ARI) decides over the spec's own schedule when it has one.
+                    advice = await AdviseAsync(spec, active, cancellationToken);
+                    if (advice is not null)
+                    {
+                        reason = time.GetUtcNow() >= advice.RenewAt ? DueReason.RenewalTime : DueReason.NotDue;
+                    }
+                }
                 if (reason == DueReason.NotDue)
                 {
                     var deployedMissing = await DeployAsync(spec, stored, active!, cancellationToken);
-                    await ScheduleAsync(status, spec, active!, cancellationToken);
+                    await ScheduleAsync(status, spec, active!, advice, cancellationToken);
                     return (false, false, deployedMissing);
                 }
                 Log.Reconciling(logger, name, reason.ToString());
@@ -127,14 +137,16 @@ public sealed partial class Reconciler(
         }
     }
 
-    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, CancellationToken cancellationToken)
     {
         var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
-        var renewal = DueCheck.RenewalTime(spec, facts);
+        var renewal = advice?.RenewAt ?? DueCheck.RenewalTime(spec, facts);
+        // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
+        var next = advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal;
         var current = await store.GetStatusAsync(status.Name, cancellationToken) ?? status;
         await store.SaveStatusAsync(current with
         {
-            NextDueAt = renewal,
+            NextDueAt = next,
             RenewalAt = renewal,
             NotAfter = active.NotAfter,
             CurrentVersionId = active.Id,
@@ -142,6 +154,23 @@ public sealed partial class Reconciler(
             LastFailure = null,
             Ready = true,
         }, cancellationToken);
+    }
+
+    /// <summary>Asks the issuer for its renewal window; a CA that cannot answer leaves the spec's schedule in force.</summary>
+    private async Task<RenewalAdvice?> AdviseAsync(CertificateSpec spec, CertificateVersion active, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
+            if (issuer is not IRenewalAdvisor advisor) return null;
+            using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+            return await advisor.GetRenewalAdviceAsync(leaf, cancellationToken);
+        }
+        catch (RotorException e)
+        {
+            Log.AdviceUnavailable(logger, active.Certificate, e.Message);
+            return null;
+        }
     }
 
     private Task EventAsync(string name, EventType type, string reason, string message, CancellationToken cancellationToken) =>

@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(5006, LogLevel.Error, "Reconciling {Certificate} hit an unexpected error; this is a bug in Rotor")]
     public static partial void ReconcileBug(ILogger logger, string certificate, Exception exception);
 
+    [LoggerMessage(5007, LogLevel.Warning, "{Certificate}: the issuer's renewal advice is unavailable ({Message}); using the spec's schedule")]
+    public static partial void AdviceUnavailable(ILogger logger, string certificate, string message);
+
     [LoggerMessage(5003, LogLevel.Debug, "Pass done: {Processed} due, {Failed} failed, in {ElapsedMs} ms")]
     public static partial void PassDone(ILogger logger, int processed, int failed, long elapsedMs);
 
