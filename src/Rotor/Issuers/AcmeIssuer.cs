@@ -29,7 +29,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
     private readonly SemaphoreSlim _orders;
     private readonly SemaphoreSlim _accountLock = new(1, 1);
     private readonly HttpClient _http;
-    private readonly AcmeSolverSet _solvers;
+    private AcmeSolverSet? _solvers;
     private AcmeClient? _client;
 
     public AcmeIssuer(string name, AcmeIssuerSpec spec, string baseDirectory, IKeyStore keys, TimeProvider time, ILoggerFactory loggers)
@@ -42,7 +42,6 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         _logger = loggers.CreateLogger<AcmeIssuer>();
         _orders = new SemaphoreSlim(spec.MaxConcurrentOrders, spec.MaxConcurrentOrders);
         _http = AcmeHttpClientFactory.Create(spec.CaBundle is null ? null : Resolve(spec.CaBundle), TimeSpan.FromSeconds(30));
-        _solvers = new AcmeSolverSet(spec.Solvers, baseDirectory, time, loggers);
     }
 
     public bool CanBackdate => false;
@@ -73,7 +72,8 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
     {
         var client = await GetClientAsync(cancellationToken);
         var identifiers = Identifiers(request.Spec);
-        var flow = new AcmeOrderFlow(client, id => _solvers.For(id), new LoggedProgress(_logger, request.CertificateName));
+        var solvers = _solvers!;
+        var flow = new AcmeOrderFlow(client, id => solvers.For(id), new LoggedProgress(_logger, request.CertificateName));
         try
         {
             var replaces = request.Replaces is { } old && _spec.UseRenewalInfo && await client.SupportsRenewalInfoAsync(cancellationToken) && HasAuthorityKeyId(old)
@@ -138,6 +138,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         try
         {
             if (_client is { AccountUrl: not null } again) return again;
+            _solvers ??= await AcmeSolverSet.CreateAsync(_spec.Solvers, _baseDirectory, _time, cancellationToken);
             var key = await _keys.GenerateAsync(AccountKeyRef, _spec.AccountKey.Algorithm, _spec.AccountKey.Size, cancellationToken);
             var client = new AcmeClient(_http, new Uri(_spec.Server), new AccountKey(key), _time, logger: _logger);
             ExternalAccountBinding? eab = null;
@@ -188,7 +189,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        _solvers.Dispose();
+        _solvers?.Dispose();
         _orders.Dispose();
         _accountLock.Dispose();
     }

@@ -1,8 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.Logging;
 using Rotor.Acme.Challenges;
 using Rotor.Acme.Orders;
-using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 
 namespace Rotor.Issuers;
@@ -16,15 +14,22 @@ internal sealed partial class AcmeSolverSet : IDisposable
 {
     private readonly List<(AcmeSolverSpec Spec, IChallengeSolver Solver)> _solvers = [];
 
-    public AcmeSolverSet(IReadOnlyList<AcmeSolverSpec> specs, string baseDirectory, TimeProvider time, ILoggerFactory loggers)
+    private AcmeSolverSet()
     {
-        foreach (var spec in specs)
-        {
-            _solvers.Add((spec, Create(spec, baseDirectory, time, loggers)));
-        }
     }
 
-    private static IChallengeSolver Create(AcmeSolverSpec spec, string baseDirectory, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>Builds every solver; secrets (TSIG keys, webhook tokens) are read here, once.</summary>
+    public static async Task<AcmeSolverSet> CreateAsync(IReadOnlyList<AcmeSolverSpec> specs, string baseDirectory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var set = new AcmeSolverSet();
+        foreach (var spec in specs)
+        {
+            set._solvers.Add((spec, await CreateAsync(spec, baseDirectory, time, cancellationToken)));
+        }
+        return set;
+    }
+
+    private static async Task<IChallengeSolver> CreateAsync(AcmeSolverSpec spec, string baseDirectory, TimeProvider time, CancellationToken cancellationToken)
     {
         if (spec.Http01 is { } http)
         {
@@ -32,7 +37,7 @@ internal sealed partial class AcmeSolverSet : IDisposable
                 ? new Http01Responder(IPEndPoint.Parse(listen))
                 : new Http01WebrootSolver(Path.GetFullPath(Path.Combine(baseDirectory, http.Webroot!)));
         }
-        return CreateDns01(spec.Dns01!, baseDirectory, time, loggers);
+        return await CreateDns01Async(spec.Dns01!, baseDirectory, time, cancellationToken);
     }
 
     public IChallengeSolver? For(AcmeIdentifier identifier)
@@ -61,5 +66,4 @@ internal sealed partial class AcmeSolverSet : IDisposable
         }
     }
 
-    private static partial IChallengeSolver CreateDns01(Dns01SolverSpec spec, string baseDirectory, TimeProvider time, ILoggerFactory loggers);
 }

@@ -60,8 +60,8 @@ public sealed class Dns01Solver : IChallengeSolver
         {
             await _provider.AddTxtAsync(target.RecordName, target.Zone, request.Dns01Value, cancellationToken);
         }
-        progress?.Report($"dns-01 {request.Identifier}: TXT {DnsNames.Display(target.RecordName)} written in zone {DnsNames.Display(target.Zone)} ({_provider}); " +
-            $"checking {servers.Count} authoritative server(s)");
+        progress?.Report($"dns-01 {request.Identifier}: TXT {DnsNames.Display(target.RecordName)} written in zone {DnsNames.Display(target.Zone)} by {_provider}; " +
+            $"waiting for {servers.Count} authoritative server(s)");
         await _propagation.WaitUntilVisibleAsync(servers, target.RecordName, request.Dns01Value, progress, cancellationToken);
     }
 

@@ -45,10 +45,10 @@ internal static class DnsNames
     public static string DomainOf(ChallengeRequest request) =>
         (request.Identifier.StartsWith("*.", StringComparison.Ordinal) ? request.Identifier[2..] : request.Identifier).TrimEnd('.');
 
-    /// <summary>Short human durations for messages: <c>0.3s</c>, <c>30s</c>.</summary>
+    /// <summary>Short human durations for messages: <c>0.03s</c>, <c>1.5s</c>, <c>30s</c>.</summary>
     public static string Seconds(TimeSpan span) =>
-        span.TotalSeconds < 10 && span.TotalSeconds != Math.Floor(span.TotalSeconds)
-            ? span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s"
+        span.TotalSeconds < 10
+            ? span.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture) + "s"
             : Math.Round(span.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
 }
 

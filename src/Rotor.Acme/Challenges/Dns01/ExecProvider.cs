@@ -115,8 +115,14 @@ public sealed class ExecProvider(ExecProviderOptions options, TimeProvider? time
     /// <summary>stderr's tail, or stdout's when stderr is empty; bounded in time because a leftover grandchild can hold the pipes open.</summary>
     private static async Task<string> OutputAsync(Task<string> stderr, Task<string> stdout)
     {
-        var both = Task.WhenAll(stderr, stdout);
-        if (await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(2))) != both) return "";
+        try
+        {
+            await Task.WhenAll(stderr, stdout).WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+            return "";
+        }
         var err = (await stderr).Trim();
         return err.Length > 0 ? err : (await stdout).Trim();
     }

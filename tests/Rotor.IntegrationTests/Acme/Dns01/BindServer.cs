@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Rotor.Acme.Challenges.Dns01;
-using Rotor.IntegrationTests.Support;
+using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Rotor.IntegrationTests.Acme.Dns01;
@@ -33,7 +33,7 @@ public class BindServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(Wait.RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
+        var script = Path.Combine(RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
         if (!File.Exists(script))
         {
             Problem = $"{script} is missing";
@@ -64,7 +64,7 @@ public class BindServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_stateDirectory is null) return;
-        var script = Path.Combine(Wait.RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
+        var script = Path.Combine(RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
         await RunAsync(script, "--dir", Path.Combine(_stateDirectory, "bind"), "--stop");
         try
         {
@@ -131,6 +131,22 @@ public class BindServer : IAsyncLifetime
             return (-1, "start-bind.sh did not finish within 90s");
         }
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>
+    /// The folder holding Rotor.slnx: above the test binaries, else above the working directory,
+    /// else above this source file (the binaries may live elsewhere, e.g. with ROTOR_ARTIFACTS).
+    /// </summary>
+    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
+        {
+            for (var dir = start.Length > 0 ? new DirectoryInfo(start) : null; dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Rotor.slnx"))) return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"cannot find the repository root (Rotor.slnx) above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
     }
 
     private static bool OnPath(string tool) =>

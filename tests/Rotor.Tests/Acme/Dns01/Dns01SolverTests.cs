@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Time.Testing;
 using Rotor.Acme.Challenges;
 using Rotor.Acme.Challenges.Dns01;
 using Rotor.Acme.Transport;
@@ -12,7 +11,7 @@ public class Dns01SolverTests
     private static readonly IPEndPoint Ns2 = new(IPAddress.Parse("127.0.0.2"), 15353);
 
     private readonly FakeDns _dns = new();
-    private readonly FakeTimeProvider _time = new();
+    private readonly SteppingClock _time = new();
     private readonly List<string> _progress = [];
 
     public Dns01SolverTests()
@@ -25,20 +24,7 @@ public class Dns01SolverTests
 
     private static ChallengeRequest Request(string identifier, string value = "dns01-value") => new(identifier, "tok-" + value, "keyauth-" + value, value);
 
-    /// <summary>Advances the fake clock in small steps until the task ends (the library's waits are all on the injected clock).</summary>
-    private async Task DriveAsync(Task task, Action<TimeSpan>? onStep = null, TimeSpan? limit = null)
-    {
-        var advanced = TimeSpan.Zero;
-        var step = TimeSpan.FromMilliseconds(50);
-        while (!task.IsCompleted && advanced < (limit ?? TimeSpan.FromMinutes(10)))
-        {
-            await Task.Yield();
-            _time.Advance(step);
-            advanced += step;
-            onStep?.Invoke(advanced);
-        }
-        await task;
-    }
+    private Task DriveAsync(Task task) => _time.DriveAsync(task);
 
     [Fact]
     public async Task Present_returns_only_once_every_authoritative_server_serves_the_value()
@@ -49,11 +35,14 @@ public class Dns01SolverTests
         var provider = new RecordingProvider(_dns, Ns1);
         var present = Solver(provider).PresentAsync(Request("a.example.test"), new SyncProgress(_progress), CancellationToken.None);
 
-        // ns2 (a secondary) gets the record only after it was asked three times.
-        await DriveAsync(present, _ =>
+        // ns2 (a secondary) gets the record only when it is asked the third time.
+        var asked = 0;
+        _dns.BeforeDirectQuery = server =>
         {
-            if (_dns.Log.Count(l => l.StartsWith("auth 127.0.0.2", StringComparison.Ordinal)) == 3) _dns.Serve(Ns2, "_acme-challenge.a.example.test", "dns01-value");
-        });
+            if (server.Equals(Ns2) && Interlocked.Increment(ref asked) == 3) _dns.Serve(Ns2, "_acme-challenge.a.example.test", "dns01-value");
+        };
+        await DriveAsync(present);
+        Assert.Equal(3, asked);
 
         Assert.Equal(["add _acme-challenge.a.example.test. example.test. dns01-value"], provider.Calls);
         Assert.True(_dns.Log.Count(l => l.StartsWith("auth 127.0.0.1", StringComparison.Ordinal)) == 1, "a server that has the value is not asked again");
@@ -82,9 +71,8 @@ public class Dns01SolverTests
         var solver = Solver(provider, new Dns01SolverOptions { Resolvers = ["127.0.0.1:15353"], AuthoritativePort = 15353, PropagationTimeout = TimeSpan.FromSeconds(10) });
         var present = solver.PresentAsync(Request("a.example.test"), null, CancellationToken.None);
         await Assert.ThrowsAsync<AcmeException>(() => DriveAsync(present));
-        // 100 ms doubling up to 2 s within 10 s: 0.1+0.2+0.4+0.8+1.6+2+2+2 → about nine checks.
-        var polls = _dns.Log.Count(l => l.StartsWith("auth ", StringComparison.Ordinal));
-        Assert.InRange(polls, 7, 12);
+        // Checks at 0, 0.1, 0.3, 0.7, 1.5, 3.1, 5.1, 7.1, 9.1 and 10 s: 100 ms doubling up to 2 s, the last wait cut to the deadline.
+        Assert.Equal(10, _dns.Log.Count(l => l.StartsWith("auth ", StringComparison.Ordinal)));
     }
 
     [Fact]

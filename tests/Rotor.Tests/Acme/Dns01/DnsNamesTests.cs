@@ -72,7 +72,10 @@ public class DnsNamesTests
     [Fact]
     public void Short_durations_read_well()
     {
+        Assert.Equal("0s", DnsNames.Seconds(TimeSpan.Zero));
+        Assert.Equal("0.03s", DnsNames.Seconds(TimeSpan.FromMilliseconds(31)));
         Assert.Equal("0.3s", DnsNames.Seconds(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal("2s", DnsNames.Seconds(TimeSpan.FromSeconds(2)));
         Assert.Equal("30s", DnsNames.Seconds(TimeSpan.FromSeconds(30)));
         Assert.Equal("120s", DnsNames.Seconds(TimeSpan.FromSeconds(120)));
     }

@@ -20,6 +20,9 @@ internal sealed class FakeDns : IDnsLookup
 
     public HashSet<IPEndPoint> Dead { get; } = [];
 
+    /// <summary>Called before each direct question to an authoritative server (to make a record appear late).</summary>
+    public Action<IPEndPoint>? BeforeDirectQuery { get; set; }
+
     public Task<DnsAnswer> QueryAsync(IReadOnlyList<IPEndPoint> servers, string name, DnsType type, bool recursive, CancellationToken cancellationToken)
     {
         name = DnsNames.Normalize(name);
@@ -27,6 +30,7 @@ internal sealed class FakeDns : IDnsLookup
         if (!recursive)
         {
             var server = servers.Single();
+            BeforeDirectQuery?.Invoke(server);
             if (Dead.Contains(server)) throw Dns01Causes.Fail(Dns01Causes.Unreachable, $"DNS server {server} did not answer", true);
             if (!Served.TryGetValue(server, out var zone) || !zone.TryGetValue(name, out var values)) return Task.FromResult(DnsAnswer.Empty());
             return Task.FromResult(new DnsAnswer(0, values.Select(v => new DnsRecord(name, DnsType.Txt, v)).ToList(), []));

@@ -27,6 +27,9 @@ internal sealed class MiniHttpServer : IAsyncDisposable
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
+    /// <summary>Released once per request received.</summary>
+    public SemaphoreSlim Arrived { get; } = new(0);
+
     /// <summary>Status and body for a request; null means "never answer" (for timeouts).</summary>
     public Func<Request, (int Status, string Body)?> Respond { get; set; } = _ => (200, "ok");
 
@@ -69,6 +72,7 @@ internal sealed class MiniHttpServer : IAsyncDisposable
                 while (read < length) read += await reader.ReadAsync(body.AsMemory(read), _stop.Token);
                 var request = new Request(first[0], first[1], headers, new string(body));
                 Requests.Enqueue(request);
+                Arrived.Release();
                 var answer = Respond(request);
                 if (answer is null)
                 {
@@ -99,5 +103,6 @@ internal sealed class MiniHttpServer : IAsyncDisposable
         {
         }
         _stop.Dispose();
+        Arrived.Dispose();
     }
 }

@@ -76,7 +76,7 @@ public sealed class WebhookProviderTests : IAsyncDisposable
         var time = new FakeTimeProvider();
         var provider = new WebhookProvider(new WebhookProviderOptions { Endpoint = Endpoint, Timeout = TimeSpan.FromSeconds(30) }, timeProvider: time);
         var run = provider.AddTxtAsync("_acme-challenge.a.example.test.", "example.test.", "v", _bound.Token);
-        while (_server.Requests.IsEmpty && !_bound.IsCancellationRequested) await Task.Yield();
+        await _server.Arrived.WaitAsync(_bound.Token);
         time.Advance(TimeSpan.FromSeconds(31));
         var e = await Assert.ThrowsAsync<AcmeException>(() => run.WaitAsync(_bound.Token));
         Assert.EndsWith("did not answer within 30s", e.Message, StringComparison.Ordinal);
