@@ -21,7 +21,9 @@ public sealed partial class AcmeClient
         {
             if (!directory.Profiles.ContainsKey(profile))
             {
-                throw new AcmeException($"the ACME server offers no profile '{profile}' (offered: {string.Join(", ", directory.Profiles.Keys)})", "invalidProfile", null, false);
+                throw new AcmeException(directory.Profiles.Count == 0
+                    ? $"the ACME server offers no profiles, so profile '{profile}' cannot be used"
+                    : $"the ACME server offers no profile '{profile}' (offered: {string.Join(", ", directory.Profiles.Keys)})", "invalidProfile", null, false);
             }
             payload["profile"] = profile;
         }

@@ -68,5 +68,9 @@ public sealed class RotorHost : IAsyncDisposable
         File.WriteAllText(WakeFile, Time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public ValueTask DisposeAsync() => Store.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Issuers.Dispose();
+        return Store.DisposeAsync();
+    }
 }

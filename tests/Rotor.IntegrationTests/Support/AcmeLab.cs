@@ -9,16 +9,21 @@ namespace Rotor.IntegrationTests.Support;
 /// </summary>
 public sealed class AcmeLab : IDisposable
 {
-    public const int AcmePort = 14100;
-    public const int ManagementPort = 15100;
-    public const int DnsPort = 15553;
-    public const int HttpPort = 5102;
+    /// <summary>ROTOR_ACME_LAB_PORT_OFFSET moves every port, so two test runs on one machine do not meet.</summary>
+    private static readonly int Offset = int.TryParse(Environment.GetEnvironmentVariable("ROTOR_ACME_LAB_PORT_OFFSET"), out var o) ? o : 0;
+
+    public static readonly int AcmePort = 14100 + Offset;
+    public static readonly int ManagementPort = 15100 + Offset;
+    public static readonly int DnsPort = 15553 + Offset;
+    public static readonly int HttpPort = 5102 + Offset;
 
     private readonly string _root = Wait.RepositoryRoot();
 
     public AcmeLab()
     {
-        StateDirectory = Path.Combine(Path.GetTempPath(), "rotor-it-acme-" + Environment.ProcessId);
+        // One folder per port set, not per process: a run that was killed left its servers
+        // recorded there, and the start scripts stop what the same folder started.
+        StateDirectory = Path.Combine(Path.GetTempPath(), "rotor-it-acme-" + AcmePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var (ok, output) = Script("start-bind.sh", "--dir", Path.Combine(StateDirectory, "bind"), "--port", DnsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Available = ok;
         Problem = ok ? null : "BIND could not start (tests/env/install-deps.sh installs it): " + output;

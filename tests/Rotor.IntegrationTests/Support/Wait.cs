@@ -16,13 +16,21 @@ public static class Wait
         }
     }
 
-    public static string RepositoryRoot()
+    /// <summary>
+    /// The checkout: above the test binary normally, else (a build with ROTOR_ARTIFACTS elsewhere)
+    /// above this source file, as the compiler recorded it.
+    /// </summary>
+    public static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rotor.slnx")))
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
         {
-            dir = dir.Parent;
+            var dir = new DirectoryInfo(start);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rotor.slnx")))
+            {
+                dir = dir.Parent;
+            }
+            if (dir is not null) return dir.FullName;
         }
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Rotor.slnx) above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("cannot find the repository root (Rotor.slnx) above " + AppContext.BaseDirectory);
     }
 }
