@@ -10,7 +10,7 @@ namespace Rotor.IntegrationTests.Acme;
 [Collection(AcmeLabCollection.Name)]
 public class AcmeDns01Tests(AcmeLab lab)
 {
-    private string Manifest(string dir, string secretFile, string names) => $$$"""
+    private string Manifest(string dir, string secretFile, string names, int? nameserverPort = null) => $$$"""
         apiVersion: rotor/v1
         kind: Issuer
         metadata: {name: pebble}
@@ -20,10 +20,9 @@ public class AcmeDns01Tests(AcmeLab lab)
             caBundle: {{{lab.TlsCa}}}
             trustedRoots: issuer-root.pem
             solvers:
-              - selector: {dnsZones: [example.test]}
-                dns01:
+              - dns01:
                   rfc2136:
-                    nameserver: 127.0.0.1:{{{AcmeLab.DnsPort}}}
+                    nameserver: 127.0.0.1:{{{nameserverPort ?? AcmeLab.DnsPort}}}
                     tsigKeyName: {{{lab.Bind["ACME_LAB_TSIG_KEY_NAME"]}}}
                     tsigAlgorithm: {{{lab.Bind["ACME_LAB_TSIG_ALGORITHM"]}}}
                     tsigSecretSecretRef: {file: {{{secretFile}}}}
@@ -78,23 +77,36 @@ public class AcmeDns01Tests(AcmeLab lab)
         Assert.Contains("authoritative", output.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_wrong_tsig_secret_is_named_in_the_event_and_nothing_is_left_in_the_zone()
+    [Theory]
+    [InlineData("wrong-tsig", "bad.example.test", "TSIG verification failed")]
+    [InlineData("unreachable-server", "down.example.test", "did not answer")]
+    [InlineData("unknown-zone", "bad.nope.test", "nope.test")]
+    public async Task A_dns_failure_is_named_in_the_event_and_nothing_is_left_in_the_zone(string failure, string name, string cause)
     {
         lab.StartPebble("real");
         if (!lab.Require()) return;
         using var dir = new TempDir();
         File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
-        File.WriteAllText(dir.Combine("tsig.secret"), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path, "tsig.secret", "[bad.example.test]"));
+        var secret = failure == "wrong-tsig" ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : lab.Bind["ACME_LAB_TSIG_SECRET"];
+        File.WriteAllText(dir.Combine("tsig.secret"), secret);
+        // A closed port on loopback: nothing listens there.
+        int? port = failure == "unreachable-server" ? 9 : null;
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path, "tsig.secret", $"[{name}]", port));
         var output = new StringWriter();
+        var started = Environment.TickCount64;
         var code = await RotorCli.InvokeAsync(["reconcile", "-f", dir.Combine("rotor.yaml"), "--data", dir.Combine("data")], output, output);
+        Assert.True(Environment.TickCount64 - started < 60_000, "a DNS failure must not hang");
         Assert.Equal(ExitCodes.Failed, code);
         var events = new StringWriter();
         await RotorCli.InvokeAsync(["events", "-o", "json", "--data", dir.Combine("data")], events, events);
-        Assert.Contains("TSIG", events.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(File.ReadAllText(dir.Combine("tsig.secret")), events + output.ToString(), StringComparison.Ordinal);
-        Assert.Empty(await TxtRecordsAsync("_acme-challenge.bad.example.test"));
+        Assert.Contains(cause, events.ToString(), StringComparison.Ordinal);
+        // The first step of the backoff table, 30 s with ±20 % jitter.
+        Assert.Matches(@"attempt 1; next attempt in (2[4-9]|3[0-6])s", events.ToString());
+        Assert.DoesNotContain(secret, events + output.ToString(), StringComparison.Ordinal);
+        if (name.EndsWith(".example.test", StringComparison.Ordinal))
+        {
+            Assert.Empty(await TxtRecordsAsync("_acme-challenge." + name));
+        }
         Assert.False(File.Exists(dir.Combine("out", "cert.pem")));
     }
 }
