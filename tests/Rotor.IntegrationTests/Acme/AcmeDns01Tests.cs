@@ -10,40 +10,22 @@ namespace Rotor.IntegrationTests.Acme;
 [Collection(AcmeLabCollection.Name)]
 public class AcmeDns01Tests(AcmeLab lab)
 {
-    private string Manifest(string dir, string secretFile, string names, int? nameserverPort = null) => $$$"""
-        apiVersion: rotor/v1
-        kind: Issuer
-        metadata: {name: pebble}
-        spec:
-          acme:
-            server: {{{lab.Directory}}}
-            caBundle: {{{lab.TlsCa}}}
-            trustedRoots: issuer-root.pem
-            solvers:
-              - dns01:
-                  rfc2136:
-                    nameserver: 127.0.0.1:{{{nameserverPort ?? AcmeLab.DnsPort}}}
-                    tsigKeyName: {{{lab.Bind["ACME_LAB_TSIG_KEY_NAME"]}}}
-                    tsigAlgorithm: {{{lab.Bind["ACME_LAB_TSIG_ALGORITHM"]}}}
-                    tsigSecretSecretRef: {file: {{{secretFile}}}}
-                  resolvers: [127.0.0.1:{{{AcmeLab.DnsPort}}}]
-                  authoritativePort: {{{AcmeLab.DnsPort}}}
-                  propagationTimeout: 20s
-        ---
-        apiVersion: rotor/v1
-        kind: Target
-        metadata: {name: out}
-        spec: {file: {path: out}}
-        ---
-        apiVersion: rotor/v1
-        kind: Certificate
-        metadata: {name: edge}
-        spec:
-          dnsNames: {{{names}}}
-          usages: [server auth]
-          issuerRef: {name: pebble}
-          deploy: [{target: out}]
-        """;
+    private string Manifest(string secretFile, string names, int? nameserverPort = null) => AcmeManifests.All(
+    [
+        AcmeManifests.Issuer("pebble", lab.Directory, lab.TlsCa, "issuer-root.pem", $$"""
+            - dns01:
+                rfc2136:
+                  nameserver: 127.0.0.1:{{nameserverPort ?? AcmeLab.DnsPort}}
+                  tsigKeyName: {{lab.Bind["ACME_LAB_TSIG_KEY_NAME"]}}
+                  tsigAlgorithm: {{lab.Bind["ACME_LAB_TSIG_ALGORITHM"]}}
+                  tsigSecretSecretRef: {file: {{secretFile}}}
+                resolvers: [127.0.0.1:{{AcmeLab.DnsPort}}]
+                authoritativePort: {{AcmeLab.DnsPort}}
+                propagationTimeout: 20s
+            """),
+        AcmeManifests.Target,
+        AcmeManifests.Certificate("edge", names),
+    ]);
 
     private static async Task<IReadOnlyList<string>> TxtRecordsAsync(string name)
     {
@@ -60,7 +42,7 @@ public class AcmeDns01Tests(AcmeLab lab)
         using var dir = new TempDir();
         File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
         File.WriteAllText(dir.Combine("tsig.secret"), lab.Bind["ACME_LAB_TSIG_SECRET"]);
-        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path, "tsig.secret", "[edge.example.test, trunk.example.test, '*.pbx.example.test']"));
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest("tsig.secret", "[edge.example.test, trunk.example.test, '*.pbx.example.test']"));
         var output = new StringWriter();
         var code = await RotorCli.InvokeAsync(["reconcile", "-f", dir.Combine("rotor.yaml"), "--data", dir.Combine("data")], output, output);
         Assert.True(code == 0, output.ToString());
@@ -91,7 +73,7 @@ public class AcmeDns01Tests(AcmeLab lab)
         File.WriteAllText(dir.Combine("tsig.secret"), secret);
         // A closed port on loopback: nothing listens there.
         int? port = failure == "unreachable-server" ? 9 : null;
-        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path, "tsig.secret", $"[{name}]", port));
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest("tsig.secret", $"[{name}]", port));
         var output = new StringWriter();
         var started = Environment.TickCount64;
         var code = await RotorCli.InvokeAsync(["reconcile", "-f", dir.Combine("rotor.yaml"), "--data", dir.Combine("data")], output, output);

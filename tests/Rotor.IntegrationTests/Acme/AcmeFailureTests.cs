@@ -19,31 +19,12 @@ public class AcmeFailureTests(AcmeLab lab)
         using var dir = new TempDir();
         File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
         // A webroot nobody serves: in real mode Pebble's HTTP-01 request finds no server.
-        var manifest = $$$"""
-            apiVersion: rotor/v1
-            kind: Issuer
-            metadata: {name: pebble}
-            spec:
-              acme:
-                server: {{{lab.Directory}}}
-                caBundle: {{{lab.TlsCa}}}
-                trustedRoots: issuer-root.pem
-                solvers: [{http01: {webroot: webroot}}]
-            ---
-            apiVersion: rotor/v1
-            kind: Target
-            metadata: {name: out}
-            spec: {file: {path: out}}
-            ---
-            apiVersion: rotor/v1
-            kind: Certificate
-            metadata: {name: never}
-            spec:
-              dnsNames: [never.example.test]
-              usages: [server auth]
-              issuerRef: {name: pebble}
-              deploy: [{target: out}]
-            """;
+        var manifest = AcmeManifests.All(
+        [
+            AcmeManifests.Issuer("pebble", lab.Directory, lab.TlsCa, "issuer-root.pem", "- http01: {webroot: webroot}"),
+            AcmeManifests.Target,
+            AcmeManifests.Certificate("never", "[never.example.test]"),
+        ]);
         File.WriteAllText(dir.Combine("rotor.yaml"), manifest);
         var data = dir.Combine("data");
         // Real time: the ACME client's polling waits on it, and Pebble's notBefore is its own now.

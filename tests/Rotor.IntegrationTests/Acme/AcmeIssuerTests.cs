@@ -9,33 +9,12 @@ namespace Rotor.IntegrationTests.Acme;
 [Collection(AcmeLabCollection.Name)]
 public class AcmeIssuerTests(AcmeLab lab)
 {
-    private string Manifest(string dir) => $$$"""
-        apiVersion: rotor/v1
-        kind: Issuer
-        metadata: {name: pebble}
-        spec:
-          acme:
-            server: {{{lab.Directory}}}
-            email: ops@example.test
-            caBundle: {{{lab.TlsCa}}}
-            trustedRoots: {{{Path.Combine(dir, "issuer-root.pem")}}}
-            solvers:
-              - http01: {listen: 127.0.0.1:{{{AcmeLab.HttpPort}}}}
-        ---
-        apiVersion: rotor/v1
-        kind: Target
-        metadata: {name: out}
-        spec: {file: {path: out}}
-        ---
-        apiVersion: rotor/v1
-        kind: Certificate
-        metadata: {name: trunk}
-        spec:
-          dnsNames: [trunk.example.test, sip.example.test]
-          usages: [server auth]
-          issuerRef: {name: pebble}
-          deploy: [{target: out}]
-        """;
+    private string Manifest(string dir) => AcmeManifests.All(
+    [
+        AcmeManifests.Issuer("pebble", lab.Directory, lab.TlsCa, Path.Combine(dir, "issuer-root.pem"), AcmeManifests.HttpResponder),
+        AcmeManifests.Target,
+        AcmeManifests.Certificate("trunk", "[trunk.example.test, sip.example.test]"),
+    ]);
 
     private static async Task<(int Code, string Out, string Err)> Rotor(string data, params string[] args)
     {

@@ -30,49 +30,13 @@ internal static class ProxyRotor
         return await RotorHost.OpenAsync(data, TimeProvider.System, NullLoggerFactory.Instance, null, cancellationToken);
     }
 
-    private static string Manifest(AcmeProxy proxy, string root, IEnumerable<ProxiedCertificate> certificates)
-    {
-        var documents = new List<string>
-        {
-            """
-            apiVersion: rotor/v1
-            kind: Target
-            metadata: {name: out}
-            spec: {file: {path: out}}
-            """,
-        };
-        foreach (var issuer in certificates.DistinctBy(c => c.Issuer))
-        {
-            documents.Add($$"""
-                apiVersion: rotor/v1
-                kind: Issuer
-                metadata: {name: {{issuer.Issuer}}}
-                spec:
-                  acme:
-                    server: {{proxy.Directory}}
-                    email: ops@example.test
-                    caBundle: {{proxy.CaPath}}
-                    trustedRoots: {{root}}
-                {{(issuer.Profile is null ? "" : "    profile: " + issuer.Profile)}}
-                    solvers:
-                      - http01: {listen: 127.0.0.1:{{AcmeLab.HttpPort}}}
-                """);
-        }
-        foreach (var certificate in certificates)
-        {
-            documents.Add($$"""
-                apiVersion: rotor/v1
-                kind: Certificate
-                metadata: {name: {{certificate.Name}}}
-                spec:
-                  dnsNames: [{{DnsName}}]
-                  usages: [server auth]
-                  issuerRef: {name: {{certificate.Issuer}}}
-                  deploy: [{target: out}]
-                """);
-        }
-        return string.Join("\n---\n", documents) + "\n";
-    }
+    private static string Manifest(AcmeProxy proxy, string root, IEnumerable<ProxiedCertificate> certificates) => AcmeManifests.All(
+    [
+        AcmeManifests.Target,
+        .. certificates.DistinctBy(c => c.Issuer).Select(c => AcmeManifests.Issuer(c.Issuer, proxy.Directory, proxy.CaPath, root,
+            AcmeManifests.HttpResponder, c.Profile is null ? null : "profile: " + c.Profile)),
+        .. certificates.Select(c => AcmeManifests.Certificate(c.Name, $"[{DnsName}]", c.Issuer)),
+    ]);
 
     /// <summary>The certificate's events, newest first, for assertion messages.</summary>
     public static async Task<string> EventsAsync(RotorHost host, string name = "trunk") =>
