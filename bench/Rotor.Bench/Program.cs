@@ -12,6 +12,7 @@ public static class Program
         usage: Rotor.Bench issuance [--seconds N] [--parallelism P]
                Rotor.Bench reconcile-100k [--count N] [--steady-state] [--data DIR] [--keep] [--runs R] [--rotor PATH]
                Rotor.Bench reconcile-pass --data DIR      (internal: one pass in a fresh process)
+               Rotor.Bench acme-reconcile --data DIR --manifest FILE [--parallelism P]   (rotor reconcile in-process)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -39,6 +40,10 @@ public static class Program
                     options.Int("--runs", 3), options.String("--rotor"), cts.Token),
                 "reconcile-pass" => await ReconcilePassChild.RunAsync(
                     options.String("--data") ?? throw new ArgumentException("--data is required"), cts.Token),
+                "acme-reconcile" => await AcmeReconcile.RunAsync(
+                    options.String("--data") ?? throw new ArgumentException("--data is required"),
+                    options.String("--manifest") ?? throw new ArgumentException("--manifest is required"),
+                    options.Int("--parallelism", 1), cts.Token),
                 _ => Unknown(args[0]),
             };
         }

@@ -36,10 +36,19 @@ public sealed class Http01Responder : IChallengeSolver, IAsyncDisposable
         {
             if (_listener is null)
             {
-                _listener = new TcpListener(_endpoint);
-                _listener.Start();
+                var listener = new TcpListener(_endpoint);
+                try
+                {
+                    listener.Start();
+                }
+                catch (SocketException e)
+                {
+                    throw new Transport.AcmeException($"the http-01 responder cannot listen on {_endpoint}: {e.Message}", "connection", null, isTransient: true, inner: e);
+                }
+                // Assigned only once listening, so a failed start leaves nothing half-made to stop.
                 _stop = new CancellationTokenSource();
-                _loop = Task.Run(() => AcceptLoopAsync(_listener, _stop.Token), CancellationToken.None);
+                _listener = listener;
+                _loop = Task.Run(() => AcceptLoopAsync(listener, _stop.Token), CancellationToken.None);
                 progress?.Report($"http-01 responder listening on {_endpoint}");
             }
         }

@@ -10,6 +10,10 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
 {
     private readonly ConcurrentDictionary<(string, long), IIssuer> _cache = new();
 
+    // Building is serialised: two certificates of one issuer reconciled at once must share one
+    // issuer (one ACME account, one HTTP-01 listener on its port), never build two.
+    private readonly SemaphoreSlim _build = new(1, 1);
+
     public async Task<(IIssuer Issuer, IssuerSpec Spec)> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Issuer, name, cancellationToken)
@@ -19,6 +23,23 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
         {
             return (cached, spec);
         }
+        await _build.WaitAsync(cancellationToken);
+        try
+        {
+            if (_cache.TryGetValue((name, stored.Generation), out var built))
+            {
+                return (built, spec);
+            }
+            return (await BuildAsync(name, stored, spec, cancellationToken), spec);
+        }
+        finally
+        {
+            _build.Release();
+        }
+    }
+
+    private async Task<IIssuer> BuildAsync(string name, Core.Abstractions.StoredResource stored, IssuerSpec spec, CancellationToken cancellationToken)
+    {
         IIssuer issuer = spec.Kind switch
         {
             IssuerKind.Ca => await CaIssuer.OpenAsync(spec.Ca!, SpecSerializer.BaseDirectory(stored), localCa, keys, time, cancellationToken),
@@ -32,7 +53,7 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
             // An older generation of this issuer's spec: nothing will ask for it again.
             if (_cache.TryRemove(stale, out var old) && old is IDisposable d) d.Dispose();
         }
-        return (issuer, spec);
+        return issuer;
     }
 
     /// <summary>Releases the issuers built so far (HTTP clients, HTTP-01 listeners).</summary>
@@ -43,5 +64,6 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
             issuer.Dispose();
         }
         _cache.Clear();
+        _build.Dispose();
     }
 }

@@ -68,4 +68,25 @@ public class AcmeIssuerTests(AcmeLab lab)
         Assert.Equal(2, (await host.Store.ListVersionsAsync("trunk", default)).Count);
         Assert.Contains("no longer exists", log.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Certificates_of_one_issuer_reconciled_at_once_share_one_account_and_one_http01_listener()
+    {
+        lab.StartPebble("fast");
+        if (!lab.Require()) return;
+        using var dir = new TempDir();
+        File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
+        File.WriteAllText(dir.Combine("rotor.yaml"), AcmeManifests.All(
+        [
+            AcmeManifests.Issuer("pebble", lab.Directory, lab.TlsCa, "issuer-root.pem", AcmeManifests.HttpResponder),
+            AcmeManifests.Target.Replace("spec: {file: {path: out}}", "spec: {file: {}}", StringComparison.Ordinal),
+            .. Enumerable.Range(0, 8).Select(i => AcmeManifests.Certificate($"c{i}", $"[c{i}.example.test]")
+                .Replace("deploy: [{target: out}]", $"deploy: [{{target: out, path: out/c{i}}}]", StringComparison.Ordinal)),
+        ]));
+        var (code, output, err) = await Rotor(dir.Combine("data"), "-v", "reconcile", "-f", dir.Combine("rotor.yaml"));
+        Assert.True(code == 0, output + err);
+        Assert.Contains("8 issued, 8 deployed, 0 failed", output, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(err, @"\[1101\]"));
+        Assert.Single(Directory.GetFiles(dir.Combine("data", "keys"), "account-*"));
+    }
 }

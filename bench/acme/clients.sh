@@ -1,0 +1,106 @@
+# clients.sh — sourced by run.sh: one adapter per client, the Rotor manifests, the certificate check.
+# Adapters: issue_<client> STATE CHALLENGE NAME...  (CHALLENGE: fast | dns | http); each prints its
+# command line to stderr prefixed "+ ". cert_<client> STATE NAME prints the file holding leaf + chain.
+# shellcheck shell=bash
+
+show_cmd() { { printf '+'; printf ' %q' "$@"; printf '\n'; } >&2; }
+
+issue_lego() {
+  local state="$1" chal="$2"; shift 2
+  local args=() n cmd=(env "LEGO_CA_CERTIFICATES=$ACME_LAB_TLS_CA")
+  for n in "$@"; do args+=(-d "$n"); done
+  case "$chal" in
+    fast|http) args+=(--http --http.webroot "$WEBROOT") ;;
+    dns) args+=(--dns rfc2136 --dns.resolvers "$ACME_LAB_DNS_SERVER" --dns.disable-cp)
+         cmd+=("RFC2136_NAMESERVER=$ACME_LAB_DNS_SERVER" "RFC2136_TSIG_KEY=$ACME_LAB_TSIG_KEY_NAME"
+               "RFC2136_TSIG_SECRET=$ACME_LAB_TSIG_SECRET" "RFC2136_TSIG_ALGORITHM=$ACME_LAB_TSIG_ALGORITHM.") ;;
+  esac
+  cmd+=(timeout "$STEP_TIMEOUT" lego --server "$ACME_LAB_DIRECTORY" --accept-tos --email "$EMAIL"
+        --path "$state" --key-type ec256 "${args[@]}" run)
+  show_cmd "${cmd[@]}"; "${cmd[@]}"
+}
+cert_lego() { find "$1" -path "*/certificates/$2.crt" 2>/dev/null | head -n 1; }
+
+issue_certbot() {
+  local state="$1" chal="$2"; shift 2
+  local args=() n
+  for n in "$@"; do args+=(-d "$n"); done
+  case "$chal" in
+    fast|http) args+=(--webroot -w "$WEBROOT") ;;
+    dns) args+=(--dns-rfc2136 --dns-rfc2136-credentials "$ACME_LAB_BIND_DIR_STATE/certbot-rfc2136.ini"
+                --dns-rfc2136-propagation-seconds 0) ;;
+  esac
+  local cmd=(env "REQUESTS_CA_BUNDLE=$ACME_LAB_TLS_CA" timeout "$STEP_TIMEOUT"
+             certbot certonly --non-interactive --agree-tos -m "$EMAIL" --no-eff-email
+             --server "$ACME_LAB_DIRECTORY"
+             --config-dir "$state/config" --work-dir "$state/work" --logs-dir "$state/logs"
+             --key-type ecdsa --elliptic-curve secp256r1 --cert-name "$1" "${args[@]}")
+  show_cmd "${cmd[@]}"; "${cmd[@]}"
+}
+cert_certbot() { find "$1" -path "*/live/$2/fullchain.pem" 2>/dev/null | head -n 1; }
+
+# --- Rotor: manifest = acme Issuer + file Target + one Certificate per name ---------------------
+# rotor_manifest FILE SOLVER NAME...   SOLVER: http01 | dns01. Certificate c<name> deploys to
+# <dir of FILE>/out/<name>/{cert,chain,fullchain,key}.pem.
+rotor_manifest() {
+  local file="$1" solver="$2"; shift 2
+  local dir; dir=$(dirname "$file")
+  cp -f "$ACME_LAB_ISSUER_ROOT" "$dir/issuer-root.pem"
+  {
+    printf 'apiVersion: rotor/v1\nkind: Issuer\nmetadata: {name: pebble}\nspec:\n  acme:\n'
+    printf '    server: %s\n    email: %s\n    caBundle: %s\n    trustedRoots: %s\n    solvers:\n' \
+      "$ACME_LAB_DIRECTORY" "$EMAIL" "$ACME_LAB_TLS_CA" "$dir/issuer-root.pem"
+    if [[ "$solver" == http01 ]]; then
+      printf '      - http01: {listen: 127.0.0.1:%s}\n' "$HTTP_PORT"
+    else
+      printf '%s' "$ACME_LAB_TSIG_SECRET" > "$dir/tsig.secret"
+      printf '      - dns01:\n          rfc2136:\n            nameserver: 127.0.0.1:%s\n' "$DNS_PORT"
+      printf '            tsigKeyName: %s\n            tsigAlgorithm: %s\n' "$ACME_LAB_TSIG_KEY_NAME" "$ACME_LAB_TSIG_ALGORITHM"
+      printf '            tsigSecretSecretRef: {file: %s}\n' "$dir/tsig.secret"
+      printf '          resolvers: [127.0.0.1:%s]\n          authoritativePort: %s\n' "$DNS_PORT" "$DNS_PORT"
+    fi
+    printf -- '---\napiVersion: rotor/v1\nkind: Target\nmetadata: {name: out}\nspec: {file: {path: out}}\n'
+    local n
+    for n in "$@"; do
+      printf -- '---\napiVersion: rotor/v1\nkind: Certificate\nmetadata: {name: c%s}\nspec:\n' "${n%%.*}"
+      printf '  dnsNames: [%s]\n  usages: [server auth]\n  privateKey: {algorithm: ECDSA, size: 256}\n' "$n"
+      printf '  issuerRef: {name: pebble}\n  deploy: [{target: out, path: %s}]\n' "$dir/out/$n"
+    done
+  } > "$file"
+}
+rotor_solver() { case "$1" in dns) echo dns01 ;; *) echo http01 ;; esac; }
+
+# rotor: the rotor executable, `rotor reconcile --data STATE/data -f MANIFEST` (reconciler parallelism 4).
+issue_rotor() {
+  local state="$1" chal="$2"; shift 2
+  mkdir -p "$state"
+  local m="$state/rotor-$(date +%s%N).yaml"
+  rotor_manifest "$m" "${ROTOR_SOLVER:-$(rotor_solver "$chal")}" "$@"
+  local cmd=(timeout "$STEP_TIMEOUT" "$ROTOR_EXE" reconcile --data "$state/data" -f "$m")
+  show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
+}
+cert_rotor() { local f="$1/out/$2/fullchain.pem"; [[ -s "$f" ]] && echo "$f"; }
+# rotor-1p: same reconcile, in-process through Rotor.Bench acme-reconcile with parallelism 1.
+issue_rotor-1p() {
+  local state="$1" chal="$2"; shift 2
+  mkdir -p "$state"
+  rotor_manifest "$state/rotor.yaml" "$(rotor_solver "$chal")" "$@"
+  local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-reconcile --data "$state/data" --manifest "$state/rotor.yaml" --parallelism 1)
+  show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
+}
+cert_rotor-1p() { cert_rotor "$@"; }
+# rotor-h01: one rotor process, concurrent orders with the built-in HTTP-01 responder (fast-par only).
+issue_rotor-h01() { ROTOR_SOLVER=http01; issue_rotor "$@"; }
+cert_rotor-h01() { cert_rotor "$@"; }
+
+# check_cert FILE NAME: chains to Pebble's root (intermediate taken from FILE), names NAME, P-256 key.
+check_cert() {
+  local f="$1" n="$2" text
+  [[ -n "$f" && -s "$f" ]] || return 1
+  openssl verify -CAfile "$ACME_LAB_ISSUER_ROOT" -untrusted "$f" "$f" >/dev/null 2>&1 || return 1
+  cmp -s <(openssl x509 -in "$ACME_LAB_ISSUER_INTERMEDIATE" -noout -fingerprint) \
+         <(openssl crl2pkcs7 -nocrl -certfile "$f" | openssl pkcs7 -print_certs | awk 'n{print} /END CERT/{n=1}' |
+           openssl x509 -noout -fingerprint 2>/dev/null) || return 1
+  text=$(openssl x509 -in "$f" -noout -text 2>/dev/null) || return 1
+  grep -q 'ASN1 OID: prime256v1' <<<"$text" && grep -qE "DNS:${n//./\\.}(,|\$)" <<<"$text"
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# run.sh — ACME issuance benchmark: Rotor against lego and certbot on the project's Pebble/BIND lab
+# (tests/env/acme/), 127.0.0.1 only. Every run: fresh Pebble, empty client state (account
+# registration timed), ECDSA P-256 keys, every certificate checked (chains to Pebble's root through
+# Pebble's intermediate, names the domain, P-256); a run counts only if all its certificates are valid.
+#
+# Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N]
+#                          [--clients "rotor rotor-1p lego certbot"] [--no-build]
+# Scenarios: fast-1 (1 cert, Pebble fast mode), fast-seq (20 certs one after another), fast-par (20
+# certs; peers: one process per cert, xargs -P 4; rotor: ONE process, 20 certs, reconciler
+# parallelism 4, DNS-01 solver — see README), dns-seq (10 certs, real DNS-01 via BIND RFC 2136/TSIG),
+# http-seq (10 certs, real HTTP-01; peers: webroot served by start-http01.sh; rotor: its built-in
+# responder on the same port).
+# Clients: rotor = one `rotor reconcile` process per certificate in the sequential scenarios (like the
+# peers; one data dir, so one account), the figure used for the ratio. rotor-1p = one process for
+# all N certificates, strictly sequential (Rotor.Bench acme-reconcile, parallelism 1); seq only.
+# rotor-h01 (fast-par, opt-in) = rotor with the HTTP-01 responder and concurrent orders.
+# Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
+# STEP_TIMEOUT (s per client process, default 180). Results: bench/results/acme-<UTC>/.
+set -euo pipefail
+HERE=$(dirname "$(readlink -f "$0")")
+ROOT=$(readlink -f "$HERE/../..")
+LAB="$ROOT/tests/env/acme"
+SELF="$HERE/run.sh"
+export ROTOR_ACME_LAB_DIR="${BENCH_LAB_DIR:-/tmp/rotor-acme-bench}"
+export ROTOR_ARTIFACTS="${ROTOR_ARTIFACTS:-/tmp/acmebench-artifacts}"
+export ROTOR_EXE="$ROTOR_ARTIFACTS/bin/Rotor/release/rotor" BENCH_EXE="$ROTOR_ARTIFACTS/bin/Rotor.Bench/release/Rotor.Bench"
+export ACME_PORT=14200 MGMT_PORT=15200 DNS_PORT=15653 HTTP_PORT=5202 TLS_PORT=5201
+export EMAIL=lab@example.test STEP_TIMEOUT="${STEP_TIMEOUT:-180}"
+ZONE=example.test
+# shellcheck source=clients.sh
+source "$HERE/clients.sh"
+
+# Internal entry point for xargs (fast-par peers): run.sh __issue CLIENT CHALLENGE STATE_BASE NAME
+if [[ "${1:-}" == __issue ]]; then
+  state="$4/slot${LAB_SLOT:-0}"; mkdir -p "$state"
+  "issue_$2" "$state" "$3" "$5"; exit $?
+fi
+
+SCENARIOS="fast-1 fast-seq fast-par dns-seq http-seq"
+CLIENTS="rotor rotor-1p lego certbot"
+REPEATS=3 BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
+    --repeats) REPEATS="$2"; shift 2 ;;
+    --clients) CLIENTS="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+for s in $SCENARIOS; do case "$s" in fast-1|fast-seq|fast-par|dns-seq|http-seq) ;; *) echo "unknown scenario $s" >&2; exit 2 ;; esac; done
+for c in lego certbot openssl; do [[ " $CLIENTS " != *" $c "* && $c != openssl ]] || command -v "$c" >/dev/null || { echo "$c not installed" >&2; exit 2; }; done
+
+OUT="$ROOT/bench/results/acme-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+CSV="$OUT/runs.csv" PERCERT="$OUT/percert.csv"
+echo "client,scenario,rep,certs_expected,certs_ok,exit,seconds" > "$CSV"
+echo "client,scenario,rep,index,exit,seconds" > "$PERCERT"
+
+cleanup() { "$LAB/stop-all.sh" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ "$BUILD" == 1 ]]; then
+  echo "== build (Release, artifacts in $ROTOR_ARTIFACTS)"
+  (cd "$ROOT" && dotnet build bench/Rotor.Bench -c Release --nologo -v quiet -clp:ErrorsOnly) > "$OUT/build.txt" 2>&1 ||
+    { cat "$OUT/build.txt" >&2; exit 1; }
+fi
+[[ -x "$ROTOR_EXE" && -x "$BENCH_EXE" ]] || { echo "missing $ROTOR_EXE or $BENCH_EXE (build first)" >&2; exit 1; }
+
+"$LAB/start-bind.sh" --port "$DNS_PORT" > "$OUT/start-bind.txt" 2>&1 || { cat "$OUT/start-bind.txt" >&2; exit 1; }
+set -a; source "$ROTOR_ACME_LAB_DIR/bind/bind.env"; set +a
+export ACME_LAB_BIND_DIR_STATE="$ROTOR_ACME_LAB_DIR/bind"
+HTTP01_UP=0
+http01() {  # http01 on|off: the webroot server on HTTP_PORT (the peers' HTTP-01 in real mode)
+  if [[ "$1" == on && "$HTTP01_UP" == 0 ]]; then
+    "$LAB/start-http01.sh" --port "$HTTP_PORT" > "$OUT/start-http01.txt" 2>&1 || { cat "$OUT/start-http01.txt" >&2; exit 1; }
+    HTTP01_UP=1
+  elif [[ "$1" == off && "$HTTP01_UP" == 1 ]]; then
+    "$LAB/start-http01.sh" --stop >/dev/null 2>&1; HTTP01_UP=0
+  fi
+}
+{ echo "date_utc=$(date -u +%FT%TZ) host=$(uname -srm) cpus=$(nproc)"
+  for p in pebble lego certbot python3-certbot-dns-rfc2136 bind9; do echo "pkg $p=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo n/a)"; done
+  echo "rotor=$ROTOR_EXE ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet -- src 2>/dev/null || echo ' +local src changes'))"
+  echo "scenarios=$SCENARIOS clients=$CLIENTS repeats=$REPEATS n_seq=$N_SEQ n_par=$N_PAR par=$PAR n_real=$N_REAL"
+  echo "pebble: --nonce-reject 0, PEBBLE_VA_NOSLEEP=1, authz reuse default 50%; ports acme=$ACME_PORT mgmt=$MGMT_PORT dns=$DNS_PORT http01=$HTTP_PORT"
+} > "$OUT/env.txt"
+
+now_s() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", b-a}'; }
+
+run_one() {  # client scenario rep
+  local client="$1" sc="$2" rep="$3" mode=fast chal=fast kind count
+  case "$sc" in dns-*) mode=real chal=dns ;; http-*) mode=real chal=http ;; esac
+  case "$sc" in fast-1) count=1 kind=seq ;; fast-seq) count=$N_SEQ kind=seq ;; fast-par) count=$N_PAR kind=par ;;
+                *) count=$N_REAL kind=seq ;; esac
+  [[ "$client" == rotor-1p || ( "$client" == rotor* && "$kind" == par ) ]] && kind=batch
+  # rotor fast-par: DNS-01 solver (concurrent orders with the HTTP-01 responder collide on its port, see README).
+  ROTOR_SOLVER=""; [[ "$client" == rotor && "$sc" == fast-par ]] && ROTOR_SOLVER=dns01
+  export ROTOR_SOLVER
+  local rundir="$OUT/state/$client/$sc/r$rep" logdir="$OUT/logs/$client/$sc"
+  mkdir -p "$rundir" "$logdir"
+  local logf="$logdir/r$rep.log"
+  # Rotor listens on HTTP_PORT itself; the peers need the webroot server there in real mode.
+  if [[ "$client" == rotor* ]]; then http01 off; elif [[ "$chal" == http ]]; then http01 on; fi
+  "$LAB/start-pebble.sh" --mode "$mode" --nonce-reject 0 --acme-port "$ACME_PORT" --mgmt-port "$MGMT_PORT" \
+     --dns-server "127.0.0.1:$DNS_PORT" --http-port "$HTTP_PORT" --tls-port "$TLS_PORT" > "$logdir/r$rep.pebble.txt" 2>&1 ||
+     { cat "$logdir/r$rep.pebble.txt" >&2; exit 1; }
+  set -a; source "$ROTOR_ACME_LAB_DIR/pebble/pebble.env"; set +a
+  if [[ "$chal" == http ]]; then WEBROOT="$ROTOR_ACME_LAB_DIR/http01/webroot"; else WEBROOT="$OUT/webroot"; fi
+  mkdir -p "$WEBROOT/.well-known/acme-challenge"; export WEBROOT
+
+  local names=() i k=0 rc=0 c0 crc t0 t1
+  for i in $(seq "$count"); do names+=("$client-$sc-r$rep-$i.$ZONE"); done
+  t0=$(now_s)
+  case "$kind" in
+    seq) for i in "${names[@]}"; do
+           k=$((k + 1)); c0=$(now_s); crc=0
+           "issue_$client" "$rundir" "$chal" "$i" >>"$logf" 2>&1 || crc=$?
+           echo "$client,$sc,$rep,$k,$crc,$(elapsed "$c0" "$(now_s)")" >> "$PERCERT"
+           [[ "$crc" == 0 ]] || { rc=$crc; break; }
+         done ;;
+    par) printf '%s\n' "${names[@]}" | xargs -P "$PAR" -n 1 --process-slot-var=LAB_SLOT \
+           "$SELF" __issue "$client" "$chal" "$rundir" >>"$logf" 2>&1 || rc=$? ;;
+    batch) "issue_$client" "$rundir" "$chal" "${names[@]}" >>"$logf" 2>&1 || rc=$? ;;
+  esac
+  t1=$(now_s)
+  local ok=0 secs; secs=$(elapsed "$t0" "$t1")
+  for i in "${names[@]}"; do
+    if [[ "$kind" == par ]]; then
+      check_cert "$(for s in "$rundir"/slot*; do "cert_$client" "$s" "$i"; done | head -n 1)" "$i" && ok=$((ok + 1))
+    else
+      check_cert "$("cert_$client" "$rundir" "$i")" "$i" && ok=$((ok + 1))
+    fi
+  done
+  echo "$client,$sc,$rep,$count,$ok,$rc,$secs" >> "$CSV"
+  printf '  %-9s %-9s r%s %8.3f s  exit=%s certs_ok=%s/%s\n' "$client" "$sc" "$rep" "$secs" "$rc" "$ok" "$count"
+}
+
+applies() {  # client scenario: does this client run this scenario?
+  case "$1" in rotor-1p) [[ "$2" == *-seq ]] ;; rotor-h01) [[ "$2" == fast-par ]] ;; *) true ;; esac
+}
+echo "== runs (results in $OUT)"
+for sc in $SCENARIOS; do
+  for client in $CLIENTS; do
+    applies "$client" "$sc" || continue
+    for rep in $(seq "$REPEATS"); do run_one "$client" "$sc" "$rep"; done
+  done
+done
+
+median() {  # client scenario -> median seconds of OK runs, or "-"
+  awk -F, -v c="$1" -v s="$2" '$1==c && $2==s && $6==0 && $5==$4 {print $7}' "$CSV" | sort -g |
+    awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4) k++} END {printf "%d/%d", k, n}' "$CSV"; }
+{
+  printf '%-9s' scenario; for c in $CLIENTS; do printf ' %16s' "$c"; done; printf '   (median s, ok/runs)\n'
+  for sc in $SCENARIOS; do
+    printf '%-9s' "$sc"
+    for c in $CLIENTS; do
+      if applies "$c" "$sc"; then printf ' %10s %5s' "$(median "$c" "$sc")" "$(okruns "$c" "$sc")"; else printf ' %16s' n/a; fi
+    done; printf '\n'
+  done
+  echo
+  for sc in $SCENARIOS; do
+    best=$(for c in lego certbot; do [[ " $CLIENTS " == *" $c "* ]] && median "$c" "$sc"; done | grep -v -- - | sort -g | head -n 1)
+    for c in rotor rotor-1p; do
+      [[ " $CLIENTS " == *" $c "* ]] && applies "$c" "$sc" || continue
+      r=$(median "$c" "$sc")
+      if [[ -z "$best" || "$r" == - ]]; then echo "$sc: ratio $c/best_peer = n/a (no valid runs) FAIL"; continue; fi
+      awk -v r="$r" -v b="$best" -v s="$sc" -v c="$c" 'BEGIN{x=r/b; printf "%s: ratio %s/best_peer = %.3f (target <= 0.20) %s   [%s %.3f s, best peer %.3f s]\n", s, c, x, (x<=0.20?"PASS":"FAIL"), c, r, b}'
+    done
+  done
+  echo
+  echo "per client process (sequential scenarios, all repeats): median / max seconds"
+  tail -n +2 "$PERCERT" | awk -F, '$5==0 {k=$1" "$2; v[k]=v[k]" "$6} END {for (k in v) print k, v[k]}' | sort |
+    while read -r c s vals; do
+      tr ' ' '\n' <<<"$vals" | sort -g | awk -v c="$c" -v s="$s" '{v[NR]=$1} END {printf "  %-9s %-9s n=%-3d median %.3f  max %.3f\n", c, s, NR, (NR%2?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2), v[NR]}'
+    done
+} | tee "$OUT/summary.txt"
+echo "results: $OUT (runs.csv, percert.csv, summary.txt, env.txt, logs/)"
