@@ -16,12 +16,9 @@ public class AriTests(AcmeLab lab)
     [Fact]
     public async Task The_ca_window_sets_the_renewal_and_a_window_moved_to_the_past_renews_with_replaces()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(3));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         var now = TimeProvider.System.GetUtcNow();
         var window = new AriWindow(now.AddDays(10), now.AddDays(20));
         proxy.RenewalWindow = window;
@@ -67,12 +64,9 @@ public class AriTests(AcmeLab lab)
     [Fact]
     public async Task The_retry_after_of_the_renewal_info_sets_when_rotor_asks_again()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(3));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         var window = new AriWindow(TimeProvider.System.GetUtcNow().AddDays(60), TimeProvider.System.GetUtcNow().AddDays(90));
         proxy.RenewalWindow = window;
         proxy.RenewalInfoRetryAfter = TimeSpan.FromHours(1);

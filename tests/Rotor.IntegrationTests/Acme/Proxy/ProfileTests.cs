@@ -20,12 +20,9 @@ public class ProfileTests(AcmeLab lab)
     [Fact]
     public async Task The_client_sends_an_offered_profile_and_refuses_an_unknown_one_before_sending()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(2));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         proxy.Profiles = Offered;
         using var http = AcmeHttpClientFactory.Create(proxy.CaPath, TimeSpan.FromSeconds(30));
         using var key = AccountKey.CreateEcdsaP256();
@@ -55,12 +52,9 @@ public class ProfileTests(AcmeLab lab)
     [Fact]
     public async Task The_issuers_profile_reaches_the_order_and_an_unoffered_one_fails_without_an_order()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(3));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         proxy.Profiles = Offered;
         await using var host = await ProxyRotor.OpenAsync(lab, proxy, dir, ct,
             new ProxiedCertificate("trunk", "pebble-short", "shortlived"),

@@ -20,12 +20,9 @@ public class RateLimitTests(AcmeLab lab)
     [Fact]
     public async Task The_client_reports_a_rateLimited_new_order_as_transient_with_the_servers_retry_after()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(2));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         proxy.RateLimitRetryAfter = RetryAfter;
         proxy.RefuseNewOrders(1);
         using var http = AcmeHttpClientFactory.Create(proxy.CaPath, TimeSpan.FromSeconds(30));
@@ -50,12 +47,9 @@ public class RateLimitTests(AcmeLab lab)
     [Fact]
     public async Task Rotor_does_not_retry_before_the_retry_after_and_issues_once_the_limit_lifts()
     {
-        lab.StartPebble("fast");
-        if (!lab.Require()) return;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var ct = timeout.Token;
-        using var dir = new TempDir();
-        await using var proxy = await AcmeProxy.StartAsync(lab.Directory, lab.TlsCa, dir.Path, ct);
+        await using var run = await ProxyScenario.StartAsync(lab, TimeSpan.FromMinutes(3));
+        if (run is null) return;
+        var (ct, dir, proxy) = (run.Token, run.Dir, run.Proxy);
         proxy.RateLimitRetryAfter = RetryAfter;
         proxy.RefuseNewOrders(1);
         await using var host = await ProxyRotor.OpenAsync(lab, proxy, dir, ct);
