@@ -42,7 +42,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
             CertificateBuilder.AddCaExtensions(request, pathLength: null);
             using var root = request.Create(request.SubjectName, X509SignatureGenerator.CreateForECDsa(key),
                 now.AddHours(-1), now.AddYears(10), CertificateBuilder.NewSerial());
-            await AtomicFile.WriteAsync(RootPath, CertificateBuilder.ToPem(root), FileTargetSpecModes.Public, cancellationToken);
+            await AtomicFile.WriteAsync(RootPath, CertificateBuilder.ToPem(root), FileTargetSpec.DefaultMode, cancellationToken);
             return (X509CertificateLoader.LoadCertificate(root.RawData), true);
         }
         finally
@@ -74,7 +74,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
             var notAfter = now.AddYears(5);
             using var intermediate = request.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey),
                 now.AddHours(-1), notAfter < root.NotAfter ? notAfter : root.NotAfter, CertificateBuilder.NewSerial());
-            await AtomicFile.WriteAsync(IntermediatePath, CertificateBuilder.ToPem(intermediate), FileTargetSpecModes.Public, cancellationToken);
+            await AtomicFile.WriteAsync(IntermediatePath, CertificateBuilder.ToPem(intermediate), FileTargetSpec.DefaultMode, cancellationToken);
             return X509CertificateLoader.LoadCertificate(intermediate.RawData);
         }
         finally
@@ -82,9 +82,4 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
             CreationLock.Release();
         }
     }
-}
-
-internal static class FileTargetSpecModes
-{
-    public const UnixFileMode Public = FileTargetSpec.DefaultMode;
 }

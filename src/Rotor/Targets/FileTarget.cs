@@ -95,7 +95,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         var previous = Path.Combine(folder, StateFolder, "previous");
         if (!File.Exists(Path.Combine(staged, "VERSION")))
         {
-            if (await IsLiveAsync(artifact, folder, cancellationToken))
+            if (await IsLiveAsync(artifact, cancellationToken))
             {
                 return; // activated before a crash; nothing left to do
             }
@@ -188,9 +188,8 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         }
     }
 
-    private async Task<bool> IsLiveAsync(DeploymentArtifact artifact, string folder, CancellationToken cancellationToken)
+    private async Task<bool> IsLiveAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
-        _ = folder;
         var inspection = await InspectAsync(artifact, cancellationToken);
         return inspection.Sha256Fingerprint == artifact.Leaf.GetCertHashString(HashAlgorithmName.SHA256);
     }
