@@ -60,13 +60,21 @@ public sealed partial class AcmeProxy
             {
                 return RenewalInfo(Uri.UnescapeDataString(request.Path[(RenewalInfoPath.Length + 1)..]));
             }
+            NewOrderSeen? order = null;
             if (request.Method == "POST" && request.Path == _newOrderPath)
             {
                 var refused = TakeRefusal();
-                _newOrders.Enqueue(ReadNewOrder(request.Body, refused));
-                if (refused) return await RateLimitedAsync(cancellationToken);
+                order = ReadNewOrder(request.Body, refused);
+                if (refused)
+                {
+                    _newOrders.Enqueue(order);
+                    return await RateLimitedAsync(cancellationToken);
+                }
             }
             var response = await ForwardAsync(request, cancellationToken);
+            // Only orders Pebble created count: a request it refused with badNonce (5 % of them)
+            // comes again with a fresh nonce and would otherwise be seen twice.
+            if (order is not null && response.Status == 201) _newOrders.Enqueue(order);
             return request.Method == "GET" && request.Path == _upstreamDirectory.AbsolutePath && response.Status == 200
                 ? RewriteDirectory(response)
                 : response;
