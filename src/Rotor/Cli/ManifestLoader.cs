@@ -57,6 +57,10 @@ public static class ManifestLoader
             existing[kind] = (await store.ListResourcesAsync(kind, cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
         errors.AddRange(ReferenceValidator.Validate(resources, (kind, name) => existing[kind].Contains(name)));
+        if (errors.Count == 0)
+        {
+            errors.AddRange(await Targets.DeployFolderValidator.ValidateAsync(resources, store, cancellationToken));
+        }
         return (resources, errors);
     }
 

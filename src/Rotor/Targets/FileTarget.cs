@@ -25,12 +25,20 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     public bool CanHoldTwoCertificates => false;
 
     /// <summary>The folder a certificate's files go to: the deploy entry's path, else the target's.</summary>
-    public string FolderFor(DeploymentArtifact artifact)
-    {
-        if (artifact.Binding.Path is { } p) return Path.GetFullPath(Path.Combine(artifact.ManifestDirectory, p));
-        if (spec.Path is { } tp) return Path.GetFullPath(Path.Combine(targetManifestDirectory, tp));
-        throw new RotorException($"file target '{name}' has no folder: set spec.file.path on the Target or path on the certificate's deploy entry", isTransient: false)
+    public string FolderFor(DeploymentArtifact artifact) =>
+        ResolveFolder(artifact.Binding, artifact.ManifestDirectory, spec, targetManifestDirectory)
+        ?? throw new RotorException($"file target '{name}' has no folder: set spec.file.path on the Target or path on the certificate's deploy entry", isTransient: false)
         { Reason = "TargetMisconfigured" };
+
+    /// <summary>
+    /// The deploy entry's path (relative to the certificate's manifest), else the target's path
+    /// (relative to the target's manifest); null when neither is set.
+    /// </summary>
+    public static string? ResolveFolder(DeployBinding binding, string certificateDirectory, FileTargetSpec spec, string targetDirectory)
+    {
+        if (binding.Path is { } p) return Path.GetFullPath(Path.Combine(certificateDirectory, p));
+        if (spec.Path is { } tp) return Path.GetFullPath(Path.Combine(targetDirectory, tp));
+        return null;
     }
 
     private IEnumerable<string> OutputNames()

@@ -32,6 +32,29 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Two_certificates_writing_into_one_folder_or_a_file_target_without_a_folder_are_refused()
+    {
+        using var rotor = new TestRotor();
+        var first = rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate("a")), "a.yaml");
+        Assert.Equal(0, (await rotor.RunAsync("apply", "-f", first)).Code);
+
+        // "b" deploys to out/a, the folder "a" (already stored) writes into.
+        var clash = rotor.WriteManifest(Manifests.Certificate("b").Replace("path: out/b", "path: out/a", StringComparison.Ordinal), "b.yaml");
+        var (code, _, err) = await rotor.RunAsync("apply", "-f", clash);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("deploy-folder-unique", err, StringComparison.Ordinal);
+        Assert.Contains("Certificate 'a' already writes", err, StringComparison.Ordinal);
+
+        var noFolder = rotor.WriteManifest(Manifests.Certificate("c").Replace("{target: out, path: out/c}", "{target: out}", StringComparison.Ordinal), "c.yaml");
+        (code, _, err) = await rotor.RunAsync("apply", "-f", noFolder);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("file-target-folder", err, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse((await rotor.RunAsync("get", "certificates", "-o", "json")).Out);
+        Assert.Equal(1, json.RootElement.GetArrayLength());
+    }
+
+    [Fact]
     public async Task Relative_paths_resolve_against_the_manifest_file_not_the_working_directory()
     {
         using var rotor = new TestRotor();
