@@ -80,8 +80,7 @@ public class AcmeIssuerTests(AcmeLab lab)
         [
             AcmeManifests.Issuer("pebble", lab.Directory, lab.TlsCa, "issuer-root.pem", AcmeManifests.HttpResponder),
             AcmeManifests.Target.Replace("spec: {file: {path: out}}", "spec: {file: {}}", StringComparison.Ordinal),
-            .. Enumerable.Range(0, 8).Select(i => AcmeManifests.Certificate($"c{i}", $"[c{i}.example.test]")
-                .Replace("deploy: [{target: out}]", $"deploy: [{{target: out, path: out/c{i}}}]", StringComparison.Ordinal)),
+            .. Enumerable.Range(0, 8).Select(i => AcmeManifests.Certificate($"c{i}", $"[c{i}.example.test]", path: $"out/c{i}")),
         ]));
         var (code, output, err) = await Rotor(dir.Combine("data"), "-v", "reconcile", "-f", dir.Combine("rotor.yaml"));
         Assert.True(code == 0, output + err);

@@ -32,7 +32,8 @@ public static class AcmeManifests
         spec: {file: {path: out}}
         """;
 
-    public static string Certificate(string name, string dnsNames, string issuer = "pebble") => $$"""
+    /// <summary>A certificate deployed to the "out" target, into <paramref name="path"/> when given (else the target's folder).</summary>
+    public static string Certificate(string name, string dnsNames, string issuer = "pebble", string? path = null) => $$"""
         apiVersion: rotor/v1
         kind: Certificate
         metadata: {name: {{name}}}
@@ -40,7 +41,7 @@ public static class AcmeManifests
           dnsNames: {{dnsNames}}
           usages: [server auth]
           issuerRef: {name: {{issuer}}}
-          deploy: [{target: out}]
+          deploy: [{target: out{{(path is null ? "" : ", path: " + path)}}}]
         """;
 
     public static string All(IEnumerable<string> documents) => string.Join("\n---\n", documents) + "\n";

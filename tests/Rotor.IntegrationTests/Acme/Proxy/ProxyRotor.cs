@@ -35,7 +35,7 @@ internal static class ProxyRotor
         AcmeManifests.Target,
         .. certificates.DistinctBy(c => c.Issuer).Select(c => AcmeManifests.Issuer(c.Issuer, proxy.Directory, proxy.CaPath, root,
             AcmeManifests.HttpResponder, c.Profile is null ? null : "profile: " + c.Profile)),
-        .. certificates.Select(c => AcmeManifests.Certificate(c.Name, $"[{DnsName}]", c.Issuer)),
+        .. certificates.Select(c => AcmeManifests.Certificate(c.Name, $"[{DnsName}]", c.Issuer, path: "out/" + c.Name)),
     ]);
 
     /// <summary>The certificate's events, newest first, for assertion messages.</summary>
