@@ -17,16 +17,13 @@ namespace Rotor.IntegrationTests.Acme;
 [Collection(AcmeLabCollection.Name)]
 public class PebbleAccountTests(AcmeLab lab)
 {
-    private HttpClient Http() => AcmeHttpClientFactory.Create(lab.TlsCa, TimeSpan.FromSeconds(30));
-
     [Fact]
     public async Task An_account_is_found_by_its_key_rolled_over_and_deactivated()
     {
         lab.StartPebble("fast");
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         Assert.Null(await client.FindAccountAsync(default));
         var created = await client.CreateAccountAsync(["ops@example.test"], true, null, default);
         Assert.Equal(created.Url, (await client.FindAccountAsync(default))!.Url);
@@ -47,9 +44,8 @@ public class PebbleAccountTests(AcmeLab lab)
     {
         lab.StartPebble("real");
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         await client.CreateAccountAsync([], true, null, default);
         await using var responder = new Http01Responder(new IPEndPoint(IPAddress.Loopback, AcmeLab.HttpPort));
         using var certKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -60,7 +56,7 @@ public class PebbleAccountTests(AcmeLab lab)
         Assert.True(responder.Served >= 1);
 
         await client.RevokeAsync(result.Chain[0], reason: 4, default);
-        using var management = Http();
+        using var management = PebbleSession.CreateHttp(lab);
         var serial = Convert.ToHexString(result.Chain[0].SerialNumberBytes.Span).TrimStart('0').ToLowerInvariant();
         var status = await management.GetFromJsonAsync<JsonObject>($"https://127.0.0.1:{AcmeLab.ManagementPort}/cert-status-by-serial/{serial}");
         Assert.Equal("Revoked", status!["Status"]!.GetValue<string>());

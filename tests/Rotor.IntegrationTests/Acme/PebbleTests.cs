@@ -16,8 +16,6 @@ namespace Rotor.IntegrationTests.Acme;
 [Collection(AcmeLabCollection.Name)]
 public class PebbleTests(AcmeLab lab)
 {
-    private HttpClient Http() => AcmeHttpClientFactory.Create(lab.TlsCa, TimeSpan.FromSeconds(30));
-
     private static byte[] Csr(IEnumerable<string> names, out ECDsa key)
     {
         key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -42,9 +40,8 @@ public class PebbleTests(AcmeLab lab)
     {
         lab.StartPebble("real");
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         var account = await client.CreateAccountAsync(["ops@example.test"], true, null, default);
         Assert.Equal("valid", account.Status);
         await using var responder = new Http01Responder(new IPEndPoint(IPAddress.Loopback, AcmeLab.HttpPort));
@@ -68,9 +65,8 @@ public class PebbleTests(AcmeLab lab)
     {
         lab.StartPebble("fast");
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         await client.CreateAccountAsync([], true, null, default);
         await using var responder = new Http01Responder(new IPEndPoint(IPAddress.Loopback, 0));
         var flow = new AcmeOrderFlow(client, _ => responder);
@@ -94,9 +90,8 @@ public class PebbleTests(AcmeLab lab)
     {
         lab.StartPebble("fast", new Dictionary<string, string> { ["PEBBLE_ALTERNATE_ROOTS"] = "2" });
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         await client.CreateAccountAsync([], true, null, default);
         await using var responder = new Http01Responder(new IPEndPoint(IPAddress.Loopback, 0));
         var csr = Csr(["chain.example.test"], out var k);
@@ -122,9 +117,8 @@ public class PebbleTests(AcmeLab lab)
         var mac = RandomNumberGenerator.GetBytes(32);
         lab.StartPebble("fast", null, "--eab", "kid-rotor=" + Base64Url.Encode(mac));
         if (!lab.Require()) return;
-        using var http = Http();
-        using var key = AccountKey.CreateEcdsaP256();
-        var client = new AcmeClient(http, lab.Directory, key);
+        using var session = PebbleSession.Create(lab);
+        var (http, key, client) = (session.Http, session.Key, session.Client);
         var refused = await Assert.ThrowsAsync<AcmeException>(() => client.CreateAccountAsync([], true, null, default));
         Assert.Equal("externalAccountRequired", refused.ProblemType);
         Assert.False(refused.IsTransient);
