@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cmp;
+using Org.BouncyCastle.Asn1.Crmf;
+using Org.BouncyCastle.Asn1.X509;
+using Rotor.Cmp.Messages;
+using Rotor.Cmp.Protection;
+using Rotor.Cmp.Transport;
+
+namespace Rotor.Tests.Cmp;
+
+/// <summary>
+/// An in-process CMP server for unit tests: PBM-protected answers with correct nonces, a
+/// certificate issued for the requested key (or a fixed one), optional polling, and hooks
+/// that break the header in one way so the client's checks can be seen refusing it.
+/// </summary>
+internal sealed class FakeCmpServer : ICmpTransport, IDisposable
+{
+    private readonly byte[] _secret;
+    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly X509Certificate2 _ca;
+    private X509Certificate2? _pending;
+    private int _pollsLeft;
+
+    public FakeCmpServer(string secret)
+    {
+        _secret = Encoding.UTF8.GetBytes(secret);
+        var request = new CertificateRequest("CN=Fake CA", _caKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        _ca = request.CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(200));
+    }
+
+    /// <summary>How many pollReq the server wants before it answers (0: answer at once).</summary>
+    public int PollsNeeded { get; set; }
+    public int CheckAfterSeconds { get; set; } = 60;
+    public bool GrantImplicitConfirm { get; set; }
+    public bool NeverAnswer { get; set; }
+    /// <summary>Returned instead of a certificate for the requested key.</summary>
+    public X509Certificate2? FixedCertificate { get; set; }
+    /// <summary>Changes the response header before it is protected (transactionID, recipNonce).</summary>
+    public Func<int, (byte[]? TransactionId, byte[]? RecipNonce)>? Corrupt { get; set; }
+
+    public List<Received> Requests { get; } = [];
+    public List<byte[]> ResponseSenderNonces { get; } = [];
+
+    public sealed record Received(string Body, byte[] TransactionId, byte[] SenderNonce, byte[]? RecipNonce, bool ImplicitRequested, CmpStatus? CertConfStatus);
+
+    public async Task<byte[]> SendAsync(Uri server, byte[] request, CancellationToken cancellationToken)
+    {
+        if (NeverAnswer) await Task.Delay(Timeout.Infinite, cancellationToken);
+        var message = PkiMessage.GetInstance(Asn1Object.FromByteArray(request));
+        var h = message.Header;
+        var mac = PasswordBasedMac.Compute(_secret, h.ProtectionAlg, new ProtectedPart(h, message.Body).GetDerEncoded());
+        if (!mac.AsSpan().SequenceEqual(message.Protection.GetOctets())) throw new InvalidOperationException("request MAC does not verify");
+
+        var implicitRequested = (h.GetGeneralInfo() ?? []).Any(i => i.InfoType.Equals(CmpObjectIdentifiers.it_implicitConfirm));
+        CmpStatus? confStatus = null;
+        PkiBody body;
+        switch (message.Body.Type)
+        {
+            case PkiBody.TYPE_INIT_REQ or PkiBody.TYPE_CERT_REQ or PkiBody.TYPE_KEY_UPDATE_REQ:
+                var template = CertReqMessages.GetInstance(message.Body.Content).ToCertReqMsgArray()[0].CertReq.CertTemplate;
+                var issued = FixedCertificate ?? Issue(template.PublicKey.GetDerEncoded());
+                if (PollsNeeded > 0)
+                {
+                    _pending = issued;
+                    _pollsLeft = PollsNeeded;
+                    body = Rep(message.Body.Type + 1, CmpStatus.Waiting, null);
+                }
+                else
+                {
+                    body = Rep(message.Body.Type + 1, CmpStatus.Accepted, issued);
+                }
+                break;
+            case PkiBody.TYPE_POLL_REQ:
+                body = --_pollsLeft > 0
+                    ? new PkiBody(PkiBody.TYPE_POLL_REP, new PollRepContent(DerInteger.ValueOf(0), DerInteger.ValueOf(CheckAfterSeconds)))
+                    : Rep(PkiBody.TYPE_INIT_REP, CmpStatus.Accepted, _pending);
+                break;
+            case PkiBody.TYPE_CERT_CONFIRM:
+                var status = CertConfirmContent.GetInstance(message.Body.Content).ToCertStatusArray()[0].StatusInfo;
+                confStatus = status is null ? CmpStatus.Accepted : (CmpStatus)status.Status.IntValue;
+                body = new PkiBody(PkiBody.TYPE_CONFIRM, DerNull.Instance);
+                break;
+            default:
+                body = new PkiBody(PkiBody.TYPE_CONFIRM, DerNull.Instance);
+                break;
+        }
+        lock (Requests)
+        {
+            Requests.Add(new(Name(message.Body.Type), h.TransactionID.GetOctets(), h.SenderNonce.GetOctets(), h.RecipNonce?.GetOctets(), implicitRequested, confStatus));
+        }
+        return Respond(h, body, implicitRequested && GrantImplicitConfirm);
+    }
+
+    private byte[] Respond(PkiHeader request, PkiBody body, bool implicitConfirm)
+    {
+        var (tid, recipNonce) = Corrupt?.Invoke(Requests.Count - 1) ?? (null, null);
+        var nonce = RandomNumberGenerator.GetBytes(16);
+        ResponseSenderNonces.Add(nonce);
+        var algorithm = PasswordBasedMac.NewAlgorithm(500);
+        var b = new PkiHeaderBuilder(2, new GeneralName(new X509Name("CN=Fake CA")), request.Sender)
+            .SetProtectionAlg(algorithm)
+            .SetTransactionID(tid ?? request.TransactionID.GetOctets())
+            .SetSenderNonce(nonce)
+            .SetRecipNonce(recipNonce ?? request.SenderNonce.GetOctets());
+        if (implicitConfirm) b.SetGeneralInfo(new InfoTypeAndValue(CmpObjectIdentifiers.it_implicitConfirm, DerNull.Instance));
+        var header = b.Build();
+        var mac = PasswordBasedMac.Compute(_secret, algorithm, new ProtectedPart(header, body).GetDerEncoded());
+        return new PkiMessage(header, body, new DerBitString(mac), [new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))]).GetDerEncoded();
+    }
+
+    private PkiBody Rep(int type, CmpStatus status, X509Certificate2? certificate)
+    {
+        var keyPair = certificate is null
+            ? null
+            : new CertifiedKeyPair(new CertOrEncCert(new CmpCertificate(X509CertificateStructure.GetInstance(certificate.RawData))));
+        var response = new CertResponse(DerInteger.ValueOf(0), new PkiStatusInfo((int)status), keyPair, null);
+        return new PkiBody(type, new CertRepMessage([new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))], [response]));
+    }
+
+    private X509Certificate2 Issue(byte[] subjectPublicKeyInfo)
+    {
+        var key = PublicKey.CreateFromSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=issued.example.test"), key, HashAlgorithmName.SHA384);
+        return request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey), DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(200), [1, 2, 3]);
+    }
+
+    private static string Name(int type) => type switch
+    {
+        0 => "ir", 2 => "cr", 7 => "kur", 4 => "p10cr", 23 => "error", 24 => "certConf", 25 => "pollReq", _ => "body" + type,
+    };
+
+    public void Dispose()
+    {
+        _caKey.Dispose();
+        _ca.Dispose();
+    }
+}
