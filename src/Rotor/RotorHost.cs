@@ -57,8 +57,10 @@ public sealed class RotorHost : IAsyncDisposable
         var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
         var localCa = new LocalCa(dataDirectory, keys, time);
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
-        var targets = new TargetRegistry(store);
-        var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options);
+        // One probe for gates and reload checks; each probe names the roots it must build to.
+        var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>());
+        var targets = new TargetRegistry(store, probe, time);
+        var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe);
         return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers);
     }
 

@@ -5,6 +5,12 @@ namespace Rotor.Core.Abstractions;
 /// <summary>Where a probe connects: host and port, the SNI name to send, and whether to send SIP OPTIONS.</summary>
 public sealed record ProbeTarget(string Host, int Port, string? Sni = null, bool SipOptions = false)
 {
+    /// <summary>
+    /// Roots the presented chain must build to for this probe (a health gate passes the new
+    /// version's CA); null leaves the probe's own configured trust in force.
+    /// </summary>
+    public IReadOnlyList<X509Certificate2>? Trust { get; init; }
+
     public override string ToString() => $"{Host}:{Port}" + (Sni is null ? "" : $" (sni {Sni})") + (SipOptions ? " +sip" : "");
 }
 
@@ -23,7 +29,24 @@ public sealed record ProbeResult(
     TimeSpan ConnectTime,
     TimeSpan HandshakeTime,
     TimeSpan? SipTime,
-    string? Error);
+    string? Error)
+{
+    /// <summary>
+    /// Which stage failed. <see cref="ProbeFailure.Connect"/> (nothing listening, no route,
+    /// connect timeout) says the server is down rather than that the certificate is bad: a health
+    /// gate waits and alerts on it instead of rolling back.
+    /// </summary>
+    public ProbeFailure Failure { get; init; }
+}
+
+public enum ProbeFailure
+{
+    None,
+    Connect,
+    Handshake,
+    Trust,
+    Sip,
+}
 
 /// <summary>
 /// One TLS handshake (and optionally one SIP OPTIONS over it) against an endpoint.

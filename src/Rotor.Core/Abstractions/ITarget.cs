@@ -14,6 +14,14 @@ public sealed record DeploymentArtifact(
     DeployBinding Binding,
     string ManifestDirectory)
 {
+    /// <summary>
+    /// CA certificates a trust-role binding keeps trusting beside this version's own: those of
+    /// versions still in their overlap window. Empty for leaf bindings.
+    /// </summary>
+    public IReadOnlyList<X509Certificate2> AdditionalTrust { get; init; } = [];
+
+    public bool IsTrustOnly => Binding.Role == DeployRole.Trust;
+
     /// <summary>Never prints the key.</summary>
     public override string ToString() => $"{CertificateName} v{VersionId} -> {Binding.Target}";
 }

@@ -62,7 +62,11 @@ public sealed record CertificateVersion
 }
 
 /// <summary>Progress of one version on one target.</summary>
-public sealed record RotationRecord(long VersionId, string Target, RotationState State, string? Detail, DateTimeOffset UpdatedAt);
+public sealed record RotationRecord(long VersionId, string Target, RotationState State, string? Detail, DateTimeOffset UpdatedAt)
+{
+    /// <summary>What the state needs to resume after a restart: wave, gate tally, timers.</summary>
+    public RotationProgress Progress { get; init; } = new();
+}
 
 public enum EventType
 {

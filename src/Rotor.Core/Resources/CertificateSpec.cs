@@ -64,17 +64,59 @@ public sealed record PrivateKeySpec
     };
 }
 
-/// <summary>One target the certificate goes to, with that target's per-certificate parameters.</summary>
-public sealed record DeployBinding(string Target, string? Path, IReadOnlyList<string> Endpoints);
-
-/// <summary>How a new version replaces the old one (gates arrive with the rotation work).</summary>
-public sealed record RotationSpec
+/// <summary>
+/// One target the certificate goes to, with that target's per-certificate parameters: the
+/// folder (file targets), the endpoints whose handshakes prove the deployment, the role
+/// (a <see cref="DeployRole.Trust"/> target only holds the CA certificates, so it goes first and
+/// loses the old CA last), and the HA group whose members are promoted together.
+/// </summary>
+public sealed record DeployBinding(string Target, string? Path, IReadOnlyList<string> Endpoints)
 {
-    public TimeSpan Overlap { get; init; } = TimeSpan.FromHours(72);
-    public HealthGateSpec? HealthGate { get; init; }
+    public DeployRole Role { get; init; } = DeployRole.Leaf;
+    public string? Group { get; init; }
 }
 
-public sealed record HealthGateSpec(TimeSpan Window, double SuccessRate, double RollbackBelow);
+public enum DeployRole
+{
+    /// <summary>Presents the certificate (a SIP proxy, an SBC interface).</summary>
+    Leaf,
+
+    /// <summary>Only trusts the CA (a peer's trust store): gets the new CA before any leaf from it is presented.</summary>
+    Trust,
+}
+
+/// <summary>How a new version replaces the old one across the certificate's targets.</summary>
+public sealed record RotationSpec
+{
+    public static readonly TimeSpan DefaultStagger = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the old version stays valid and restorable after the new one is promoted.</summary>
+    public TimeSpan Overlap { get; init; } = TimeSpan.FromHours(72);
+
+    /// <summary>Targets (or HA groups) rotated at once; default one at a time.</summary>
+    public int WaveSize { get; init; } = 1;
+
+    /// <summary>Pause between one wave's promotion and the next wave's start.</summary>
+    public TimeSpan Stagger { get; init; } = DefaultStagger;
+
+    /// <summary>Revoke the old version through its issuer when the overlap ends.</summary>
+    public bool RevokeAfterDrain { get; init; }
+
+    /// <summary>The gate for targets whose binding names endpoints; the defaults apply when not set.</summary>
+    public HealthGateSpec HealthGate { get; init; } = HealthGateSpec.Default;
+}
+
+/// <summary>
+/// Probes over <see cref="Window"/> (at most <see cref="ProbesPerSecond"/>); a success rate at or
+/// above <see cref="SuccessRate"/> promotes, below <see cref="RollbackBelow"/> rolls back, in
+/// between the window runs once more and then the stricter rule decides.
+/// </summary>
+public sealed record HealthGateSpec(TimeSpan Window, double SuccessRate, double RollbackBelow)
+{
+    public static readonly HealthGateSpec Default = new(TimeSpan.FromMinutes(5), 99.5, 98);
+
+    public double ProbesPerSecond { get; init; } = 2;
+}
 
 /// <summary>cert-manager's usage words that Rotor understands.</summary>
 public static class Usages

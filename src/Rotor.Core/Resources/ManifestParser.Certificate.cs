@@ -100,10 +100,16 @@ public static partial class ManifestParser
             var target = d.String("target", required: true);
             var path = d.String("path");
             var endpoints = d.StringList("endpoints");
+            var roleText = d.String("role") ?? "leaf";
+            var role = roleText switch { "leaf" => DeployRole.Leaf, "trust" => DeployRole.Trust, _ => (DeployRole?)null };
+            if (role is null) d.Error("role", "deploy-role", $"'{roleText}' must be leaf (the target presents the certificate) or trust (the target only trusts its CA)");
+            var group = d.String("group");
+            if (group is not null && !ResourceNames.IsValid(group)) d.Error("group", "resource-name", $"'{group}' is not a valid group name");
+            if (role == DeployRole.Trust && endpoints.Count > 0) d.Error("endpoints", "trust-endpoints", "a trust target presents no certificate of its own, so it has no endpoints to probe");
             d.RejectUnknown();
             if (target is not null)
             {
-                deploy.Add(new DeployBinding(target, path, endpoints));
+                deploy.Add(new DeployBinding(target, path, endpoints) { Role = role ?? DeployRole.Leaf, Group = group });
             }
         }
         foreach (var dup in deploy.GroupBy(d => d.Target).Where(g => g.Count() > 1))
@@ -179,20 +185,28 @@ public static partial class ManifestParser
     {
         var r = s.Mapping("rotation");
         if (r is null) return new RotationSpec();
-        var overlap = r.Duration("overlap") ?? new RotationSpec().Overlap;
-        HealthGateSpec? gate = null;
+        var defaults = new RotationSpec();
+        var overlap = r.Duration("overlap") ?? defaults.Overlap;
+        var waveSize = r.Int("waveSize") ?? defaults.WaveSize;
+        if (waveSize < 1) r.Error("waveSize", "wave-size", "must be at least 1 (targets rotated at once)");
+        var stagger = r.Duration("stagger") ?? defaults.Stagger;
+        var revoke = r.Bool("revokeAfterDrain") ?? false;
+        var gate = HealthGateSpec.Default;
         var g = r.Mapping("healthGate");
         if (g is not null)
         {
-            var window = g.Duration("window") ?? TimeSpan.FromMinutes(5);
-            var success = g.Number("successRate") ?? 99.5;
-            var rollback = g.Number("rollbackBelow") ?? 98;
+            var window = g.Duration("window") ?? gate.Window;
+            var success = g.Number("successRate") ?? gate.SuccessRate;
+            var rollback = g.Number("rollbackBelow") ?? gate.RollbackBelow;
+            var rate = g.Number("probesPerSecond") ?? gate.ProbesPerSecond;
+            if (window <= TimeSpan.Zero) g.Error("window", "gate-window", "must be longer than zero");
             if (success is <= 0 or > 100) g.Error("successRate", "percentage-range", "must be a percentage above 0 and at most 100");
             if (rollback is < 0 or > 100 || rollback > success) g.Error("rollbackBelow", "rollback-below-range", "must be a percentage no greater than successRate");
+            if (rate is <= 0 or > 50) g.Error("probesPerSecond", "probe-rate", "must be above 0 and at most 50 probes per second");
             g.RejectUnknown();
-            gate = new HealthGateSpec(window, success, rollback);
+            gate = new HealthGateSpec(window, success, rollback) { ProbesPerSecond = rate };
         }
         r.RejectUnknown();
-        return new RotationSpec { Overlap = overlap, HealthGate = gate };
+        return new RotationSpec { Overlap = overlap, WaveSize = waveSize, Stagger = stagger, RevokeAfterDrain = revoke, HealthGate = gate };
     }
 }

@@ -104,6 +104,7 @@ public static partial class ManifestParser
                 ResourceKinds.Issuer => ParseIssuer(spec),
                 ResourceKinds.Certificate => ParseCertificate(spec),
                 ResourceKinds.Target => ParseTarget(spec),
+                ResourceKinds.Endpoint => ParseEndpoint(spec),
                 _ => null,
             };
         }
@@ -174,8 +175,9 @@ public static partial class ManifestParser
 
     private static TargetSpec? ParseTarget(MappingReader spec)
     {
-        var kind = OneKind(spec, ["file"], "Target");
+        var kind = OneKind(spec, ["file", "kamailio"], "Target");
         if (kind is null) return null;
+        if (kind.Value.Key == "kamailio") return ParseKamailio(spec, kind.Value.Body);
         var f = kind.Value.Body;
         if (f is null)
         {

@@ -29,6 +29,11 @@ public static class ReferenceValidator
                     errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.deploy.target", "target-exists",
                         $"Certificate '{r.Name}' deploys to Target '{d.Target}', which is neither in this apply nor in the store"));
                 }
+                foreach (var e in d.Endpoints.Where(e => !Exists(ResourceKinds.Endpoint, e)))
+                {
+                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.deploy.endpoints", "endpoint-exists",
+                        $"Certificate '{r.Name}' probes Endpoint '{e}' on target '{d.Target}', which is neither in this apply nor in the store"));
+                }
             }
         }
         return errors;

@@ -7,8 +7,9 @@ public static class ResourceKinds
     public const string Issuer = "Issuer";
     public const string Certificate = "Certificate";
     public const string Target = "Target";
+    public const string Endpoint = "Endpoint";
 
-    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target];
+    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint];
 
     /// <summary>Maps the plural or singular word a user types (<c>certificates</c>, <c>cert</c>) to a kind.</summary>
     public static string? FromUserWord(string word) => word.ToLowerInvariant() switch
@@ -16,6 +17,7 @@ public static class ResourceKinds
         "issuer" or "issuers" => Issuer,
         "certificate" or "certificates" or "cert" or "certs" => Certificate,
         "target" or "targets" => Target,
+        "endpoint" or "endpoints" => Endpoint,
         _ => null,
     };
 }
@@ -26,6 +28,7 @@ public sealed record Resource(string Kind, string Name, object Spec, ResourceSou
     public IssuerSpec AsIssuer() => (IssuerSpec)Spec;
     public CertificateSpec AsCertificate() => (CertificateSpec)Spec;
     public TargetSpec AsTarget() => (TargetSpec)Spec;
+    public EndpointSpec AsEndpoint() => (EndpointSpec)Spec;
 }
 
 /// <summary>The file and line a document was read from; relative paths in the spec resolve against <see cref="Directory"/>.</summary>

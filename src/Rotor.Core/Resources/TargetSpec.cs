@@ -3,10 +3,40 @@ namespace Rotor.Core.Resources;
 public enum TargetKind
 {
     File,
+    Kamailio,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
-public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null);
+public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, KamailioTargetSpec? Kamailio = null);
+
+/// <summary>
+/// Kamailio's tls module: the certificate file (leaf first, then intermediates) and the
+/// unencrypted PKCS#8 key it reads, made live through <c>kamcmd tls.reload</c> on the control
+/// socket. kamcmd exits 0 even when the reload failed, so the reply text decides; then a fresh
+/// handshake to <see cref="TlsEndpoint"/> must present the new fingerprint.
+/// </summary>
+public sealed record KamailioTargetSpec
+{
+    public required string CtlSocket { get; init; }
+    public required string CertificatePath { get; init; }
+    public required string PrivateKeyPath { get; init; }
+
+    /// <summary>Optional CA bundle file (trust for client certificates), written for trust-role bindings.</summary>
+    public string? CaPath { get; init; }
+
+    /// <summary>host:port of Kamailio's TLS listener, handshaken after every reload; none skips that check.</summary>
+    public string? TlsEndpoint { get; init; }
+
+    public string Kamcmd { get; init; } = "kamcmd";
+
+    /// <summary>Reloads closer together than this wait: back-to-back reloads under load have crashed Kamailio.</summary>
+    public TimeSpan MinReloadInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a refused reload is tried again (with backoff) before the target gives up.</summary>
+    public int ReloadAttempts { get; init; } = 4;
+
+    public TimeSpan ReloadTimeout { get; init; } = TimeSpan.FromSeconds(15);
+}
 
 /// <summary>
 /// PEM (and optionally PKCS#12) files in a folder, then an optional reload. File names default

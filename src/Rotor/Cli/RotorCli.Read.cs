@@ -122,7 +122,25 @@ public static partial class RotorCli
                 lastFailure = status?.LastFailure,
                 renewRequested = status?.RenewRequested ?? false,
                 versions = versions.Select(v => new { id = v.Id, state = v.State, serial = v.Serial, sha256 = v.Sha256Fingerprint, notBefore = v.NotBefore, notAfter = v.NotAfter, generation = v.Generation }).ToList(),
-                rotations = rotations.Select(r => new { version = r.VersionId, target = r.Target, state = r.State, detail = r.Detail, updated = r.UpdatedAt }).ToList(),
+                rotations = rotations.Select(r => new
+                {
+                    version = r.VersionId,
+                    target = r.Target,
+                    state = r.State,
+                    wave = r.Progress.Wave + 1,
+                    detail = r.Detail,
+                    gate = r.Progress.Gate.StartedAt is null ? null : new
+                    {
+                        successes = r.Progress.Gate.Successes,
+                        probes = r.Progress.Gate.Probes,
+                        unreachable = r.Progress.Gate.Unreachable,
+                        passed = r.Progress.Gate.Passed,
+                        lastError = r.Progress.Gate.LastError,
+                    },
+                    nextStep = r.Progress.NextAt,
+                    drainUntil = r.Progress.DrainUntil,
+                    updated = r.UpdatedAt,
+                }).ToList(),
                 events = events.Select(e => new { at = e.At, type = e.Type, reason = e.Reason, message = e.Message }).ToList(),
             };
             if (cli.WantsJson(parse))
@@ -144,8 +162,13 @@ public static partial class RotorCli
             var vt = new Table().Title("Versions").AddColumns("ID", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
             foreach (var v in view.versions) vt.AddRow(v.id.ToString(System.Globalization.CultureInfo.InvariantCulture), v.state.ToString(), v.serial, Time(v.notBefore), Time(v.notAfter));
             cli.Console.Write(vt);
-            var rt = new Table().Title("Rotation").AddColumns("VERSION", "TARGET", "STATE", "DETAIL");
-            foreach (var r in view.rotations) rt.AddRow(r.version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.target), r.state.ToString(), Markup.Escape(r.detail ?? ""));
+            var rt = new Table().Title("Rotation").AddColumns("VERSION", "TARGET", "WAVE", "STATE", "GATE", "NEXT", "DETAIL");
+            foreach (var r in view.rotations)
+            {
+                var gate = r.gate is null ? "" : $"{r.gate.successes}/{r.gate.probes} ok" + (r.gate.unreachable > 0 ? $", {r.gate.unreachable} unreachable" : "") + (r.gate.passed ? ", passed" : "");
+                rt.AddRow(r.version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.target), r.wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    r.state.ToString(), Markup.Escape(gate), Time(r.drainUntil ?? r.nextStep), Markup.Escape(r.detail ?? ""));
+            }
             cli.Console.Write(rt);
             WriteEvents(cli, events);
             return ExitCodes.Ok;

@@ -37,8 +37,11 @@ public static partial class RotorCli
         root.Subcommands.Add(GetCommand(cli));
         root.Subcommands.Add(DescribeCommand(cli));
         root.Subcommands.Add(RenewCommand(cli));
+        root.Subcommands.Add(RotateCommand(cli));
+        root.Subcommands.Add(RollbackCommand(cli));
         root.Subcommands.Add(EventsCommand(cli));
         root.Subcommands.Add(VerifyCommand(cli));
+        root.Subcommands.Add(ProbeCommand(cli));
         root.Subcommands.Add(ReconcileCommand(cli));
         root.Subcommands.Add(RunCommand(cli));
         return root;
@@ -91,10 +94,39 @@ public static partial class RotorCli
         return cmd;
     }
 
-    private static Command RenewCommand(CliContext cli)
+    private static Command RenewCommand(CliContext cli) =>
+        RenewLike(cli, "renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass", "RenewRequested", "manual renewal requested");
+
+    private static Command RotateCommand(CliContext cli) =>
+        RenewLike(cli, "rotate", "Start a rotation now: a new version is issued and rolled out to every target (trust first, in waves, through the health gates)",
+            "RotateRequested", "manual rotation requested");
+
+    private static Command RollbackCommand(CliContext cli)
     {
-        var name = new Argument<string>("name") { Description = "Certificate to renew" };
-        var cmd = new Command("renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass") { name };
+        var name = new Argument<string>("name") { Description = "Certificate to roll back" };
+        var cmd = new Command("rollback", "Roll back a rotation in progress, or put the previous version (still in its overlap window) back in service") { name };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            try
+            {
+                cli.Output.WriteLine(await host.Reconciler.RollbackAsync(parse.GetValue(name)!, ct));
+                host.Wake();
+                return ExitCodes.Ok;
+            }
+            catch (RotorException e)
+            {
+                return cli.Fail(e.Reason == "NotFound" ? ExitCodes.NotFound : ExitCodes.Failed, e.Message);
+            }
+        });
+        return cmd;
+    }
+
+    private static Command RenewLike(CliContext cli, string verb, string help, string reason, string message)
+    {
+        var name = new Argument<string>("name") { Description = "Certificate to " + verb };
+        var cmd = new Command(verb, help) { name };
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
@@ -107,9 +139,9 @@ public static partial class RotorCli
             var now = host.Time.GetUtcNow();
             var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
             await host.Store.SaveStatusAsync(status with { RenewRequested = true, NextDueAt = now, Failures = 0 }, ct);
-            await host.Store.AppendEventAsync(new EventRecord(0, now, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, "RenewRequested", "manual renewal requested"), ct);
+            await host.Store.AppendEventAsync(new EventRecord(0, now, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, reason, message), ct);
             host.Wake();
-            cli.Output.WriteLine($"certificate/{n} marked for renewal");
+            cli.Output.WriteLine($"certificate/{n} marked for {(verb == "renew" ? "renewal" : "rotation")}");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -10,77 +10,106 @@ namespace Rotor.Scheduling;
 
 public sealed partial class Reconciler
 {
-    /// <summary>
-    /// Puts <paramref name="version"/> on every target of the spec that does not have it yet,
-    /// one target at a time, recording each step. Returns whether anything was deployed.
-    /// A failing target stops the version here (the old one stays in service there) and throws.
-    /// </summary>
-    private async Task<bool> DeployAsync(CertificateSpec spec, StoredResource stored, CertificateVersion version, CancellationToken cancellationToken)
-    {
-        var done = (await store.ListRotationsAsync(version.Id, cancellationToken))
-            .Where(r => r.State == RotationState.Promoted).Select(r => r.Target).ToHashSet(StringComparer.Ordinal);
-        var todo = spec.Deploy.Where(b => !done.Contains(b.Target)).ToList();
-        if (todo.Count == 0) return false;
+    private readonly RotationEngine _engine = new();
 
-        var chain = CertificateBuilder.ReadPemChain(version.ChainPem);
-        var leaf = chain[0];
-        var intermediates = chain.Skip(1).Take(version.IntermediateCount).ToList();
-        var roots = chain.Skip(1 + version.IntermediateCount).ToList();
-        var keyPem = await keys.ExportPkcs8PemAsync(version.KeyRef, cancellationToken);
-        foreach (var binding in todo)
-        {
-            var artifact = new DeploymentArtifact(version.Certificate, version.Id, leaf, intermediates, roots, keyPem, binding,
-                SpecSerializer.BaseDirectory(stored));
-            try
-            {
-                var target = await targets.GetAsync(binding.Target, cancellationToken);
-                await target.StageAsync(artifact, cancellationToken);
-                await SaveRotationAsync(version.Id, binding.Target, RotationState.Staged, null, cancellationToken);
-                await target.ActivateAsync(artifact, cancellationToken);
-                await SaveRotationAsync(version.Id, binding.Target, RotationState.Deployed, null, cancellationToken);
-                // Health gates arrive with the rotation work; a deployed file target is promoted at once.
-                await SaveRotationAsync(version.Id, binding.Target, RotationState.Promoted, null, cancellationToken);
-                Log.Deployed(logger, version.Certificate, version.Id, binding.Target);
-                await EventAsync(version.Certificate, EventType.Normal, "Deployed", $"version {version.Id} deployed to target {binding.Target}", cancellationToken);
-            }
-            catch (RotorException e)
-            {
-                await SaveRotationAsync(version.Id, binding.Target, RotationState.Failed, $"{e.Reason}: {e.Message}", cancellationToken);
-                Log.DeployFailed(logger, version.Certificate, version.Id, binding.Target, e.Reason, e.Message);
-                throw new RotorException($"target {binding.Target}: {e.Message}; the previous certificate stays in service there", e.IsTransient, e)
-                { Reason = e.Reason };
-            }
-        }
-        return true;
+    /// <summary>
+    /// Advances <paramref name="version"/>'s rotation across the spec's targets (trust first, in
+    /// waves, each through its health gate). <paramref name="previous"/> is the version it
+    /// replaces; null when the version is already in service and only new targets need it.
+    /// </summary>
+    private async Task<RotationOutcome> RotateAsync(CertificateSpec spec, StoredResource stored, CertificateVersion version, CertificateVersion? previous,
+        bool alreadyActive, CancellationToken cancellationToken)
+    {
+        var env = await EnvironmentAsync(version.Certificate, spec, stored, version, cancellationToken);
+        var job = new RotationJob(version.Certificate, version.Id, version.Sha256Fingerprint, spec, previous?.Id) { AlreadyActive = alreadyActive };
+        return await _engine.AdvanceAsync(job, env, cancellationToken);
     }
 
-    private Task SaveRotationAsync(long versionId, string target, RotationState state, string? detail, CancellationToken cancellationToken) =>
-        store.SaveRotationAsync(new RotationRecord(versionId, target, state, detail, time.GetUtcNow()), cancellationToken);
+    private async Task<RotationEnvironment> EnvironmentAsync(string name, CertificateSpec spec, StoredResource stored, CertificateVersion version, CancellationToken cancellationToken)
+    {
+        var env = new RotationEnvironment(name, stored, store, keys, targets, probe ?? NoProbe.Instance, time,
+            (record, ct) => FaultPointAsync(FaultPoints.Rotation(record.State), name, ct), logger);
+        var (_, chain) = await env.VersionAsync(version.Id, cancellationToken);
+        var trust = chain.Skip(1 + version.IntermediateCount).ToList();
+        if (trust.Count == 0 && spec.Deploy.Any(d => d.Endpoints.Count > 0))
+        {
+            var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
+            trust = [.. await issuer.GetTrustAnchorsAsync(cancellationToken)];
+        }
+        env.ProbeTrust = trust;
+        return env;
+    }
 
-    /// <summary>The new version is in service everywhere: it becomes active, the old one is superseded, older ones retire.</summary>
-    private async Task ActivateAsync(string name, CertificateSpec spec, CertificateVersion version, CertificateVersion? previous, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drains the versions this certificate replaced: each target drops an old version once its
+    /// overlap window has passed; a version gone from every target is retired (revoked first
+    /// when the spec asks) and its key deleted. Returns when to look again, if ever.
+    /// </summary>
+    private async Task<DateTimeOffset?> DrainAsync(string name, CertificateSpec spec, StoredResource stored, CertificateVersion active, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? next = null;
+        foreach (var old in (await store.ListVersionsAsync(name, cancellationToken)).Where(v => v.State == VersionState.Superseded))
+        {
+            var env = await EnvironmentAsync(name, spec, stored, old, cancellationToken);
+            var job = new RotationJob(name, old.Id, old.Sha256Fingerprint, spec, null);
+            var (retired, at) = await _engine.DrainAsync(job, active.Id, env, cancellationToken);
+            if (retired)
+            {
+                if (spec.Rotation.RevokeAfterDrain)
+                {
+                    await RevokeAsync(spec, old, cancellationToken);
+                }
+                await store.SetVersionStateAsync(old.Id, VersionState.Retired, cancellationToken);
+                await EventAsync(name, EventType.Normal, "VersionRetired", $"version {old.Id} retired: its overlap window is over on every target", cancellationToken);
+            }
+            else if (at is { } t && (next is null || t < next))
+            {
+                next = t;
+            }
+        }
+        await DeleteRetiredKeysAsync(name, cancellationToken);
+        return next;
+    }
+
+    private async Task RevokeAsync(CertificateSpec spec, CertificateVersion old, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
+            using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(old.ChainPem));
+            await issuer.RevokeAsync(leaf, cancellationToken);
+        }
+        catch (RotorException e)
+        {
+            // The version retires anyway: it expires on its own, and revocation is a courtesy.
+            await EventAsync(old.Certificate, EventType.Warning, "RevokeFailed", $"version {old.Id} could not be revoked: {e.Message}", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The new version is in service everywhere: it becomes active; the one it replaced is
+    /// superseded and drains through the overlap window (its targets started draining when each
+    /// was promoted).
+    /// </summary>
+    private async Task ActivateAsync(string name, CertificateSpec spec, StoredResource stored, CertificateVersion version, CertificateVersion? previous, CancellationToken cancellationToken)
     {
         await store.SetVersionStateAsync(version.Id, VersionState.Active, cancellationToken);
         foreach (var old in await store.ListVersionsAsync(name, cancellationToken))
         {
-            if (old.Id == version.Id) continue;
-            if (old.Id == previous?.Id && old.State == VersionState.Active)
+            if (old.Id != version.Id && old.State == VersionState.Active)
             {
-                // Kept through the overlap window for peers that cached it, and for rollback.
                 await store.SetVersionStateAsync(old.Id, VersionState.Superseded, cancellationToken);
             }
-            else if (old.State is VersionState.Superseded or VersionState.Active)
-            {
-                await store.SetVersionStateAsync(old.Id, VersionState.Retired, cancellationToken);
-            }
         }
-        await DeleteRetiredKeysAsync(name, cancellationToken);
+        var drainAt = await DrainAsync(name, spec, stored, version with { State = VersionState.Active }, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         var advice = await AdviseAsync(spec, version, cancellationToken);
-        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, cancellationToken);
+        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, drainAt, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
         Log.Activated(logger, name, version.Id, renewal);
-        await EventAsync(name, EventType.Normal, "Active", $"version {version.Id} is in service on every target; renewal at {renewal:u}", cancellationToken);
+        await EventAsync(name, EventType.Normal, "Active",
+            $"version {version.Id} is in service on every target; renewal at {renewal:u}" +
+            (previous is null ? "" : $"; version {previous.Id} stays valid through the {DurationParser.Format(spec.Rotation.Overlap)} overlap"), cancellationToken);
     }
 
     /// <summary>
@@ -116,5 +145,15 @@ public sealed partial class Reconciler
             deleted++;
         }
         return deleted;
+    }
+
+    /// <summary>Stands in when Rotor was built without a probe: every probe fails, so a gate never passes blind.</summary>
+    private sealed class NoProbe : IProbe
+    {
+        public static readonly NoProbe Instance = new();
+
+        public Task<ProbeResult> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken) =>
+            Task.FromResult(new ProbeResult(target, false, null, [], false, null, TimeSpan.Zero, TimeSpan.Zero, null, "no probe is configured in this Rotor instance")
+            { Failure = ProbeFailure.Handshake });
     }
 }

@@ -26,7 +26,8 @@ public sealed partial class Reconciler(
     TargetRegistry targets,
     TimeProvider time,
     ILogger<Reconciler> logger,
-    ReconcilerOptions? options = null)
+    ReconcilerOptions? options = null,
+    IProbe? probe = null)
 {
     private readonly ReconcilerOptions _options = options ?? new ReconcilerOptions();
 
@@ -88,9 +89,19 @@ public sealed partial class Reconciler(
                 }
                 if (reason == DueReason.NotDue)
                 {
-                    var deployedMissing = await DeployAsync(spec, stored, active!, cancellationToken);
-                    await ScheduleAsync(status, spec, active!, advice, cancellationToken);
-                    return (false, false, deployedMissing);
+                    // Targets added since the version went live get it now (through their gates);
+                    // replaced versions drain; then sleep until renewal, a drain end or the next probe.
+                    var served = (await store.ListRotationsAsync(active!.Id, cancellationToken))
+                        .Where(r => r.State == RotationState.Promoted).Select(r => r.Target).ToHashSet(StringComparer.Ordinal);
+                    RotationOutcome? outcome = null;
+                    if (spec.Deploy.Any(b => !served.Contains(b.Target)))
+                    {
+                        outcome = await RotateAsync(spec, stored, active, null, alreadyActive: true, cancellationToken);
+                    }
+                    var drainAt = await DrainAsync(name, spec, stored, active, cancellationToken);
+                    var wake = outcome?.Kind == RotationOutcomeKind.Waiting ? Earliest(outcome.WaitUntil, drainAt) : drainAt;
+                    await ScheduleAsync(status, spec, active, advice, wake, cancellationToken);
+                    return (false, false, outcome?.Kind == RotationOutcomeKind.Completed);
                 }
                 Log.Reconciling(logger, name, reason.ToString());
                 status = await store.GetStatusAsync(name, cancellationToken) ?? status;
@@ -98,9 +109,22 @@ public sealed partial class Reconciler(
                 issued = true;
                 await FaultPointAsync(FaultPoints.AfterIssue, name, cancellationToken);
             }
-            await DeployAsync(spec, stored, pending, cancellationToken);
-            await ActivateAsync(name, spec, pending, active, cancellationToken);
-            return (false, issued, true);
+            var rotation = await RotateAsync(spec, stored, pending, active, alreadyActive: false, cancellationToken);
+            switch (rotation.Kind)
+            {
+                case RotationOutcomeKind.Completed:
+                    await ActivateAsync(name, spec, stored, pending, active, cancellationToken);
+                    return (false, issued, true);
+                case RotationOutcomeKind.Waiting:
+                    var current = await store.GetStatusAsync(name, cancellationToken) ?? status;
+                    await store.SaveStatusAsync(current with { NextDueAt = rotation.WaitUntil ?? time.GetUtcNow(), LastFailure = null }, cancellationToken);
+                    Log.RotationWaiting(logger, name, pending.Id, rotation.WaitUntil!.Value, rotation.Reason ?? "");
+                    return (false, issued, false);
+                default:
+                    await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
+                    throw new RotorException($"version {pending.Id} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
+                    { Reason = "RolledBack" };
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -137,12 +161,16 @@ public sealed partial class Reconciler(
         }
     }
 
-    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, CancellationToken cancellationToken)
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake, CancellationToken cancellationToken)
     {
         var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
         var renewal = advice?.RenewAt ?? DueCheck.RenewalTime(spec, facts);
         // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
         var next = advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal;
+        // A drain that ends or a rotation step that is due before that wakes the certificate sooner.
+        if (wake is { } w && w < next) next = w;
         var current = await store.GetStatusAsync(status.Name, cancellationToken) ?? status;
         await store.SaveStatusAsync(current with
         {

@@ -34,6 +34,9 @@ public static class FaultPoints
     /// <summary>The new key is stored; the certificate is not issued yet.</summary>
     public const string AfterKey = "after-key";
 
+    /// <summary>A rotation record was just persisted in <paramref name="state"/> (e.g. <c>rotation-Verifying</c>).</summary>
+    public static string Rotation(Rotor.Core.Rotation.RotationState state) => "rotation-" + state;
+
     /// <summary>The new version is issued, validated and stored; nothing is deployed yet.</summary>
     public const string AfterIssue = "after-issue";
 }

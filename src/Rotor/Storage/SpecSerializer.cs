@@ -27,6 +27,7 @@ public static class SpecSerializer
         ResourceKinds.Issuer => JsonSerializer.Deserialize<IssuerSpec>(json, Options)!,
         ResourceKinds.Certificate => JsonSerializer.Deserialize<CertificateSpec>(json, Options)!,
         ResourceKinds.Target => JsonSerializer.Deserialize<TargetSpec>(json, Options)!,
+        ResourceKinds.Endpoint => JsonSerializer.Deserialize<EndpointSpec>(json, Options)!,
         _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
     };
 

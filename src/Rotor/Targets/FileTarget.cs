@@ -41,8 +41,14 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         return null;
     }
 
-    private IEnumerable<string> OutputNames()
+    private IEnumerable<string> OutputNames(DeploymentArtifact artifact)
     {
+        if (artifact.IsTrustOnly)
+        {
+            // A peer's trust store: the CA certificates only, never a key.
+            yield return spec.ChainFile;
+            yield break;
+        }
         yield return spec.CertificateFile;
         yield return spec.ChainFile;
         yield return spec.FullChainFile;
@@ -58,6 +64,15 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         var gid = await FileOwnership.ResolveAsync(spec.Group, group: true, cancellationToken);
         var leafPem = CertificateBuilder.ToPem(artifact.Leaf);
         var chainPem = string.Concat(artifact.Intermediates.Concat(artifact.Roots).Select(CertificateBuilder.ToPem));
+        if (artifact.IsTrustOnly)
+        {
+            // The new CA beside the ones still in their overlap window, each once.
+            var bundle = artifact.Intermediates.Concat(artifact.Roots).Concat(artifact.AdditionalTrust).DistinctBy(c => c.Thumbprint);
+            await AtomicFile.WriteAsync(Path.Combine(staged, spec.ChainFile), Encoding.UTF8.GetBytes(string.Concat(bundle.Select(CertificateBuilder.ToPem))), spec.Mode, cancellationToken);
+            FileOwnership.Apply(Path.Combine(staged, spec.ChainFile), uid, gid);
+            await File.WriteAllTextAsync(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            return;
+        }
         var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
 
         async Task Write(string file, ReadOnlyMemory<byte> content, UnixFileMode mode)
@@ -103,7 +118,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         var previous = Path.Combine(folder, StateFolder, "previous");
         if (!File.Exists(Path.Combine(staged, "VERSION")))
         {
-            if (await IsLiveAsync(artifact, cancellationToken))
+            if (!artifact.IsTrustOnly && await IsLiveAsync(artifact, cancellationToken))
             {
                 return; // activated before a crash; nothing left to do
             }
@@ -113,7 +128,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         // Keep what is in service, so a failed reload can put it back.
         if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
         Directory.CreateDirectory(previous);
-        foreach (var file in OutputNames())
+        foreach (var file in OutputNames(artifact))
         {
             var live = Path.Combine(folder, file);
             if (File.Exists(live)) File.Copy(live, Path.Combine(previous, file), overwrite: true);
@@ -123,7 +138,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         // Key first would make a server that reloads on its own pair a new key with an old
         // certificate; the certificate first has the same problem. Renames are each atomic and
         // the reload comes after all of them.
-        foreach (var file in OutputNames())
+        foreach (var file in OutputNames(artifact))
         {
             AtomicFile.Replace(Path.Combine(staged, file), Path.Combine(folder, file));
         }
@@ -143,17 +158,17 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
             }
             catch (RotorException)
             {
-                await RestorePreviousAsync(folder);
+                await RestorePreviousAsync(folder, artifact);
                 throw;
             }
         }
     }
 
-    private Task RestorePreviousAsync(string folder)
+    private Task RestorePreviousAsync(string folder, DeploymentArtifact artifact)
     {
         var previous = Path.Combine(folder, StateFolder, "previous");
         if (!File.Exists(Path.Combine(previous, "COMPLETE"))) return Task.CompletedTask;
-        foreach (var file in OutputNames())
+        foreach (var file in OutputNames(artifact))
         {
             var saved = Path.Combine(previous, file);
             var live = Path.Combine(folder, file);
@@ -172,7 +187,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     }
 
     public async Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken) =>
-        await RestorePreviousAsync(FolderFor(artifact));
+        await RestorePreviousAsync(FolderFor(artifact), artifact);
 
     public Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
@@ -183,7 +198,8 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
 
     public async Task<TargetInspection> InspectAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(FolderFor(artifact), spec.CertificateFile);
+        // A trust store is identified by its first CA certificate.
+        var path = Path.Combine(FolderFor(artifact), artifact.IsTrustOnly ? spec.ChainFile : spec.CertificateFile);
         if (!File.Exists(path)) return new TargetInspection(null, null, $"{path} does not exist");
         try
         {

@@ -5,7 +5,7 @@ using Rotor.Storage;
 namespace Rotor.Targets;
 
 /// <summary>Builds the <see cref="ITarget"/> for a stored Target.</summary>
-public sealed class TargetRegistry(IStore store)
+public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time)
 {
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
@@ -15,6 +15,7 @@ public sealed class TargetRegistry(IStore store)
         return spec.Kind switch
         {
             TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
+            TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, time),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }

@@ -33,6 +33,12 @@ internal static partial class Log
     [LoggerMessage(5004, LogLevel.Information, "Sleeping {Delay} until {WakeAt:o}; the earliest renewal or retry is at {NextDue:o}")]
     public static partial void Sleeping(ILogger logger, TimeSpan delay, DateTimeOffset wakeAt, DateTimeOffset? nextDue);
 
+    [LoggerMessage(EventId = 5021, Message = "{Certificate} version {Version} on target {Target}: {Reason}: {Message}")]
+    public static partial void RotationEvent(ILogger logger, LogLevel level, string certificate, long version, string target, string reason, string message);
+
+    [LoggerMessage(5020, LogLevel.Information, "{Certificate} version {Version} rotation waits until {WakeAt:o}: {Reason}")]
+    public static partial void RotationWaiting(ILogger logger, string certificate, long version, DateTimeOffset wakeAt, string reason);
+
     [LoggerMessage(5005, LogLevel.Information, "{Certificate} version {Version} is active; renewal at {RenewalAt:o}")]
     public static partial void Activated(ILogger logger, string certificate, long version, DateTimeOffset renewalAt);
 

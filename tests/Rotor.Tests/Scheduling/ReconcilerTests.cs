@@ -75,7 +75,7 @@ public class ReconcilerTests
     }
 
     [Fact]
-    public async Task Keys_of_retired_versions_are_deleted_and_the_previous_key_is_kept_for_rollback()
+    public async Task Replaced_versions_drain_through_the_overlap_then_retire_and_lose_their_keys()
     {
         using var rotor = new TestRotor();
         await ApplyAndReconcile(rotor, Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate()));
@@ -84,11 +84,26 @@ public class ReconcilerTests
             await rotor.RunAsync("renew", "sip-edge");
             Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
         }
-        await using var host = await rotor.OpenHostAsync();
-        var versions = await host.Store.ListVersionsAsync("sip-edge", default);
-        Assert.Equal([VersionState.Retired, VersionState.Superseded, VersionState.Active], versions.Select(v => v.State));
-        var keys = (await host.Keys.ListAsync(default)).Where(k => k.StartsWith("sip-edge", StringComparison.Ordinal)).Order().ToList();
-        Assert.Equal(versions.Skip(1).Select(v => v.KeyRef).Order().ToList(), keys);
+        await using (var host = await rotor.OpenHostAsync())
+        {
+            var versions = await host.Store.ListVersionsAsync("sip-edge", default);
+            // Within the 72 h overlap both replaced versions stay valid, restorable, with their keys.
+            Assert.Equal([VersionState.Superseded, VersionState.Superseded, VersionState.Active], versions.Select(v => v.State));
+            Assert.Equal(3, (await host.Keys.ListAsync(default)).Count(k => k.StartsWith("sip-edge", StringComparison.Ordinal)));
+            var status = (await host.Store.GetStatusAsync("sip-edge", default))!;
+            Assert.Equal(rotor.Time.GetUtcNow() + TimeSpan.FromHours(72), status.NextDueAt, TimeSpan.FromSeconds(1)); // wakes for the drain
+        }
+
+        rotor.Time.Advance(TimeSpan.FromHours(72) + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
+        await using (var host = await rotor.OpenHostAsync())
+        {
+            var versions = await host.Store.ListVersionsAsync("sip-edge", default);
+            Assert.Equal([VersionState.Retired, VersionState.Retired, VersionState.Active], versions.Select(v => v.State));
+            var keys = (await host.Keys.ListAsync(default)).Where(k => k.StartsWith("sip-edge", StringComparison.Ordinal)).ToList();
+            Assert.Equal([versions[2].KeyRef], keys);
+            Assert.Equal(2, (await host.Store.ListEventsAsync(null, "sip-edge", 100, default)).Count(e => e.Reason == "VersionRetired"));
+        }
     }
 
     [Fact]

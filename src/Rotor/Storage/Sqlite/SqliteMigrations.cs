@@ -83,5 +83,8 @@ internal static class SqliteMigrations
         (2, "covering index for the key sweep", """
             CREATE INDEX ix_certificate_versions_keys ON certificate_versions(state, key_ref);
             """),
+        (3, "rotation progress (wave, gate tally, timers) kept with each rotation state", """
+            ALTER TABLE rotations ADD COLUMN progress TEXT;
+            """),
     ];
 }

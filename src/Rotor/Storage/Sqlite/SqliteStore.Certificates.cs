@@ -162,22 +162,26 @@ public sealed partial class SqliteStore
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
         using var cmd = Command(c, null, """
-            INSERT INTO rotations(version_id, target, state, detail, updated_at) VALUES($v, $t, $s, $d, $u)
-            ON CONFLICT(version_id, target) DO UPDATE SET state = $s, detail = $d, updated_at = $u
-            """, ("$v", rotation.VersionId), ("$t", rotation.Target), ("$s", rotation.State.ToString()), ("$d", rotation.Detail), ("$u", Ms(rotation.UpdatedAt)));
+            INSERT INTO rotations(version_id, target, state, detail, updated_at, progress) VALUES($v, $t, $s, $d, $u, $p)
+            ON CONFLICT(version_id, target) DO UPDATE SET state = $s, detail = $d, updated_at = $u, progress = $p
+            """, ("$v", rotation.VersionId), ("$t", rotation.Target), ("$s", rotation.State.ToString()), ("$d", rotation.Detail), ("$u", Ms(rotation.UpdatedAt)),
+            ("$p", System.Text.Json.JsonSerializer.Serialize(rotation.Progress, SpecSerializer.Options)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(long versionId, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "SELECT version_id, target, state, detail, updated_at FROM rotations WHERE version_id = $v ORDER BY target", ("$v", versionId));
+        using var cmd = Command(c, null, "SELECT version_id, target, state, detail, updated_at, progress FROM rotations WHERE version_id = $v ORDER BY target", ("$v", versionId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<RotationRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new RotationRecord(reader.GetInt64(0), reader.GetString(1), Enum.Parse<RotationState>(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : reader.GetString(3), FromMs(reader.GetInt64(4))));
+                reader.IsDBNull(3) ? null : reader.GetString(3), FromMs(reader.GetInt64(4)))
+            {
+                Progress = reader.IsDBNull(5) ? new RotationProgress() : System.Text.Json.JsonSerializer.Deserialize<RotationProgress>(reader.GetString(5), SpecSerializer.Options)!,
+            });
         }
         return list;
     }

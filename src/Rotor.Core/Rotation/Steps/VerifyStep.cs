@@ -1,0 +1,23 @@
+using Rotor.Core.Abstractions;
+namespace Rotor.Core.Rotation.Steps;
+
+/// <summary>
+/// Deployed → Verifying: the health gate starts now. A binding with no endpoints (a file that a
+/// program reads on its own schedule, a trust store) has nothing to probe and passes at once.
+/// </summary>
+internal sealed class VerifyStep : IRotationStep
+{
+    public async Task<RotationRecord> RunAsync(RotationJob job, RotationMember member, IRotationEnvironment env, CancellationToken cancellationToken)
+    {
+        var now = env.Time.GetUtcNow();
+        var endpoints = await env.GetEndpointsAsync(member.Binding, cancellationToken);
+        var gate = new GateTally { StartedAt = now, Passed = endpoints.Count == 0 };
+        return member.Record with
+        {
+            State = RotationState.Verifying,
+            Detail = endpoints.Count == 0 ? "no endpoints to probe" : $"gate over {endpoints.Count} endpoint(s)",
+            UpdatedAt = now,
+            Progress = member.Progress with { Gate = gate, NextAt = now },
+        };
+    }
+}

@@ -1,0 +1,71 @@
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+using Rotor.Storage;
+
+namespace Rotor.Scheduling;
+
+public sealed partial class Reconciler
+{
+    /// <summary>
+    /// A user's rollback (<c>rotor rollback NAME</c>). A rotation still in progress is rolled back
+    /// everywhere it reached; otherwise the version in service gives way to the one it replaced,
+    /// provided that one is still in its overlap window (valid, with its key and backup files).
+    /// Returns what was done, for the user.
+    /// </summary>
+    public async Task<string> RollbackAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken)
+            ?? throw new RotorException($"certificate '{name}' not found", isTransient: false) { Reason = "NotFound" };
+        var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
+        var versions = await store.ListVersionsAsync(name, cancellationToken);
+        var active = versions.LastOrDefault(v => v.State == VersionState.Active);
+        var pending = versions.LastOrDefault(v => v.State == VersionState.Issued && (active is null || v.Id > active.Id));
+
+        if (pending is not null)
+        {
+            foreach (var r in await store.ListRotationsAsync(pending.Id, cancellationToken))
+            {
+                if (r.State is not (RotationState.Failed or RotationState.Retired))
+                {
+                    await store.SaveRotationAsync(r with { State = RotationState.RollingBack, Detail = "rollback requested by the user", UpdatedAt = time.GetUtcNow() }, cancellationToken);
+                }
+            }
+            var outcome = await RotateAsync(spec, stored, pending, active, alreadyActive: false, cancellationToken);
+            await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
+            await EventAsync(name, EventType.Warning, "RollbackRequested", $"rotation of version {pending.Id} rolled back by the user ({outcome.Kind})", cancellationToken);
+            return $"rotation of version {pending.Id} rolled back; version {active?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} stays in service";
+        }
+
+        var previous = versions.LastOrDefault(v => v.State == VersionState.Superseded && (active is null || v.Id < active.Id));
+        if (active is null || previous is null)
+        {
+            throw new RotorException($"certificate '{name}' has no earlier version within its overlap window to roll back to", isTransient: false) { Reason = "NothingToRollBack" };
+        }
+        var env = await EnvironmentAsync(name, spec, stored, active, cancellationToken);
+        foreach (var binding in spec.Deploy)
+        {
+            var target = await targets.GetAsync(binding.Target, cancellationToken);
+            // The target kept the files that were live before this version: exactly the previous version's.
+            await target.RollbackAsync(await env.GetArtifactAsync(active.Id, binding, [], cancellationToken), cancellationToken);
+        }
+        var now = time.GetUtcNow();
+        foreach (var r in await store.ListRotationsAsync(active.Id, cancellationToken))
+        {
+            await store.SaveRotationAsync(r with { State = RotationState.Failed, Detail = "rolled back by the user", UpdatedAt = now }, cancellationToken);
+        }
+        foreach (var r in await store.ListRotationsAsync(previous.Id, cancellationToken))
+        {
+            if (r.State == RotationState.Draining)
+            {
+                await store.SaveRotationAsync(r with { State = RotationState.Promoted, Detail = "reinstated by rollback", UpdatedAt = now, Progress = r.Progress with { DrainUntil = null, NextAt = null } }, cancellationToken);
+            }
+        }
+        await store.SetVersionStateAsync(active.Id, VersionState.Failed, cancellationToken);
+        await store.SetVersionStateAsync(previous.Id, VersionState.Active, cancellationToken);
+        var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
+        await ScheduleAsync(status, spec, previous with { State = VersionState.Active }, null, null, cancellationToken);
+        await EventAsync(name, EventType.Warning, "RolledBack", $"version {active.Id} rolled back by the user; version {previous.Id} is in service again", cancellationToken);
+        return $"version {active.Id} rolled back; version {previous.Id} is in service again";
+    }
+}

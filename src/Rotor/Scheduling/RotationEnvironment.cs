@@ -1,0 +1,108 @@
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+using Rotor.Issuers;
+using Rotor.Storage;
+using Rotor.Targets;
+using Rotor.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Rotor.Scheduling;
+
+/// <summary>
+/// The rotation engine's view of Rotor for one certificate: targets from the registry, artifacts
+/// built from stored versions (the key leaves the key store only for leaf bindings), endpoints
+/// from stored Endpoint resources, probes trusting the version's own roots, records and events
+/// in the store.
+/// </summary>
+internal sealed class RotationEnvironment(
+    string certificate,
+    StoredResource stored,
+    IStore store,
+    IKeyStore keys,
+    TargetRegistry targets,
+    IProbe probe,
+    TimeProvider time,
+    Func<RotationRecord, CancellationToken, Task> afterSave,
+    ILogger logger) : IRotationEnvironment
+{
+    private readonly Dictionary<long, (CertificateVersion Version, IReadOnlyList<X509Certificate2> Chain)> _versions = [];
+    private readonly Dictionary<string, ITarget> _targets = new(StringComparer.Ordinal);
+
+    public TimeProvider Time => time;
+
+    public IProbe Probe => probe;
+
+    /// <summary>Roots the probes of the current job verify against (the version's own CA).</summary>
+    public IReadOnlyList<X509Certificate2> ProbeTrust { get; set; } = [];
+
+    public async Task<ITarget> GetTargetAsync(string target, CancellationToken cancellationToken)
+    {
+        if (!_targets.TryGetValue(target, out var t))
+        {
+            t = await targets.GetAsync(target, cancellationToken);
+            _targets[target] = t;
+        }
+        return t;
+    }
+
+    public async Task<(CertificateVersion Version, IReadOnlyList<X509Certificate2> Chain)> VersionAsync(long id, CancellationToken cancellationToken)
+    {
+        if (!_versions.TryGetValue(id, out var v))
+        {
+            var version = await store.GetVersionAsync(id, cancellationToken)
+                ?? throw new RotorException($"version {id} of {certificate} is not in the store", isTransient: false) { Reason = "VersionMissing" };
+            v = (version, CertificateBuilder.ReadPemChain(version.ChainPem));
+            _versions[id] = v;
+        }
+        return v;
+    }
+
+    public async Task<DeploymentArtifact> GetArtifactAsync(long versionId, DeployBinding binding, IReadOnlyList<long> alsoTrust, CancellationToken cancellationToken)
+    {
+        var (version, chain) = await VersionAsync(versionId, cancellationToken);
+        var intermediates = chain.Skip(1).Take(version.IntermediateCount).ToList();
+        var roots = chain.Skip(1 + version.IntermediateCount).ToList();
+        var keyPem = binding.Role == DeployRole.Trust ? "" : await keys.ExportPkcs8PemAsync(version.KeyRef, cancellationToken);
+        var extra = new List<X509Certificate2>();
+        foreach (var id in alsoTrust.Where(id => id != versionId))
+        {
+            var (other, otherChain) = await VersionAsync(id, cancellationToken);
+            extra.AddRange(otherChain.Skip(1).Take(other.IntermediateCount + otherChain.Count));
+        }
+        return new DeploymentArtifact(certificate, version.Id, chain[0], intermediates, roots, keyPem, binding, SpecSerializer.BaseDirectory(stored))
+        {
+            AdditionalTrust = extra,
+        };
+    }
+
+    public async Task<IReadOnlyList<ProbeTarget>> GetEndpointsAsync(DeployBinding binding, CancellationToken cancellationToken)
+    {
+        var list = new List<ProbeTarget>();
+        foreach (var name in binding.Endpoints)
+        {
+            var resource = await store.GetResourceAsync(ResourceKinds.Endpoint, name, cancellationToken)
+                ?? throw new RotorException($"Endpoint '{name}' (deploy entry of target {binding.Target}) does not exist", isTransient: false) { Reason = "EndpointNotFound" };
+            var e = SpecSerializer.SpecOf<EndpointSpec>(resource);
+            list.Add(new ProbeTarget(e.Host, e.Port, e.Sni ?? (System.Net.IPAddress.TryParse(e.Host, out _) ? null : e.Host), e.Sip) { Trust = ProbeTrust });
+        }
+        return list;
+    }
+
+    public async Task SaveAsync(RotationRecord record, CancellationToken cancellationToken)
+    {
+        await store.SaveRotationAsync(record, cancellationToken);
+        await afterSave(record, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RotationRecord>> ListRecordsAsync(long versionId, CancellationToken cancellationToken) =>
+        store.ListRotationsAsync(versionId, cancellationToken);
+
+    public Task EventAsync(EventType type, string reason, long versionId, string target, string message, CancellationToken cancellationToken)
+    {
+        if (reason == "Deployed") Log.Deployed(logger, certificate, versionId, target);
+        else Log.RotationEvent(logger, type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, certificate, versionId, target, reason, message);
+        return store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, certificate, type, reason, message), cancellationToken);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+
+namespace Rotor.Targets;
+
+public sealed partial class KamailioTarget
+{
+    /// <summary>When each control socket was last told to reload (guarded by the dictionary): the minimum interval spans targets and certificates.</summary>
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> LastReload = new(StringComparer.Ordinal);
+
+    /// <summary>One reload at a time per control socket: two overlapping reloads are what crashed Kamailio.</summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> ReloadLocks = new(StringComparer.Ordinal);
+
+    internal sealed record ReloadFailure(string Reason, string Message);
+
+    /// <summary>
+    /// Reloads and confirms, retrying a refused reload with backoff. Returns null on success, else
+    /// what went wrong the last time. <paramref name="expectedSha256"/> null skips the handshake check.
+    /// </summary>
+    private async Task<ReloadFailure?> ReloadAndConfirmAsync(string? expectedSha256, IReadOnlyList<X509Certificate2> trust, CancellationToken cancellationToken, int? attempts = null)
+    {
+        ReloadFailure? failure = null;
+        var total = attempts ?? spec.ReloadAttempts;
+        for (var attempt = 1; attempt <= total; attempt++)
+        {
+            if (attempt > 1)
+            {
+                // 0.5 s, 1 s, 2 s, ... capped: enough for a handshake burst to pass.
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(8000, 500 * Math.Pow(2, attempt - 2)));
+                await Task.Delay(backoff, time, cancellationToken);
+            }
+            failure = await ReloadOnceAsync(cancellationToken);
+            if (failure is null && expectedSha256 is not null && spec.TlsEndpoint is { } endpoint)
+            {
+                failure = await ConfirmAsync(endpoint, expectedSha256, trust, cancellationToken);
+            }
+            if (failure is null) return null;
+            if (failure.Reason == "ServerUnreachable") return failure; // retrying a dead control socket only delays the alert
+        }
+        return failure;
+    }
+
+    private async Task<ReloadFailure?> ReloadOnceAsync(CancellationToken cancellationToken)
+    {
+        var socket = spec.CtlSocket.Contains(':', StringComparison.Ordinal) ? spec.CtlSocket : "unix:" + Resolve(spec.CtlSocket);
+        var gate = ReloadLocks.GetOrAdd(socket, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (LastReload.TryGetValue(socket, out var last))
+            {
+                var wait = last + spec.MinReloadInterval - time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
+            }
+            var (exit, output) = await RunKamcmdAsync(socket, cancellationToken);
+            LastReload[socket] = time.GetUtcNow();
+            if (output.Contains(ReloadedReply, StringComparison.Ordinal)) return null;
+            if (exit != 0 || output.Length == 0 || output.Contains("connect", StringComparison.OrdinalIgnoreCase) ||
+                output.Contains("No such file", StringComparison.OrdinalIgnoreCase))
+            {
+                return new ReloadFailure("ServerUnreachable", $"Kamailio does not answer on its control socket {socket} ({Tail(output)})");
+            }
+            return new ReloadFailure("ReloadRefused", $"Kamailio refused the reload: {Tail(output)}");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(int Exit, string Output)> RunKamcmdAsync(string socket, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo(spec.Kamcmd, ["-s", socket, "tls.reload"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return (-1, $"cannot run {spec.Kamcmd}: {e.Message}; install kamailio or set kamcmd on the target");
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(spec.ReloadTimeout);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                return (-1, $"kamcmd gave no answer within {DurationParser.Format(spec.ReloadTimeout)}");
+            }
+            return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+        }
+    }
+
+    /// <summary>A fresh handshake must present the new certificate: Kamailio may answer "Ok" and still serve the old one.</summary>
+    private async Task<ReloadFailure?> ConfirmAsync(string endpoint, string expectedSha256, IReadOnlyList<X509Certificate2> trust, CancellationToken cancellationToken)
+    {
+        ManifestParser.TryParseHostPort(endpoint, out var host, out var port);
+        var result = await probe.ProbeAsync(new ProbeTarget(host, port) { Trust = trust.Count > 0 ? trust : null }, cancellationToken);
+        if (result.LeafSha256 is { } presented && string.Equals(presented, expectedSha256, StringComparison.OrdinalIgnoreCase)) return null;
+        if (result.Failure == ProbeFailure.Connect)
+        {
+            return new ReloadFailure("ServerUnreachable", $"Kamailio's TLS listener {endpoint} does not answer after the reload ({result.Error})");
+        }
+        return new ReloadFailure("ReloadNotEffective",
+            result.LeafSha256 is null ? $"the handshake with {endpoint} after the reload failed ({result.Error})" : $"{endpoint} still presents {result.LeafSha256[..16]}… after the reload");
+    }
+
+    private static string Tail(string text) => text.Length <= 300 ? text : "…" + text[^300..];
+}
