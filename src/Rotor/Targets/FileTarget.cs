@@ -186,8 +186,24 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         return Task.CompletedTask;
     }
 
-    public async Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken) =>
-        await RestorePreviousAsync(FolderFor(artifact), artifact);
+    /// <summary>Puts back the files that were live before this version, and reloads so the server serves them again.</summary>
+    public async Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
+    {
+        var folder = FolderFor(artifact);
+        if (!File.Exists(Path.Combine(folder, StateFolder, "previous", "COMPLETE"))) return; // never activated here
+        await RestorePreviousAsync(folder, artifact);
+        if (spec.Reload is { } reload)
+        {
+            await ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), new Dictionary<string, string>
+            {
+                ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
+                ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["ROTOR_TARGET"] = name,
+                ["ROTOR_TARGET_DIR"] = folder,
+                ["ROTOR_ROLLBACK"] = "1",
+            }, cancellationToken);
+        }
+    }
 
     public Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
