@@ -50,6 +50,17 @@ public static partial class AtomicFile
     public static Task WriteAsync(string path, string content, UnixFileMode mode, CancellationToken cancellationToken) =>
         WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(content), mode, cancellationToken);
 
+    /// <summary>
+    /// Puts a copy of <paramref name="source"/> in place of <paramref name="destination"/> atomically
+    /// (copy beside it, then rename), keeping the source: how a target restores a saved file.
+    /// </summary>
+    public static void CopyOver(string source, string destination)
+    {
+        var temp = destination + ".rotor-restore.tmp";
+        File.Copy(source, temp, overwrite: true);
+        Replace(temp, destination);
+    }
+
     /// <summary>Renames atomically and makes the rename durable.</summary>
     public static void Replace(string source, string destination)
     {

@@ -96,6 +96,9 @@ internal static class CertificateBuilder
     public static void AddAuthorityKeyId(CertificateRequest request, X509Certificate2 issuer) =>
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
 
+    /// <summary>SHA-256 of the DER, as upper-case hex: how Rotor records and compares versions.</summary>
+    public static string Sha256Fingerprint(X509Certificate2 certificate) => certificate.GetCertHashString(HashAlgorithmName.SHA256);
+
     public static string ToPem(X509Certificate2 certificate) => certificate.ExportCertificatePem() + "\n";
 
     public static IReadOnlyList<X509Certificate2> ReadPemChain(string pem)

@@ -207,5 +207,5 @@ public sealed partial class Reconciler(
     private Task FaultPointAsync(string point, string name, CancellationToken cancellationToken) =>
         _options.FaultPoint?.Invoke(point, name, cancellationToken) ?? Task.CompletedTask;
 
-    internal static string Fingerprint(X509Certificate2 certificate) => certificate.GetCertHashString(HashAlgorithmName.SHA256);
+    internal static string Fingerprint(X509Certificate2 certificate) => CertificateBuilder.Sha256Fingerprint(certificate);
 }

@@ -148,13 +148,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         {
             try
             {
-                await ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), new Dictionary<string, string>
-                {
-                    ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
-                    ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["ROTOR_TARGET"] = name,
-                    ["ROTOR_TARGET_DIR"] = folder,
-                }, cancellationToken);
+                await ReloadAsync(reload, artifact, folder, rollback: false, cancellationToken);
             }
             catch (RotorException)
             {
@@ -174,9 +168,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
             var live = Path.Combine(folder, file);
             if (File.Exists(saved))
             {
-                var temp = Path.Combine(folder, $".{file}.restore.tmp");
-                File.Copy(saved, temp, overwrite: true);
-                AtomicFile.Replace(temp, live);
+                AtomicFile.CopyOver(saved, live);
             }
             else if (File.Exists(live))
             {
@@ -194,15 +186,22 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         await RestorePreviousAsync(folder, artifact);
         if (spec.Reload is { } reload)
         {
-            await ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), new Dictionary<string, string>
-            {
-                ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
-                ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["ROTOR_TARGET"] = name,
-                ["ROTOR_TARGET_DIR"] = folder,
-                ["ROTOR_ROLLBACK"] = "1",
-            }, cancellationToken);
+            await ReloadAsync(reload, artifact, folder, rollback: true, cancellationToken);
         }
+    }
+
+    /// <summary>Runs the reload action with what it may want to know about the change in its environment.</summary>
+    private Task ReloadAsync(ReloadSpec reload, DeploymentArtifact artifact, string folder, bool rollback, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
+            ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ROTOR_TARGET"] = name,
+            ["ROTOR_TARGET_DIR"] = folder,
+        };
+        if (rollback) environment["ROTOR_ROLLBACK"] = "1";
+        return ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), environment, cancellationToken);
     }
 
     public Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
@@ -220,7 +219,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         try
         {
             using var cert = X509CertificateLoader.LoadCertificate(Encoding.UTF8.GetBytes(await File.ReadAllTextAsync(path, cancellationToken)));
-            return new TargetInspection(cert.GetCertHashString(HashAlgorithmName.SHA256), new DateTimeOffset(cert.NotAfter.ToUniversalTime()), path);
+            return new TargetInspection(CertificateBuilder.Sha256Fingerprint(cert), new DateTimeOffset(cert.NotAfter.ToUniversalTime()), path);
         }
         catch (CryptographicException)
         {
@@ -231,6 +230,6 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     private async Task<bool> IsLiveAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
         var inspection = await InspectAsync(artifact, cancellationToken);
-        return inspection.Sha256Fingerprint == artifact.Leaf.GetCertHashString(HashAlgorithmName.SHA256);
+        return inspection.Sha256Fingerprint == CertificateBuilder.Sha256Fingerprint(artifact.Leaf);
     }
 }

@@ -73,37 +73,16 @@ public sealed partial class KamailioTarget
 
     private async Task<(int Exit, string Output)> RunKamcmdAsync(string socket, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(spec.Kamcmd, ["-s", socket, "tls.reload"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+            var result = await ChildProcess.RunAsync(new ProcessStartInfo(spec.Kamcmd, ["-s", socket, "tls.reload"]), spec.ReloadTimeout, cancellationToken);
+            return result.TimedOut
+                ? (-1, $"kamcmd gave no answer within {DurationParser.Format(spec.ReloadTimeout)}")
+                : (result.ExitCode, (result.Output + result.Errors).Trim());
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (System.ComponentModel.Win32Exception e)
         {
             return (-1, $"cannot run {spec.Kamcmd}: {e.Message}; install kamailio or set kamcmd on the target");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(spec.ReloadTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, $"kamcmd gave no answer within {DurationParser.Format(spec.ReloadTimeout)}");
-            }
-            return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
         }
     }
 

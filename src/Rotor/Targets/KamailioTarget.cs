@@ -74,7 +74,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
                 AtomicFile.Replace(path + StagedSuffix, path);
             }
         }
-        else if (!artifact.IsTrustOnly && !string.Equals(LiveFingerprint(), Fingerprint(artifact.Leaf), StringComparison.OrdinalIgnoreCase))
+        else if (!artifact.IsTrustOnly && !string.Equals(LiveFingerprint(), CertificateBuilder.Sha256Fingerprint(artifact.Leaf), StringComparison.OrdinalIgnoreCase))
         {
             // Neither staged nor live (a crash between the two, or files changed by hand): stage again.
             await StageAsync(artifact, cancellationToken);
@@ -82,7 +82,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
             return;
         }
 
-        var expected = artifact.IsTrustOnly ? null : Fingerprint(artifact.Leaf);
+        var expected = artifact.IsTrustOnly ? null : CertificateBuilder.Sha256Fingerprint(artifact.Leaf);
         var failure = await ReloadAndConfirmAsync(expected, artifact.Roots, cancellationToken);
         if (failure is null) return;
 
@@ -133,7 +133,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
         {
             var collection = new X509Certificate2Collection();
             collection.ImportFromPemFile(path);
-            return collection.Count == 0 ? null : Fingerprint(collection[0]);
+            return collection.Count == 0 ? null : CertificateBuilder.Sha256Fingerprint(collection[0]);
         }
         catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
         {
@@ -141,17 +141,13 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
         }
     }
 
-    private static string Fingerprint(X509Certificate2 certificate) => certificate.GetCertHashString(HashAlgorithmName.SHA256);
-
     private static Task RestorePreviousAsync(IEnumerable<string> paths)
     {
         foreach (var path in paths)
         {
             var saved = path + PreviousSuffix;
             if (!File.Exists(saved)) continue;
-            var temp = path + ".rotor-restore";
-            File.Copy(saved, temp, overwrite: true);
-            AtomicFile.Replace(temp, path);
+            AtomicFile.CopyOver(saved, path);
         }
         return Task.CompletedTask;
     }

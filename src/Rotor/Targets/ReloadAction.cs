@@ -37,40 +37,30 @@ internal static class ReloadAction
 
     private static async Task RunCommandAsync(string command, TimeSpan timeout, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo("/bin/sh", ["-c", command])
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", command]) { WorkingDirectory = workingDirectory };
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;
         }
-        using var process = Process.Start(psi)
-            ?? throw new RotorException("reload: cannot start /bin/sh", isTransient: true) { Reason = "ReloadFailed" };
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+        ChildProcessResult result;
         try
         {
-            await process.WaitForExitAsync(timeoutSource.Token);
+            result = await ChildProcess.RunAsync(psi, timeout, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (System.ComponentModel.Win32Exception)
         {
-            process.Kill(entireProcessTree: true);
+            throw new RotorException("reload: cannot start /bin/sh", isTransient: true) { Reason = "ReloadFailed" };
+        }
+        if (result.TimedOut)
+        {
             throw new RotorException($"reload command timed out after {DurationParser.Format(timeout)}", isTransient: true) { Reason = "ReloadFailed" };
         }
-        if (process.ExitCode != 0)
+        if (result.ExitCode != 0)
         {
-            var err = (await stderr).Trim();
-            if (err.Length == 0) err = (await stdout).Trim();
+            var err = result.Errors.Trim();
+            if (err.Length == 0) err = result.Output.Trim();
             if (err.Length > OutputTail) err = "..." + err[^OutputTail..];
-            throw new RotorException($"reload command exited with code {process.ExitCode}" + (err.Length > 0 ? $": {err}" : ""), isTransient: true)
+            throw new RotorException($"reload command exited with code {result.ExitCode}" + (err.Length > 0 ? $": {err}" : ""), isTransient: true)
             { Reason = "ReloadFailed" };
         }
     }
