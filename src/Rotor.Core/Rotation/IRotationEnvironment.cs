@@ -50,6 +50,9 @@ public sealed record RotationJob(
 /// <summary>The state of one target in a rotation, as the steps see it.</summary>
 public sealed record RotationMember(DeployBinding Binding, RotationRecord Record, int Wave)
 {
+    /// <summary>False until the member's first record is persisted: it has not even been staged yet.</summary>
+    public bool Started { get; init; } = true;
+
     public string Target => Binding.Target;
     public RotationState State => Record.State;
     public RotationProgress Progress => Record.Progress;

@@ -40,9 +40,13 @@ public sealed class RotationEngine
     {
         var plan = RotationPlanner.Plan(job.Spec.Deploy, job.Spec.Rotation);
         var records = (await env.ListRecordsAsync(job.VersionId, cancellationToken)).ToDictionary(r => r.Target, StringComparer.Ordinal);
+        // The replaced version's records, read once: promotions start their drains, a rollback reinstates them.
+        var previous = job.PreviousVersionId is { } p
+            ? (await env.ListRecordsAsync(p, cancellationToken)).ToDictionary(r => r.Target, StringComparer.Ordinal)
+            : [];
         if (!job.AlreadyActive && records.Values.Any(r => r.State is RotationState.RollingBack or RotationState.Failed))
         {
-            return await RollBackAllAsync(job, plan, records, env, cancellationToken);
+            return await RollBackAllAsync(job, plan, records, previous, env, cancellationToken);
         }
 
         DateTimeOffset? previousWaveDone = null;
@@ -52,7 +56,7 @@ public sealed class RotationEngine
             foreach (var m in members.Where(m => m.State == RotationState.Promoted))
             {
                 // Idempotent: finishes a promotion that a crash interrupted before the old version started draining.
-                await StartDrainAsync(job, m.Target, m.Progress.PromotedAt ?? env.Time.GetUtcNow(), env, cancellationToken);
+                await StartDrainAsync(job, m.Target, m.Progress.PromotedAt ?? env.Time.GetUtcNow(), previous, env, cancellationToken);
             }
             if (members.All(m => m.State is RotationState.Promoted || (job.AlreadyActive && m.State is RotationState.Failed)))
             {
@@ -60,7 +64,7 @@ public sealed class RotationEngine
                 continue;
             }
             var now = env.Time.GetUtcNow();
-            var notStarted = members.All(m => !records.ContainsKey(m.Target));
+            var notStarted = members.All(m => !m.Started);
             if (notStarted && previousWaveDone is { } done && now < done + job.Spec.Rotation.Stagger)
             {
                 return new RotationOutcome(RotationOutcomeKind.Waiting, done + job.Spec.Rotation.Stagger, $"stagger before wave {wave.Index + 1}");
@@ -85,11 +89,11 @@ public sealed class RotationEngine
                         members[i] = await StepAsync(Rollback, job, members[i], env, cancellationToken);
                         continue;
                     }
-                    return await RollBackAllAsync(job, plan, records, env, cancellationToken);
+                    return await RollBackAllAsync(job, plan, records, previous, env, cancellationToken);
                 }
             }
 
-            await PromoteReadyUnitsAsync(job, members, records, env, cancellationToken);
+            await PromoteReadyUnitsAsync(job, members, records, previous, env, cancellationToken);
             if (transient is not null) throw transient;
             if (members.All(m => m.State is RotationState.Promoted || (job.AlreadyActive && m.State is RotationState.Failed)))
             {
@@ -106,8 +110,9 @@ public sealed class RotationEngine
     private static RotationMember Member(RotationJob job, Resources.DeployBinding binding, Dictionary<string, RotationRecord> records, int wave, IRotationEnvironment env) =>
         new(binding, records.TryGetValue(binding.Target, out var r)
             ? r
-            : new RotationRecord(job.VersionId, binding.Target, RotationState.Staged, null, env.Time.GetUtcNow()) { Progress = new RotationProgress { Wave = wave, Attempts = -1 } },
-            wave);
+            : new RotationRecord(job.VersionId, binding.Target, RotationState.Staged, null, env.Time.GetUtcNow()) { Progress = new RotationProgress { Wave = wave } },
+            wave)
+        { Started = records.ContainsKey(binding.Target) };
 
     /// <summary>Runs this member's steps until it must wait (next probe, its group) or is done.</summary>
     private static async Task<RotationMember> RunMemberAsync(RotationJob job, RotationMember member, IRotationEnvironment env, CancellationToken cancellationToken)
@@ -117,8 +122,7 @@ public sealed class RotationEngine
             var now = env.Time.GetUtcNow();
             IRotationStep? step = member.State switch
             {
-                // Attempts == -1 marks a member that has no record yet (not even staged).
-                RotationState.Staged when member.Progress.Attempts < 0 => Stage,
+                _ when !member.Started => Stage,
                 RotationState.Staged => Deploy,
                 RotationState.Deployed => Verify,
                 RotationState.Verifying when !member.Progress.Gate.Passed && (member.Progress.NextAt is not { } at || at <= now) => Gate,
@@ -133,16 +137,16 @@ public sealed class RotationEngine
     private static async Task<RotationMember> StepAsync(IRotationStep step, RotationJob job, RotationMember member, IRotationEnvironment env, CancellationToken cancellationToken)
     {
         var record = await step.RunAsync(job, member, env, cancellationToken);
-        if (step is StageStep) record = record with { Progress = record.Progress with { Attempts = 0 } };
         await env.SaveAsync(record, cancellationToken);
-        return member with { Record = record };
+        return member with { Record = record, Started = true };
     }
 
     /// <summary>
     /// A unit (one target, or every member of an HA group in this wave) is promoted when all its
     /// members passed their gates; then the previous version starts draining on those targets.
     /// </summary>
-    private static async Task PromoteReadyUnitsAsync(RotationJob job, List<RotationMember> members, Dictionary<string, RotationRecord> records, IRotationEnvironment env, CancellationToken cancellationToken)
+    private static async Task PromoteReadyUnitsAsync(RotationJob job, List<RotationMember> members, Dictionary<string, RotationRecord> records,
+        Dictionary<string, RotationRecord> previous, IRotationEnvironment env, CancellationToken cancellationToken)
     {
         foreach (var unit in members.GroupBy(m => m.Binding.Group ?? "\0" + m.Target))
         {
@@ -165,7 +169,7 @@ public sealed class RotationEngine
                 await env.SaveAsync(promoted, cancellationToken);
                 records[m.Target] = promoted;
                 members[members.IndexOf(m)] = m with { Record = promoted };
-                await StartDrainAsync(job, m.Target, now, env, cancellationToken);
+                await StartDrainAsync(job, m.Target, now, previous, env, cancellationToken);
                 await env.EventAsync(EventType.Normal, "Promoted", job.VersionId, m.Target,
                     $"target {m.Target}: version {job.VersionId} promoted (wave {m.Wave + 1}" + (m.Binding.Group is { } g ? $", group {g}" : "") + ")", cancellationToken);
             }
@@ -173,19 +177,20 @@ public sealed class RotationEngine
     }
 
     /// <summary>The version this one replaces stops being the promoted one on the target and drains through the overlap window.</summary>
-    private static async Task StartDrainAsync(RotationJob job, string target, DateTimeOffset now, IRotationEnvironment env, CancellationToken cancellationToken)
+    private static async Task StartDrainAsync(RotationJob job, string target, DateTimeOffset now, Dictionary<string, RotationRecord> previous,
+        IRotationEnvironment env, CancellationToken cancellationToken)
     {
-        if (job.PreviousVersionId is not { } previous) return;
-        var old = (await env.ListRecordsAsync(previous, cancellationToken)).FirstOrDefault(r => r.Target == target);
-        if (old is null || old.State != RotationState.Promoted) return;
+        if (!previous.TryGetValue(target, out var old) || old.State != RotationState.Promoted) return;
         var until = now + job.Spec.Rotation.Overlap;
-        await env.SaveAsync(old with
+        var draining = old with
         {
             State = RotationState.Draining,
             UpdatedAt = now,
             Detail = $"overlap until {until:u}",
             Progress = old.Progress with { DrainUntil = until, NextAt = until },
-        }, cancellationToken);
+        };
+        await env.SaveAsync(draining, cancellationToken);
+        previous[target] = draining;
     }
 
     /// <summary>
@@ -193,7 +198,7 @@ public sealed class RotationEngine
     /// again if it had started draining); targets that only had it staged just drop it.
     /// </summary>
     private static async Task<RotationOutcome> RollBackAllAsync(RotationJob job, IReadOnlyList<RotationWave> plan, Dictionary<string, RotationRecord> records,
-        IRotationEnvironment env, CancellationToken cancellationToken)
+        Dictionary<string, RotationRecord> previous, IRotationEnvironment env, CancellationToken cancellationToken)
     {
         var reason = records.Values.Where(r => r.State is RotationState.RollingBack or RotationState.Failed).Select(r => $"{r.Target}: {r.Detail}").FirstOrDefault()
             ?? "a target failed";
@@ -213,7 +218,7 @@ public sealed class RotationEngine
                 await env.SaveAsync(member.Record, cancellationToken);
             }
             await StepAsync(Rollback, job, member, env, cancellationToken);
-            await ReinstatePreviousAsync(job, binding.Target, env, cancellationToken);
+            await ReinstatePreviousAsync(binding.Target, previous, env, cancellationToken);
         }
         return new RotationOutcome(RotationOutcomeKind.RolledBack, Reason: reason);
     }
@@ -226,11 +231,9 @@ public sealed class RotationEngine
         return string.Equals(inspection.Sha256Fingerprint, job.Sha256Fingerprint, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async Task ReinstatePreviousAsync(RotationJob job, string target, IRotationEnvironment env, CancellationToken cancellationToken)
+    private static async Task ReinstatePreviousAsync(string target, Dictionary<string, RotationRecord> previous, IRotationEnvironment env, CancellationToken cancellationToken)
     {
-        if (job.PreviousVersionId is not { } previous) return;
-        var old = (await env.ListRecordsAsync(previous, cancellationToken)).FirstOrDefault(r => r.Target == target);
-        if (old is null || old.State != RotationState.Draining) return;
+        if (!previous.TryGetValue(target, out var old) || old.State != RotationState.Draining) return;
         await env.SaveAsync(old with { State = RotationState.Promoted, UpdatedAt = env.Time.GetUtcNow(), Detail = "reinstated by rollback", Progress = old.Progress with { DrainUntil = null, NextAt = null } }, cancellationToken);
     }
 

@@ -68,8 +68,8 @@ internal sealed class RotationEnvironment(
         var extra = new List<X509Certificate2>();
         foreach (var id in alsoTrust.Where(id => id != versionId))
         {
-            var (other, otherChain) = await VersionAsync(id, cancellationToken);
-            extra.AddRange(otherChain.Skip(1).Take(other.IntermediateCount + otherChain.Count));
+            var (_, otherChain) = await VersionAsync(id, cancellationToken);
+            extra.AddRange(otherChain.Skip(1)); // every CA certificate above that leaf
         }
         return new DeploymentArtifact(certificate, version.Id, chain[0], intermediates, roots, keyPem, binding, SpecSerializer.BaseDirectory(stored))
         {
