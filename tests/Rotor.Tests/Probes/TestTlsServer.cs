@@ -51,6 +51,9 @@ public sealed class TestTlsServer : IAsyncDisposable
     /// <summary>Completed once a client's TCP connection was accepted.</summary>
     public TaskCompletionSource Accepted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>A silent (non-TLS) server got the first bytes of a handshake: the client is past connecting.</summary>
+    public TaskCompletionSource ClientHelloReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private async Task AcceptAsync(SslStreamCertificateContext context, Func<SslStream, CancellationToken, Task> serve, bool tls)
     {
         while (!_stop.IsCancellationRequested)
@@ -74,8 +77,15 @@ public sealed class TestTlsServer : IAsyncDisposable
         await using var network = new NetworkStream(socket, ownsSocket: true);
         if (!tls)
         {
-            // Accept and say nothing: a peer that never answers the ClientHello.
-            try { await Task.Delay(Timeout.Infinite, _stop.Token); } catch (OperationCanceledException) { }
+            // Accept, read the ClientHello, and say nothing: a peer that never answers it.
+            try
+            {
+                if (await network.ReadAsync(new byte[1], _stop.Token) > 0) ClientHelloReceived.TrySetResult();
+                await Task.Delay(Timeout.Infinite, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+            }
             return;
         }
         await using var ssl = new SslStream(network);

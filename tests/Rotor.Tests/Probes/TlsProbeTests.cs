@@ -141,7 +141,8 @@ public sealed class TlsProbeTests : IDisposable
         using var leaf = _pki.IssueLeaf();
         await using var server = new TestTlsServer(leaf, [], tls: false);
         var probing = Probe(timeout: TimeSpan.FromSeconds(2)).ProbeAsync(new ProbeTarget("127.0.0.1", server.Port, "localhost"), CancellationToken.None);
-        await server.Accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // Accepted alone races the client's own connect completion; the ClientHello proves it is handshaking.
+        await server.ClientHelloReceived.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(probing.IsCompleted);
 
         _time.Advance(TimeSpan.FromSeconds(2));

@@ -19,8 +19,16 @@ public sealed class ExecProviderTests : IDisposable
     /// <summary>A lego-style exec script that appends its arguments (and EXEC_MODE, TOKEN) to calls.txt.</summary>
     private string Script(string body = "")
     {
-        var path = _dir.Write("hook.sh", $"#!/bin/sh\necho \"$EXEC_MODE|$API_TOKEN|$*\" >> '{_dir.Combine("calls.txt")}'\n{body}\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = _dir.Combine("hook.sh");
+        // Written by a child process, never through a descriptor of this one: other tests start
+        // processes at the same time, and a fork that inherited a descriptor open for writing on
+        // the script would make exec fail with "Text file busy" until that child execs.
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", "cat > \"$1\" && chmod 700 \"$1\"", "sh", path]) { RedirectStandardInput = true };
+        using var writer = System.Diagnostics.Process.Start(start)!;
+        writer.StandardInput.Write($"#!/bin/sh\necho \"$EXEC_MODE|$API_TOKEN|$*\" >> '{_dir.Combine("calls.txt")}'\n{body}\n");
+        writer.StandardInput.Close();
+        writer.WaitForExit();
+        Assert.Equal(0, writer.ExitCode);
         return path;
     }
 
