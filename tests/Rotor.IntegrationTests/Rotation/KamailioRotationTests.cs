@@ -91,22 +91,32 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task Ten_rotations_under_calls_on_one_long_lived_trunk_connection_drop_no_call()
+    /// <summary>
+    /// Rotor managing <paramref name="kamailio"/>'s certificate (first version already in service),
+    /// then <paramref name="rotations"/> rotations while sipp calls at 20 calls/s for <paramref name="seconds"/>.
+    /// </summary>
+    private async Task<(SipLoadResult Load, string Durations)> RotateUnderLoadAsync(KamailioLab kamailio, SipLoadMode mode, int seconds, int rotations)
     {
-        await using var kamailio = await KamailioLab.StartAsync();
-        if (!kamailio.Require()) return;
         await using var rig = new RotationRig();
         await rig.ApplyAsync(Certificate(Deploy("kam")) + "\n---\n" + Target(kamailio, "kam"));
         await rig.StartAsync();
         await rig.WaitForActiveAsync("edge", 0, TimeSpan.FromSeconds(60));
 
-        await using var load = kamailio.StartLoad(20, TimeSpan.FromSeconds(60), SipLoadMode.Trunk, caFile: TrustBoth(kamailio, rig));
+        await using var load = kamailio.StartLoad(20, TimeSpan.FromSeconds(seconds), mode, caFile: TrustBoth(kamailio, rig));
         var durations = new List<TimeSpan>();
-        await RotateAndCheckAsync(rig, kamailio, 10, durations);
-        var result = await load.WaitAsync();
+        await RotateAndCheckAsync(rig, kamailio, rotations, durations);
+        return (await load.WaitAsync(), string.Join(", ", durations.Select(d => d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture))) + " s");
+    }
 
-        output.WriteLine($"10 rotations in {string.Join(", ", durations.Select(d => d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)))} s; load: {result}");
+    [Fact]
+    public async Task Ten_rotations_under_calls_on_one_long_lived_trunk_connection_drop_no_call()
+    {
+        await using var kamailio = await KamailioLab.StartAsync();
+        if (!kamailio.Require()) return;
+
+        var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.Trunk, seconds: 60, rotations: 10);
+
+        output.WriteLine($"10 rotations in {durations}; load: {result}");
         Assert.True(result.Failed == 0 && result.Successful > 0, $"{result}\nKamailio faults:\n{string.Join('\n', kamailio.KamailioFaults())}");
         Assert.True(result.Successful >= result.Planned * 0.95, result.ToString());
     }
@@ -116,20 +126,13 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
     {
         await using var kamailio = await KamailioLab.StartAsync();
         if (!kamailio.Require()) return;
-        await using var rig = new RotationRig();
-        await rig.ApplyAsync(Certificate(Deploy("kam")) + "\n---\n" + Target(kamailio, "kam"));
-        await rig.StartAsync();
-        await rig.WaitForActiveAsync("edge", 0, TimeSpan.FromSeconds(60));
 
-        await using var load = kamailio.StartLoad(20, TimeSpan.FromSeconds(30), SipLoadMode.PerCall, caFile: TrustBoth(kamailio, rig));
-        var durations = new List<TimeSpan>();
-        await RotateAndCheckAsync(rig, kamailio, 4, durations);
-        var result = await load.WaitAsync();
+        var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.PerCall, seconds: 30, rotations: 4);
 
-        var events = await rig.EventsAsync("edge");
-        var retried = events.Count(e => e.Reason is "ReloadRefused" or "ReloadNotEffective");
-        output.WriteLine($"4 rotations ({string.Join(", ", durations.Select(d => d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)))} s), " +
-            $"{retried} refused reload(s) retried; failed calls: {result.Failed}, failed handshakes: {result.TlsHandshakesFailed}; {result}");
+        // The Kamailio target retries a refused reload by itself; Kamailio logs each refusal.
+        var refused = File.ReadLines(kamailio.LogPath).Count(l => l.Contains("load_cert", StringComparison.Ordinal) || l.Contains("key values mismatch", StringComparison.Ordinal));
+        output.WriteLine($"4 rotations ({durations}), {refused} reload(s) Kamailio refused and Rotor retried; " +
+            $"failed calls: {result.Failed}, failed handshakes: {result.TlsHandshakesFailed}; {result}");
         if (result.Failed > 0 || result.TlsHandshakesFailed > 0)
         {
             output.WriteLine("Kamailio log (faults):\n" + string.Join('\n', kamailio.KamailioFaults()));

@@ -20,6 +20,9 @@ LAB_DIR="${ROTOR_ACME_LAB_DIR:-/tmp/rotor-acme-lab}"
 log()  { printf '[%s] %s\n' "${LAB_SCRIPT:-acme-lab}" "$*" >&2; }
 die()  { log "ERROR: $*"; exit 1; }
 
+# shellcheck source=../_process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../_process.sh"
+
 # need CMD... : fail early with an install hint when a tool is missing.
 need() {
   local c
@@ -34,25 +37,6 @@ need_port() {
   if ! [[ "$1" =~ ^[0-9]+$ ]] || (( $1 < 1 || $1 > 65535 )); then
     die "$2 must be a port number, got '$1'"
   fi
-}
-
-# usage_from_header SCRIPT : print the comment block at the top of SCRIPT.
-usage_from_header() { sed -n '2,/^set -euo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
-
-# pid_alive PID : true when PID exists and is not a zombie.
-pid_alive() {
-  local pid="$1" state
-  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/status" ]] || return 1
-  state=$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null)
-  [[ -n "$state" && "$state" != Z && "$state" != X ]]
-}
-
-# pid_matches PID PATTERN : PID is alive and its command line contains PATTERN
-# (never signal an unrelated process that reused a pid from a stale pid file).
-pid_matches() {
-  local pid="$1" pattern="$2"
-  pid_alive "$pid" || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern"
 }
 
 # stop_pidfile PIDFILE PATTERN : stop the daemon recorded in PIDFILE (TERM, then

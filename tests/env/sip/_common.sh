@@ -17,6 +17,9 @@ SIP_ENV_HOME="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 log()  { printf '[%s] %s\n' "${SIP_SCRIPT:-sip-env}" "$*" >&2; }
 die()  { log "ERROR: $*"; exit "${DIE_CODE:-1}"; }
 
+# shellcheck source=../_process.sh
+source "$SIP_ENV_HOME/../_process.sh"
+
 # need CMD... : fail early with an install hint when a tool is missing.
 need() {
   local c
@@ -26,28 +29,9 @@ need() {
   done
 }
 
-# usage_from_header SCRIPT : print the comment block at the top of SCRIPT.
-usage_from_header() { sed -n '2,/^set -[eu]/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
-
 # need_uint VALUE NAME : VALUE must be a non-negative integer.
 need_uint() {
   [[ "$1" =~ ^[0-9]+$ ]] || die "$2 must be a non-negative integer, got '$1'"
-}
-
-# pid_alive PID : true when PID exists and is not a zombie.
-pid_alive() {
-  local pid="$1" state
-  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/status" ]] || return 1
-  state=$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null)
-  [[ -n "$state" && "$state" != Z && "$state" != X ]]
-}
-
-# pid_matches PID PATTERN : PID is alive and its command line contains PATTERN
-# (never signal an unrelated process that reused a pid from a stale pid file).
-pid_matches() {
-  local pid="$1" pattern="$2"
-  pid_alive "$pid" || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern"
 }
 
 # stop_pid PID PATTERN WHAT : TERM the process if it still matches PATTERN, KILL
