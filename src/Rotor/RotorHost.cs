@@ -59,7 +59,7 @@ public sealed class RotorHost : IAsyncDisposable
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         // One probe for gates and reload checks; each probe names the roots it must build to.
         var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>());
-        var targets = new TargetRegistry(store, probe, time);
+        var targets = new TargetRegistry(store, probe, time, loggers);
         var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe);
         return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers);
     }

@@ -38,6 +38,8 @@ public sealed partial class KamailioTarget
                 failure = await ConfirmAsync(endpoint, expectedSha256, trust, cancellationToken);
             }
             if (failure is null) return null;
+            // Each refusal is logged: a reload that succeeds on a later attempt leaves no other trace.
+            Telemetry.Log.KamailioReloadAttemptFailed(logger, name, attempt, total, failure.Reason, failure.Message);
             if (failure.Reason == "ServerUnreachable") return failure; // retrying a dead control socket only delays the alert
         }
         return failure;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.Storage;
@@ -5,7 +6,7 @@ using Rotor.Storage;
 namespace Rotor.Targets;
 
 /// <summary>Builds the <see cref="ITarget"/> for a stored Target.</summary>
-public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time)
+public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time, ILoggerFactory loggers)
 {
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
@@ -15,7 +16,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
         return spec.Kind switch
         {
             TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
-            TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, time),
+            TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, time, loggers.CreateLogger<KamailioTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }

@@ -9,11 +9,11 @@ namespace Rotor.Telemetry;
 /// </summary>
 internal static partial class Log
 {
+    [LoggerMessage(3010, LogLevel.Warning, "Kamailio target {Target}: reload attempt {Attempt} of {Attempts} failed ({Reason}): {Message}")]
+    public static partial void KamailioReloadAttemptFailed(ILogger logger, string target, int attempt, int attempts, string reason, string message);
+
     [LoggerMessage(3001, LogLevel.Information, "Deployed {Certificate} version {Version} to target {Target}")]
     public static partial void Deployed(ILogger logger, string certificate, long version, string target);
-
-    [LoggerMessage(3002, LogLevel.Warning, "Deploying {Certificate} version {Version} to target {Target} failed ({Reason}): {Message}")]
-    public static partial void DeployFailed(ILogger logger, string certificate, long version, string target, string reason, string message);
 
     [LoggerMessage(5001, LogLevel.Information, "Reconciling {Certificate}: {Reason}")]
     public static partial void Reconciling(ILogger logger, string certificate, string reason);
