@@ -130,7 +130,7 @@ internal static class IssuanceBench
                 Certificate = name,
                 Generation = 1,
                 Serial = leaf.SerialNumber,
-                Sha256Fingerprint = Reconciler.Fingerprint(leaf),
+                Sha256Fingerprint = CertificateBuilder.Sha256Fingerprint(leaf),
                 NotBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime()),
                 NotAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime()),
                 ChainPem = string.Concat(new[] { leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificateBuilder.ToPem)),

@@ -54,7 +54,7 @@ public sealed partial class Reconciler
             Certificate = name,
             Generation = stored.Generation,
             Serial = issued.Leaf.SerialNumber,
-            Sha256Fingerprint = Fingerprint(issued.Leaf),
+            Sha256Fingerprint = CertificateBuilder.Sha256Fingerprint(issued.Leaf),
             NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
             NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
             ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificateBuilder.ToPem)),

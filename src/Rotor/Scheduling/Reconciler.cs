@@ -117,8 +117,9 @@ public sealed partial class Reconciler(
                     return (false, issued, true);
                 case RotationOutcomeKind.Waiting:
                     var current = await store.GetStatusAsync(name, cancellationToken) ?? status;
-                    await store.SaveStatusAsync(current with { NextDueAt = rotation.WaitUntil ?? time.GetUtcNow(), LastFailure = null }, cancellationToken);
-                    Log.RotationWaiting(logger, name, pending.Id, rotation.WaitUntil!.Value, rotation.Reason ?? "");
+                    var wakeAt = rotation.WaitUntil!.Value; // the engine always says when to come back
+                    await store.SaveStatusAsync(current with { NextDueAt = wakeAt, LastFailure = null }, cancellationToken);
+                    Log.RotationWaiting(logger, name, pending.Id, wakeAt, rotation.Reason ?? "");
                     return (false, issued, false);
                 default:
                     await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
@@ -206,6 +207,4 @@ public sealed partial class Reconciler(
 
     private Task FaultPointAsync(string point, string name, CancellationToken cancellationToken) =>
         _options.FaultPoint?.Invoke(point, name, cancellationToken) ?? Task.CompletedTask;
-
-    internal static string Fingerprint(X509Certificate2 certificate) => CertificateBuilder.Sha256Fingerprint(certificate);
 }
