@@ -97,7 +97,20 @@ public sealed partial class AcmeClient
                 await Task.Delay(delay, _time, cancellationToken);
             }
             step++;
-            var (value, done, retryAfter) = await poll(cancellationToken);
+            T value;
+            bool done;
+            TimeSpan? retryAfter;
+            try
+            {
+                (value, done, retryAfter) = await poll(cancellationToken);
+            }
+            catch (AcmeException e) when (e.ProblemType == "connection" && _time.GetUtcNow() <= deadline)
+            {
+                // A poll is a read: one that got no answer (a dropped connection, a server that let
+                // the request time out) is simply made again at the next step, until the deadline.
+                wait = null;
+                continue;
+            }
             if (done) return value;
             if (_time.GetUtcNow() > deadline)
             {

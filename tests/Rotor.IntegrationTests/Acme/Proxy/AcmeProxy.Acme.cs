@@ -52,6 +52,34 @@ public sealed partial class AcmeProxy
     /// <summary>The next <paramref name="count"/> newOrder POSTs are answered 429 rateLimited, not forwarded.</summary>
     public void RefuseNewOrders(int count) => Volatile.Write(ref _refusals, count);
 
+    /// <summary>
+    /// The next <paramref name="count"/> POSTs to an order URL (polls) get no answer: the proxy
+    /// closes the connection, as a CA behind a flaky balancer may.
+    /// </summary>
+    public void DropOrderPolls(int count) => Volatile.Write(ref _pollDrops, count);
+
+    /// <summary>Order polls dropped so far.</summary>
+    public int DroppedPolls => Volatile.Read(ref _droppedPolls);
+
+    private int _pollDrops;
+    private int _droppedPolls;
+
+    /// <summary>Whether to drop this request unanswered (see <see cref="DropOrderPolls"/>).</summary>
+    private bool TakePollDrop(ProxyRequest request)
+    {
+        if (request.Method != "POST" || !request.Path.StartsWith("/my-order/", StringComparison.Ordinal)) return false;
+        while (true)
+        {
+            var left = Volatile.Read(ref _pollDrops);
+            if (left <= 0) return false;
+            if (Interlocked.CompareExchange(ref _pollDrops, left - 1, left) == left)
+            {
+                Interlocked.Increment(ref _droppedPolls);
+                return true;
+            }
+        }
+    }
+
     private async Task<ProxyResponse> HandleAsync(ProxyRequest request, CancellationToken cancellationToken)
     {
         try

@@ -161,6 +161,7 @@ public sealed partial class AcmeProxy : IAsyncDisposable
             var connection = new ProxyHttpConnection(tls);
             while (await connection.ReadRequestAsync(_stop.Token) is { } request)
             {
+                if (TakePollDrop(request)) return; // closes the connection without a response
                 var response = await HandleAsync(request, _stop.Token);
                 await connection.WriteResponseAsync(request, response, _stop.Token);
                 if (string.Equals(request.Header("Connection"), "close", StringComparison.OrdinalIgnoreCase)) return;
