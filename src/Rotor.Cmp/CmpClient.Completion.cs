@@ -49,6 +49,7 @@ public sealed partial class CmpClient
             var statusInfo = rejection is null
                 ? CmpStatusInfo.Encode(CmpStatus.Accepted)
                 : CmpStatusInfo.Encode(CmpStatus.Rejection, rejection, failInfo);
+            enrollment.Report(CmpStage.Confirming, tx, polls, null);
             var certConf = CmpRequestBodies.CertConfirm(CertificateHash.Compute(certificate), certResponse.CertReqID, statusInfo);
             await ExchangeAsync(tx, certConf, false, [PkiBody.TYPE_CONFIRM], scope);
         }

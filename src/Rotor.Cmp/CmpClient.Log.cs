@@ -37,4 +37,7 @@ public sealed partial class CmpClient
 
     [LoggerMessage(2011, LogLevel.Debug, "CMP error message to end transaction {TransactionId} on {Server} failed: {Message}")]
     private static partial void LogAbandonFailed(ILogger logger, Uri server, string transactionId, string message);
+
+    [LoggerMessage(2012, LogLevel.Information, "CMP transaction {TransactionId} on {Server} cancelled by the client and closed with an error message")]
+    private static partial void LogAbandoned(ILogger logger, Uri server, string transactionId);
 }

@@ -32,6 +32,34 @@ public sealed partial class CmpClient
                 e.Attach(tx.Server, tx.TransactionIdHex);
                 throw;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && tx.Sent > 0)
+            {
+                // The caller gave the transaction up (a newer request supersedes it, or the
+                // process stops): close it at the server rather than leave it open there.
+                await AbandonCancelledAsync(tx);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends a transaction its caller cancelled with an error message, on a short timeout of
+    /// its own (the caller's token has fired). Best effort.
+    /// </summary>
+    private async Task AbandonCancelledAsync(CmpTransaction tx)
+    {
+        var limit = _options.MessageTimeout < AbandonTimeout ? _options.MessageTimeout : AbandonTimeout;
+        using var own = new CancellationTokenSource(limit, _time);
+        var scope = new Scope(own.Token, own, own.Token, _time.GetUtcNow() + limit);
+        try
+        {
+            var body = CmpRequestBodies.Error(CmpStatusInfo.Encode(CmpStatus.Rejection, "transaction cancelled by the client"));
+            await ExchangeAsync(tx, body, false, [PkiBody.TYPE_CONFIRM], scope);
+            LogAbandoned(_logger, tx.Server, tx.TransactionIdHex);
+        }
+        catch (Exception e) when (e is CmpException or OperationCanceledException)
+        {
+            LogAbandonFailed(_logger, tx.Server, tx.TransactionIdHex, e.Message);
         }
     }
 
@@ -42,6 +70,7 @@ public sealed partial class CmpClient
         var deadline = _time.GetUtcNow() + _options.TotalTimeout;
         var scope = new Scope(linked.Token, total, cancellationToken, deadline);
         LogTransactionStarted(_logger, CmpRequestBodies.Name(enrollment.RequestType), tx.Server, tx.TransactionIdHex);
+        enrollment.Report(CmpStage.Requesting, tx, 0, null);
 
         var response = await ExchangeAsync(tx, enrollment.BuildBody(), _options.RequestImplicitConfirm, [enrollment.ResponseType], scope);
         var polls = 0;
@@ -99,6 +128,7 @@ public sealed partial class CmpClient
                     CmpReasons.TotalTimeout, isTransient: true);
             }
             LogPolling(_logger, tx.TransactionIdHex, tx.Server, checkAfter, polls);
+            enrollment.Report(CmpStage.Waiting, tx, polls, _time.GetUtcNow() + checkAfter);
             try
             {
                 await Task.Delay(checkAfter, _time, scope.Token);

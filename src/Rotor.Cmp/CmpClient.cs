@@ -19,6 +19,9 @@ namespace Rotor.Cmp;
 /// </summary>
 public sealed partial class CmpClient
 {
+    // The error message that closes a cancelled transaction waits at most this long.
+    private static readonly TimeSpan AbandonTimeout = TimeSpan.FromSeconds(5);
+
     private readonly CmpServerGroup _servers;
     private readonly ICmpTransport _transport;
     private readonly CmpClientOptions _options;
@@ -63,7 +66,7 @@ public sealed partial class CmpClient
         var enrollment = new Enrollment(PkiBody.TYPE_KEY_UPDATE_REQ, PkiBody.TYPE_KEY_UPDATE_REP, current,
             CmpMessageEncoder.ToX509Name(request.Subject), new GeneralName(CmpMessageEncoder.ToX509Name(recipient)),
             () => CmpRequestBodies.CertificateRequest(PkiBody.TYPE_KEY_UPDATE_REQ, request, current.Certificate),
-            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate);
+            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.Progress);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -88,7 +91,7 @@ public sealed partial class CmpClient
         var info = csr.GetCertificationRequestInfo();
         var enrollment = new Enrollment(PkiBody.TYPE_P10_CERT_REQ, PkiBody.TYPE_CERT_REP, protection,
             protection.Sender is { } s ? CmpMessageEncoder.ToX509Name(s) : info.Subject, Recipient(),
-            () => CmpRequestBodies.Pkcs10(certificationRequest), info.SubjectPublicKeyInfo.GetDerEncoded(), acceptCertificate);
+            () => CmpRequestBodies.Pkcs10(certificationRequest), info.SubjectPublicKeyInfo.GetDerEncoded(), acceptCertificate, null);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -101,7 +104,7 @@ public sealed partial class CmpClient
         var sender = CmpMessageEncoder.ToX509Name(protection.Sender ?? request.Subject);
         var enrollment = new Enrollment(requestType, responseType, protection, sender, Recipient(),
             () => CmpRequestBodies.CertificateRequest(requestType, request, null),
-            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate);
+            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.Progress);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -119,5 +122,10 @@ public sealed partial class CmpClient
         GeneralName Recipient,
         Func<PkiBody> BuildBody,
         byte[] RequestedPublicKey,
-        Func<X509Certificate2, string?>? AcceptCertificate);
+        Func<X509Certificate2, string?>? AcceptCertificate,
+        Action<CmpProgress>? Progress)
+    {
+        public void Report(CmpStage stage, CmpTransaction tx, int polls, DateTimeOffset? nextPollAt) =>
+            Progress?.Invoke(new CmpProgress(stage, CmpRequestBodies.Name(RequestType), tx.Server, tx.TransactionIdHex, polls, nextPollAt));
+    }
 }

@@ -30,6 +30,9 @@ public sealed record CmpCertificateRequest
     /// </summary>
     public Func<X509Certificate2, string?>? AcceptCertificate { get; init; }
 
+    /// <summary>Told each step of the transaction (request sent, waiting to poll, confirming). Must not throw.</summary>
+    public Action<CmpProgress>? Progress { get; init; }
+
     // The key object's own ToString says nothing secret, but a record would print every
     // property; name only what identifies the request.
     public override string ToString() => $"CMP certificate request for {Subject.Name} ({Key.GetType().Name} {Key.KeySize})";

@@ -15,6 +15,9 @@ public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, 
     /// <summary>The certificate this one renews, for issuers that say so to the CA (ACME ARI <c>replaces</c>).</summary>
     public X509Certificate2? Replaces { get; init; }
 
+    /// <summary>The key of <see cref="Replaces"/>, handed only to issuers that sign a key update with it (CMP kur).</summary>
+    public System.Security.Cryptography.AsymmetricAlgorithm? ReplacesKey { get; init; }
+
     public override string ToString() => $"IssueRequest {{ {CertificateName} }}";
 }
 
@@ -42,4 +45,19 @@ public interface IIssuer
     Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken);
 
     Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Issuers that renew by a key update signed with the current certificate and key (CMP kur),
+/// which the CA may accept only in a window. The reconciler hands them the current key and
+/// asks before each renewal whether the update must wait.
+/// </summary>
+public interface IKeyUpdateIssuer
+{
+    /// <summary>
+    /// Null when a new version of <paramref name="spec"/> replacing <paramref name="current"/>
+    /// may be requested now (a first enrolment or a subject change never waits); otherwise when
+    /// the key-update window next opens and the window's text.
+    /// </summary>
+    (DateTimeOffset Until, string Window)? DeferKeyUpdate(CertificateSpec spec, X509Certificate2 current, DateTimeOffset now);
 }

@@ -22,6 +22,9 @@ public interface IStore : IAsyncDisposable
     Task SaveStatusAsync(CertificateStatus status, CancellationToken cancellationToken);
     Task<IReadOnlyList<CertificateStatus>> ListStatusesAsync(CancellationToken cancellationToken);
 
+    /// <summary>Sets only <see cref="CertificateStatus.IssuerState"/> (creating the status row if needed).</summary>
+    Task SaveIssuerStateAsync(string name, string? issuerStateJson, CancellationToken cancellationToken);
+
     /// <summary>Names of certificates due at or before <paramref name="now"/>, earliest first.</summary>
     Task<IReadOnlyList<string>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
     Task<DateTimeOffset?> GetEarliestDueAsync(CancellationToken cancellationToken);

@@ -30,6 +30,16 @@ public sealed record CertificateStatus
     public string? LastFailure { get; init; }
     public bool RenewRequested { get; init; }
 
+    /// <summary>A manual renewal that does not wait for the issuer's key-update window (<c>rotor renew --now</c>).</summary>
+    public bool RenewNow { get; init; }
+
+    /// <summary>
+    /// The issuer's own record of its last or current request for this certificate (CMP:
+    /// transaction state, server, last PKIStatus), as JSON. Written only through
+    /// <see cref="IStore.SaveIssuerStateAsync"/>; <see cref="IStore.SaveStatusAsync"/> leaves it alone.
+    /// </summary>
+    public string? IssuerState { get; init; }
+
     /// <summary>A key generated for an issuance not yet recorded as a version (crash safety).</summary>
     public string? PendingKeyRef { get; init; }
     public long? CurrentVersionId { get; init; }

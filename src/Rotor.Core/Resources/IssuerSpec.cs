@@ -5,10 +5,11 @@ public enum IssuerKind
     SelfSigned,
     Ca,
     Acme,
+    Cmp,
 }
 
 /// <summary>Where certificates come from. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
-public sealed record IssuerSpec(IssuerKind Kind, CaIssuerSpec? Ca = null, SelfSignedIssuerSpec? SelfSigned = null, AcmeIssuerSpec? Acme = null);
+public sealed record IssuerSpec(IssuerKind Kind, CaIssuerSpec? Ca = null, SelfSignedIssuerSpec? SelfSigned = null, AcmeIssuerSpec? Acme = null, CmpIssuerSpec? Cmp = null);
 
 /// <summary>
 /// A local CA whose key Rotor holds. With no paths given, Rotor's own root (created by

@@ -139,9 +139,13 @@ public static partial class ManifestParser
 
     private static IssuerSpec? ParseIssuer(MappingReader spec)
     {
-        var kind = OneKind(spec, ["selfSigned", "ca", "acme"], "Issuer");
+        var kind = OneKind(spec, ["selfSigned", "ca", "acme", "cmp"], "Issuer");
         if (kind is null) return null;
         var body = kind.Value.Body;
+        if (kind.Value.Key == "cmp")
+        {
+            return body is null ? ParseCmpMissingBody(spec) : ParseCmp(body);
+        }
         if (kind.Value.Key == "acme")
         {
             return body is null ? ParseAcmeMissingBody(spec) : ParseAcme(body);

@@ -105,6 +105,7 @@ public static partial class RotorCli
                 rotations.AddRange(await host.Store.ListRotationsAsync(v.Id, ct));
             }
             var events = await host.Store.ListEventsAsync(ResourceKinds.Certificate, n, 15, ct);
+            var cmp = Issuers.CmpTransactionState.TryRead(status?.IssuerState);
             var view = new
             {
                 name = n,
@@ -121,6 +122,23 @@ public static partial class RotorCli
                 failures = status?.Failures ?? 0,
                 lastFailure = status?.LastFailure,
                 renewRequested = status?.RenewRequested ?? false,
+                renewNow = status?.RenewNow ?? false,
+                cmp = cmp is null ? null : new
+                {
+                    request = cmp.Request,
+                    state = cmp.State,
+                    server = cmp.Server,
+                    transactionId = cmp.TransactionId,
+                    pkiStatus = cmp.PkiStatus,
+                    failInfo = cmp.FailInfo,
+                    statusText = cmp.StatusText,
+                    error = cmp.Error,
+                    polls = cmp.Polls,
+                    nextPollAt = cmp.NextPollAt,
+                    implicitlyConfirmed = cmp.ImplicitlyConfirmed,
+                    at = cmp.At,
+                    nextAttempt = status?.NextDueAt,
+                },
                 versions = versions.Select(v => new { id = v.Id, state = v.State, serial = v.Serial, sha256 = v.Sha256Fingerprint, notBefore = v.NotBefore, notAfter = v.NotAfter, generation = v.Generation }).ToList(),
                 rotations = rotations.Select(r => new
                 {
@@ -157,7 +175,8 @@ public static partial class RotorCli
             o.WriteLine($"Ready:          {view.ready}");
             o.WriteLine($"Expires:        {Time(view.notAfter)}");
             o.WriteLine($"Next renewal:   {Time(view.renewalAt)}");
-            o.WriteLine($"Next reconcile: {Time(view.nextReconcile)}{(view.renewRequested ? " (manual renewal requested)" : "")}");
+            o.WriteLine($"Next reconcile: {Time(view.nextReconcile)}{(view.renewRequested ? view.renewNow ? " (manual renewal requested, now)" : " (manual renewal requested)" : "")}");
+            if (cmp is not null) o.WriteLine($"CMP:            {cmp.Describe()}; next attempt {Time(status?.NextDueAt)}");
             if (view.failures > 0) o.WriteLine($"Failures:       {view.failures} in a row; last: {view.lastFailure}");
             var vt = new Table().Title("Versions").AddColumns("ID", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
             foreach (var v in view.versions) vt.AddRow(v.id.ToString(System.Globalization.CultureInfo.InvariantCulture), v.state.ToString(), v.serial, Time(v.notBefore), Time(v.notAfter));

@@ -39,6 +39,7 @@ public static partial class RotorCli
         root.Subcommands.Add(RenewCommand(cli));
         root.Subcommands.Add(RotateCommand(cli));
         root.Subcommands.Add(RollbackCommand(cli));
+        root.Subcommands.Add(KeyCommand(cli));
         root.Subcommands.Add(EventsCommand(cli));
         root.Subcommands.Add(VerifyCommand(cli));
         root.Subcommands.Add(ProbeCommand(cli));
@@ -95,7 +96,9 @@ public static partial class RotorCli
     }
 
     private static Command RenewCommand(CliContext cli) =>
-        RenewLike(cli, "renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass", "RenewRequested", "manual renewal requested");
+        RenewLike(cli, "renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass. " +
+            "A key update to an issuer with a key-update window (CMP kurWindow) waits for the window unless --now is given",
+            "RenewRequested", "manual renewal requested", new Option<bool>("--now") { Description = "Do not wait for the issuer's key-update window" });
 
     private static Command RotateCommand(CliContext cli) =>
         RenewLike(cli, "rotate", "Start a rotation now: a new version is issued and rolled out to every target (trust first, in waves, through the health gates)",
@@ -123,10 +126,11 @@ public static partial class RotorCli
         return cmd;
     }
 
-    private static Command RenewLike(CliContext cli, string verb, string help, string reason, string message)
+    private static Command RenewLike(CliContext cli, string verb, string help, string reason, string message, Option<bool>? now = null)
     {
         var name = new Argument<string>("name") { Description = "Certificate to " + verb };
         var cmd = new Command(verb, help) { name };
+        if (now is not null) cmd.Options.Add(now);
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
@@ -136,10 +140,12 @@ public static partial class RotorCli
             {
                 return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found");
             }
-            var now = host.Time.GetUtcNow();
+            var at = host.Time.GetUtcNow();
+            var immediately = now is not null && parse.GetValue(now);
             var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
-            await host.Store.SaveStatusAsync(status with { RenewRequested = true, NextDueAt = now, Failures = 0 }, ct);
-            await host.Store.AppendEventAsync(new EventRecord(0, now, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, reason, message), ct);
+            await host.Store.SaveStatusAsync(status with { RenewRequested = true, RenewNow = immediately || status.RenewNow, NextDueAt = at, Failures = 0 }, ct);
+            await host.Store.AppendEventAsync(new EventRecord(0, at, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, reason,
+                immediately ? message + " (--now: no key-update window wait)" : message), ct);
             host.Wake();
             cli.Output.WriteLine($"certificate/{n} marked for {(verb == "renew" ? "renewal" : "rotation")}");
             return ExitCodes.Ok;

@@ -45,6 +45,7 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
             IssuerKind.Ca => await CaIssuer.OpenAsync(spec.Ca!, SpecSerializer.BaseDirectory(stored), localCa, keys, time, cancellationToken),
             IssuerKind.SelfSigned => new SelfSignedIssuer(spec.SelfSigned!.Backdate, time),
             IssuerKind.Acme => new AcmeIssuer(name, spec.Acme!, SpecSerializer.BaseDirectory(stored), keys, time, loggers),
+            IssuerKind.Cmp => await CmpIssuer.CreateAsync(name, spec.Cmp!, SpecSerializer.BaseDirectory(stored), store, time, loggers, cancellationToken),
             _ => throw new RotorException($"Issuer '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
         _cache[(name, stored.Generation)] = issuer;

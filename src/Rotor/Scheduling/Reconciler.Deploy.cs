@@ -104,7 +104,7 @@ public sealed partial class Reconciler
         var drainAt = await DrainAsync(name, spec, stored, version with { State = VersionState.Active }, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         var advice = await AdviseAsync(spec, version, cancellationToken);
-        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, drainAt, cancellationToken);
+        await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, drainAt, null, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
         Log.Activated(logger, name, version.Id, renewal);
         await EventAsync(name, EventType.Normal, "Active",

@@ -6,6 +6,7 @@ using Rotor.Core.Resources;
 using Rotor.Core.Rotation;
 using Rotor.Core.Validation;
 using Rotor.Issuers;
+using Rotor.Keys;
 using Rotor.Storage;
 using Rotor.Telemetry;
 
@@ -23,7 +24,8 @@ public sealed partial class Reconciler
     {
         var (issuer, issuerSpec) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
 
-        var reuse = spec.PrivateKey.RotationPolicy == RotationPolicy.Never && active is not null
+        // rotationPolicy Never keeps the key in service, unless a key was imported for the next version.
+        var reuse = spec.PrivateKey.RotationPolicy == RotationPolicy.Never && active is not null && status.PendingKeyRef is null
             && SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter) is { } f
             && f.KeyAlgorithm == spec.PrivateKey.Algorithm && f.KeySize == spec.PrivateKey.Size;
         string keyRef;
@@ -33,7 +35,7 @@ public sealed partial class Reconciler
         }
         else
         {
-            keyRef = status.PendingKeyRef ?? $"{name}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+            keyRef = status.PendingKeyRef ?? KeyRefs.Generated(name);
             if (status.PendingKeyRef is null)
             {
                 await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
@@ -43,7 +45,13 @@ public sealed partial class Reconciler
         await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
 
         using var replaces = active is null ? null : X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
-        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key))) { Replaces = replaces }, cancellationToken);
+        // A key update (CMP kur) is signed with the key of the certificate it replaces.
+        using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
+        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
+        {
+            Replaces = replaces,
+            ReplacesKey = replacesKey,
+        }, cancellationToken);
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);
@@ -66,11 +74,19 @@ public sealed partial class Reconciler
         };
         var id = await store.AddVersionAsync(version, cancellationToken);
         var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
-        await store.SaveStatusAsync(latest with { PendingKeyRef = null, RenewRequested = false, Issuer = spec.IssuerRef }, cancellationToken);
+        // An imported key that failed stays pending for the next attempt: the user chose it.
+        var keepPending = !report.Passed && KeyRefs.IsImported(keyRef);
+        await store.SaveStatusAsync(latest with
+        {
+            PendingKeyRef = keepPending ? keyRef : null,
+            RenewRequested = false,
+            RenewNow = false,
+            Issuer = spec.IssuerRef,
+        }, cancellationToken);
 
         if (!report.Passed)
         {
-            if (!reuse)
+            if (!reuse && !keepPending)
             {
                 await keys.DeleteAsync(keyRef, cancellationToken);
             }

@@ -64,7 +64,7 @@ public sealed partial class Reconciler
         await store.SetVersionStateAsync(active.Id, VersionState.Failed, cancellationToken);
         await store.SetVersionStateAsync(previous.Id, VersionState.Active, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
-        await ScheduleAsync(status, spec, previous with { State = VersionState.Active }, null, null, cancellationToken);
+        await ScheduleAsync(status, spec, previous with { State = VersionState.Active }, null, null, null, cancellationToken);
         await EventAsync(name, EventType.Warning, "RolledBack", $"version {active.Id} rolled back by the user; version {previous.Id} is in service again", cancellationToken);
         return $"version {active.Id} rolled back; version {previous.Id} is in service again";
     }

@@ -87,7 +87,12 @@ public sealed partial class Reconciler(
                         reason = time.GetUtcNow() >= advice.RenewAt ? DueReason.RenewalTime : DueReason.NotDue;
                     }
                 }
-                if (reason == DueReason.NotDue)
+                // A key update the CA takes only in its window waits for it (never past expiry);
+                // the certificate in service keeps being served meanwhile.
+                var deferred = reason is DueReason.NotDue or DueReason.NoVersion or DueReason.Expired || status.RenewNow
+                    ? null
+                    : await DeferKeyUpdateAsync(name, spec, status, active!, reason, cancellationToken);
+                if (reason == DueReason.NotDue || deferred is not null)
                 {
                     // Targets added since the version went live get it now (through their gates);
                     // replaced versions drain; then sleep until renewal, a drain end or the next probe.
@@ -100,7 +105,7 @@ public sealed partial class Reconciler(
                     }
                     var drainAt = await DrainAsync(name, spec, stored, active, cancellationToken);
                     var wake = outcome?.Kind == RotationOutcomeKind.Waiting ? Earliest(outcome.WaitUntil, drainAt) : drainAt;
-                    await ScheduleAsync(status, spec, active, advice, wake, cancellationToken);
+                    await ScheduleAsync(status, spec, active, advice, wake, deferred, cancellationToken);
                     return (false, false, outcome?.Kind == RotationOutcomeKind.Completed);
                 }
                 Log.Reconciling(logger, name, reason.ToString());
@@ -164,12 +169,14 @@ public sealed partial class Reconciler(
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
-    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake,
+        DateTimeOffset? deferredUntil, CancellationToken cancellationToken)
     {
         var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
         var renewal = advice?.RenewAt ?? DueCheck.RenewalTime(spec, facts);
         // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
-        var next = advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal;
+        // A renewal that waits for the key-update window comes back when the window opens.
+        var next = deferredUntil ?? (advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal);
         // A drain that ends or a rotation step that is due before that wakes the certificate sooner.
         if (wake is { } w && w < next) next = w;
         var current = await store.GetStatusAsync(status.Name, cancellationToken) ?? status;
@@ -183,6 +190,27 @@ public sealed partial class Reconciler(
             LastFailure = null,
             Ready = true,
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// When the issuer takes key updates only in a window and now is outside it: the time it
+    /// opens (recorded once as an event). Null when the new version may be requested now.
+    /// </summary>
+    private async Task<DateTimeOffset?> DeferKeyUpdateAsync(string name, CertificateSpec spec, CertificateStatus status, CertificateVersion active,
+        DueReason reason, CancellationToken cancellationToken)
+    {
+        var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
+        if (issuer is not IKeyUpdateIssuer keyUpdates) return null;
+        using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+        if (keyUpdates.DeferKeyUpdate(spec, leaf, time.GetUtcNow()) is not { } deferral) return null;
+        if (status.NextDueAt != deferral.Until)
+        {
+            Log.KeyUpdateDeferred(logger, name, reason.ToString(), deferral.Window, deferral.Until);
+            await EventAsync(name, EventType.Normal, "KeyUpdateWaiting",
+                $"key update due ({reason}) waits for the key-update window {deferral.Window}; next attempt at {deferral.Until:u} (rotor renew {name} --now does not wait)",
+                cancellationToken);
+        }
+        return deferral.Until;
     }
 
     /// <summary>Asks the issuer for its renewal window; a CA that cannot answer leaves the spec's schedule in force.</summary>

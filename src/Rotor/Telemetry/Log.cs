@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(5006, LogLevel.Error, "Reconciling {Certificate} hit an unexpected error; this is a bug in Rotor")]
     public static partial void ReconcileBug(ILogger logger, string certificate, Exception exception);
 
+    [LoggerMessage(5008, LogLevel.Information, "{Certificate}: key update due ({Reason}) waits for the key-update window {Window} until {Until}")]
+    public static partial void KeyUpdateDeferred(ILogger logger, string certificate, string reason, string window, DateTimeOffset until);
+
     [LoggerMessage(5007, LogLevel.Warning, "{Certificate}: the issuer's renewal advice is unavailable ({Message}); using the spec's schedule")]
     public static partial void AdviceUnavailable(ILogger logger, string certificate, string message);
 

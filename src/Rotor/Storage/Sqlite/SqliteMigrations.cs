@@ -86,5 +86,9 @@ internal static class SqliteMigrations
         (3, "rotation progress (wave, gate tally, timers) kept with each rotation state", """
             ALTER TABLE rotations ADD COLUMN progress TEXT;
             """),
+        (4, "manual renewal past the key-update window; the issuer's own transaction state", """
+            ALTER TABLE certificate_status ADD COLUMN renew_now INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE certificate_status ADD COLUMN issuer_state TEXT;
+            """),
     ];
 }

@@ -8,12 +8,15 @@ namespace Rotor.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string StatusColumns =
-        "name, next_due_at, failures, last_failure, renew_requested, pending_key_ref, current_version_id, issuer, not_after, renewal_at, ready";
+        "name, next_due_at, failures, last_failure, renew_requested, pending_key_ref, current_version_id, issuer, not_after, renewal_at, ready, renew_now";
+
+    // Read with the status; written only by SaveIssuerStateAsync.
+    private const string ReadStatusColumns = StatusColumns + ", issuer_state";
 
     public async Task<CertificateStatus?> GetStatusAsync(string name, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, $"SELECT {StatusColumns} FROM certificate_status WHERE name = $n", ("$n", name));
+        using var cmd = Command(c, null, $"SELECT {ReadStatusColumns} FROM certificate_status WHERE name = $n", ("$n", name));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadStatus(reader) : null;
     }
@@ -21,7 +24,7 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<CertificateStatus>> ListStatusesAsync(CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, $"SELECT {StatusColumns} FROM certificate_status ORDER BY name");
+        using var cmd = Command(c, null, $"SELECT {ReadStatusColumns} FROM certificate_status ORDER BY name");
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<CertificateStatus>();
         while (await reader.ReadAsync(cancellationToken))
@@ -36,13 +39,15 @@ public sealed partial class SqliteStore
         await using var c = await OpenConnectionAsync(cancellationToken);
         using var cmd = Command(c, null, $"""
             INSERT INTO certificate_status({StatusColumns})
-            VALUES($n, $due, $f, $lf, $rr, $pk, $cv, $is, $na, $ra, $rd)
+            VALUES($n, $due, $f, $lf, $rr, $pk, $cv, $is, $na, $ra, $rd, $now)
             ON CONFLICT(name) DO UPDATE SET next_due_at = $due, failures = $f, last_failure = $lf, renew_requested = $rr,
-              pending_key_ref = $pk, current_version_id = $cv, issuer = $is, not_after = $na, renewal_at = $ra, ready = $rd
+              pending_key_ref = $pk, current_version_id = $cv, issuer = $is, not_after = $na, renewal_at = $ra, ready = $rd,
+              renew_now = $now
             """,
             ("$n", s.Name), ("$due", Ms(s.NextDueAt)), ("$f", s.Failures), ("$lf", s.LastFailure), ("$rr", s.RenewRequested ? 1 : 0),
             ("$pk", s.PendingKeyRef), ("$cv", s.CurrentVersionId), ("$is", s.Issuer),
-            ("$na", s.NotAfter is { } na ? Ms(na) : null), ("$ra", s.RenewalAt is { } ra ? Ms(ra) : null), ("$rd", s.Ready ? 1 : 0));
+            ("$na", s.NotAfter is { } na ? Ms(na) : null), ("$ra", s.RenewalAt is { } ra ? Ms(ra) : null), ("$rd", s.Ready ? 1 : 0),
+            ("$now", s.RenewNow ? 1 : 0));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -80,7 +85,19 @@ public sealed partial class SqliteStore
         NotAfter = FromMs(r.GetValue(8)),
         RenewalAt = FromMs(r.GetValue(9)),
         Ready = r.GetInt64(10) != 0,
+        RenewNow = r.GetInt64(11) != 0,
+        IssuerState = r.IsDBNull(12) ? null : r.GetString(12),
     };
+
+    public async Task SaveIssuerStateAsync(string name, string? issuerStateJson, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, """
+            INSERT INTO certificate_status(name, next_due_at, issuer_state) VALUES($n, 0, $s)
+            ON CONFLICT(name) DO UPDATE SET issuer_state = $s
+            """, ("$n", name), ("$s", issuerStateJson));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private const string VersionColumns =
         "id, certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at";

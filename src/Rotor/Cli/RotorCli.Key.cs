@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Keys;
+using Rotor.Storage;
+
+namespace Rotor.Cli;
+
+public static partial class RotorCli
+{
+    private static Command KeyCommand(CliContext cli)
+    {
+        var cmd = new Command("key", "Private keys of certificates");
+        cmd.Subcommands.Add(KeyImportCommand(cli));
+        return cmd;
+    }
+
+    /// <summary>
+    /// <c>rotor key import NAME --key FILE</c>: the next version of the certificate is issued for
+    /// this key (a user moving an SBC to Rotor keeps the key its CA knows). Only for
+    /// certificates with <c>privateKey.rotationPolicy: Never</c>, which then keep it.
+    /// </summary>
+    private static Command KeyImportCommand(CliContext cli)
+    {
+        var name = new Argument<string>("name") { Description = "Certificate the key is for (its spec must say privateKey.rotationPolicy: Never)" };
+        var file = new Option<string>("--key") { Description = "Unencrypted private key PEM (PKCS#8, SEC1 or PKCS#1), ECDSA or RSA as the spec's privateKey says", Required = true };
+        var cmd = new Command("import",
+            "Import a private key for a certificate: its next version is issued for this key, and rotationPolicy Never keeps it. " +
+            "The key is stored encrypted in the data folder; the file is not changed")
+        { name, file };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(name)!;
+            var path = parse.GetValue(file)!;
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            var stored = await host.Store.GetResourceAsync(ResourceKinds.Certificate, n, ct);
+            if (stored is null) return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found; apply it first");
+            var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
+            if (spec.PrivateKey.RotationPolicy != RotationPolicy.Never)
+            {
+                return cli.Fail(ExitCodes.InvalidInput,
+                    $"certificate/{n}: privateKey.rotationPolicy is {spec.PrivateKey.RotationPolicy}; an imported key is kept only with rotationPolicy: Never (it would be replaced at the next renewal)");
+            }
+            string pem;
+            try
+            {
+                pem = await File.ReadAllTextAsync(path, ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return cli.Fail(ExitCodes.InvalidInput, $"--key: cannot read '{path}' ({e.GetType().Name})");
+            }
+            using var key = ReadKey(pem, spec.PrivateKey, out var problem);
+            if (key is null) return cli.Fail(ExitCodes.InvalidInput, $"--key '{path}': {problem}");
+
+            var keyRef = KeyRefs.Imported(n);
+            await host.Keys.ImportAsync(keyRef, key, ct);
+            var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
+            var now = host.Time.GetUtcNow();
+            var replaced = status.PendingKeyRef;
+            var renew = status.CurrentVersionId is not null;
+            await host.Store.SaveStatusAsync(status with { PendingKeyRef = keyRef, RenewRequested = status.RenewRequested || renew, NextDueAt = now, Failures = 0 }, ct);
+            if (replaced is not null && replaced != keyRef)
+            {
+                // A key imported or generated earlier for a version that was never issued.
+                await host.Keys.DeleteAsync(replaced, ct);
+            }
+            var fingerprint = Convert.ToHexString(SHA256.HashData(key switch
+            {
+                ECDsa ec => ec.ExportSubjectPublicKeyInfo(),
+                RSA rsa => rsa.ExportSubjectPublicKeyInfo(),
+                _ => [],
+            }));
+            var message = $"{spec.PrivateKey.Describe()} key imported (public key SHA-256 {fingerprint}); the next version is issued for it" +
+                (renew ? " and a renewal is requested" : "");
+            await host.Store.AppendEventAsync(new EventRecord(0, now, ResourceKinds.Certificate, n, EventType.Normal, "KeyImported", message), ct);
+            host.Wake();
+            cli.Output.WriteLine($"certificate/{n}: {message}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The key in <paramref name="pem"/> when it is what <paramref name="expected"/> asks for; otherwise null and why.</summary>
+    private static AsymmetricAlgorithm? ReadKey(string pem, PrivateKeySpec expected, out string problem)
+    {
+        problem = "";
+        if (pem.Contains("ENCRYPTED", StringComparison.Ordinal))
+        {
+            problem = "the key is encrypted; Rotor needs it without a pass-phrase (it stores it encrypted itself)";
+            return null;
+        }
+        AsymmetricAlgorithm key = expected.Algorithm == KeyAlgorithm.Rsa ? RSA.Create() : ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            problem = $"no {expected.Describe()} private key in the file (privateKey.algorithm of the certificate is {expected.Algorithm})";
+            return null;
+        }
+        var size = key is ECDsa ec ? ec.ExportParameters(false).Curve.Oid.FriendlyName switch
+        {
+            "nistP256" or "ECDSA_P256" => 256,
+            "nistP384" or "ECDSA_P384" => 384,
+            "nistP521" or "ECDSA_P521" => 521,
+            _ => key.KeySize,
+        } : key.KeySize;
+        if (size != expected.Size)
+        {
+            key.Dispose();
+            problem = $"the key is {(key is ECDsa ? "ECDSA P-" : "RSA ")}{size}, but the certificate's privateKey asks for {expected.Describe()} (privateKey.size)";
+            return null;
+        }
+        return key;
+    }
+}
