@@ -179,6 +179,37 @@ public class CmpIssuerTests(CmpLab lab)
     }
 
     [Fact]
+    public async Task A_subject_change_is_a_new_ir_that_does_not_wait_for_the_key_update_window()
+    {
+        if (!lab.Require()) return;
+        const string closed = "kurWindow: {start: \"02:00\", end: \"02:01\", timeZone: UTC}";
+        using var dir = Setup(Issuer([Url("ok")], closed));
+        await ApplyAndImportAsync(dir, "ee1");
+        var day = TimeProvider.System.GetUtcNow().Date.AddDays(1);
+        var time = new FakeTimeProvider(new DateTimeOffset(day.AddHours(13), TimeSpan.Zero));
+        await using (var host = await OpenAsync(dir, time))
+        {
+            Assert.False((await host.Reconciler.ReconcileAsync(Cert, default)).Failed, await EventsAsync(host));
+        }
+
+        // The CA's naming rules now add an organization: the subject changes, so the renewal is
+        // an ir (with the IAK), sent at once although the key-update window is closed.
+        Write(dir, Issuer([Url("ok")], closed + "\nsubject: {organization: Example}"));
+        Assert.Equal(0, (await Rotor(dir, "apply", "-f", dir.Combine("rotor.yaml"))).Code);
+        Assert.Equal(0, (await Rotor(dir, "renew", Cert)).Code);
+        var mark = lab.Log("ok").Length;
+        await using var again = await OpenAsync(dir, time);
+        var renewed = await again.Reconciler.ReconcileAsync(Cert, default);
+
+        Assert.True(renewed.Issued && !renewed.Failed, await EventsAsync(again));
+        var log = lab.Log("ok")[mark..];
+        Assert.Contains("received IR", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("received KUR", log, StringComparison.Ordinal);
+        Assert.Equal("ir", State(await again.Store.GetStatusAsync(Cert, default)).Request);
+        Assert.DoesNotContain("KeyUpdateWaiting", await EventsAsync(again), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Polling_with_checkAfter_succeeds_and_a_polling_limit_gives_up_cleanly_with_backoff()
     {
         if (!lab.Require()) return;

@@ -27,7 +27,7 @@ public class KeyImportTests
         // A renewal keeps it (rotationPolicy Never).
         Assert.Equal(0, (await rotor.RunAsync("renew", "sip-edge")).Code);
         Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
-        Assert.Contains("version 2", (await rotor.RunAsync("events")).Out, StringComparison.Ordinal);
+        Assert.Contains("version 2", (await rotor.RunAsync("events", "-o", "json")).Out, StringComparison.Ordinal);
         Assert.Equal(key.ExportSubjectPublicKeyInfo(), DeployedPublicKey(rotor));
 
         // A second import replaces the key in the next version, with a renewal requested by the import.
@@ -62,7 +62,7 @@ public class KeyImportTests
             Assert.True(code is ExitCodes.InvalidInput or ExitCodes.NotFound, $"{certificate}: exit {code}");
             Assert.Contains(expected, err, StringComparison.Ordinal);
         }
-        Assert.DoesNotContain("KeyImported", (await rotor.RunAsync("events")).Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("KeyImported", (await rotor.RunAsync("events", "-o", "json")).Out, StringComparison.Ordinal);
     }
 
     private static byte[] DeployedPublicKey(TestRotor rotor)
