@@ -41,6 +41,9 @@ public sealed record CmpIssuerSpec
     /// <summary>PEM file of the roots of the server's HTTPS certificate (https:// servers).</summary>
     public string? CaBundle { get; init; }
 
+    /// <summary>Certificate and key PEM files Rotor presents in the TLS handshake to an https:// server that asks for one.</summary>
+    public CmpSignerSpec? TlsClientCertificate { get; init; }
+
     /// <summary>When key updates may be sent (daily, in a time zone); null means any time.</summary>
     public KeyUpdateWindowSpec? KurWindow { get; init; }
 

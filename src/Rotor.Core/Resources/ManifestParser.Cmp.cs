@@ -47,7 +47,8 @@ public static partial class ManifestParser
                 break;
         }
         var sharedSecret = ParseCmpSharedSecret(c);
-        var signer = ParseCmpSigner(c);
+        var signer = ParseCmpSigner(c, "signer");
+        var tlsClient = ParseCmpSigner(c, "tlsClientCertificate");
         if (protection == CmpProtectionMode.SharedSecret && sharedSecret is null && !c.Has("sharedSecret"))
         {
             c.Error(c.Node, c.Field("sharedSecret"), "required", "protection sharedSecret needs 'sharedSecret: {reference, secretRef}' (the Initial Authentication Key)");
@@ -81,6 +82,7 @@ public static partial class ManifestParser
             ServerTrust = c.String("serverTrust"),
             TrustedRoots = c.String("trustedRoots"),
             CaBundle = c.String("caBundle"),
+            TlsClientCertificate = tlsClient,
             KurWindow = window,
             Polling = polling,
             ImplicitConfirm = c.Bool("implicitConfirm") ?? false,
@@ -102,14 +104,14 @@ public static partial class ManifestParser
         return reference is null || secret is null ? null : new CmpSharedSecretSpec(reference, secret);
     }
 
-    private static CmpSignerSpec? ParseCmpSigner(MappingReader c)
+    private static CmpSignerSpec? ParseCmpSigner(MappingReader c, string field)
     {
-        var s = c.Mapping("signer");
+        var s = c.Mapping(field);
         if (s is null) return null;
         var certificate = s.String("certificate", required: true);
-        var key = s.String("privateKey", required: true);
+        var privateKey = s.String("privateKey", required: true);
         s.RejectUnknown();
-        return certificate is null || key is null ? null : new CmpSignerSpec(certificate, key);
+        return certificate is null || privateKey is null ? null : new CmpSignerSpec(certificate, privateKey);
     }
 
     private static CmpSubjectSpec ParseCmpSubject(MappingReader c)

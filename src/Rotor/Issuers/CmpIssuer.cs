@@ -41,7 +41,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
     private readonly ConcurrentDictionary<string, X509Certificate2> _caPubRoots = new(StringComparer.OrdinalIgnoreCase);
 
     private CmpIssuer(string name, CmpIssuerSpec spec, string baseDirectory, IStore store, TimeProvider time, ILoggerFactory loggers,
-        IReadOnlyList<X509Certificate2> serverTrust, IReadOnlyList<X509Certificate2> tlsTrust)
+        IReadOnlyList<X509Certificate2> serverTrust, IReadOnlyList<X509Certificate2> tlsTrust, X509Certificate2? tlsClient)
     {
         _name = name;
         _spec = spec;
@@ -49,7 +49,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         _store = store;
         _time = time;
         _logger = loggers.CreateLogger<CmpIssuer>();
-        _transport = new CmpHttpTransport(new CmpHttpTransportOptions { TlsTrustAnchors = tlsTrust });
+        _transport = new CmpHttpTransport(new CmpHttpTransportOptions { TlsTrustAnchors = tlsTrust, ClientCertificate = tlsClient });
         var options = new CmpClientOptions
         {
             MessageTimeout = spec.Polling.MessageTimeout,
@@ -72,7 +72,20 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         var serverTrustFile = spec.ServerTrust ?? spec.TrustedRoots;
         var serverTrust = serverTrustFile is null ? [] : await ReadPemFileAsync(Resolve(baseDirectory, serverTrustFile), spec.ServerTrust is null ? "trustedRoots" : "serverTrust", cancellationToken);
         var tlsTrust = spec.CaBundle is null ? [] : await ReadPemFileAsync(Resolve(baseDirectory, spec.CaBundle), "caBundle", cancellationToken);
-        return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, tlsTrust);
+        X509Certificate2? tlsClient = null;
+        if (spec.TlsClientCertificate is { } client)
+        {
+            try
+            {
+                tlsClient = X509Certificate2.CreateFromPemFile(Resolve(baseDirectory, client.Certificate), Resolve(baseDirectory, client.PrivateKey));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new RotorException($"tlsClientCertificate '{client.Certificate}' cannot be loaded with its key: {e.GetType().Name}", isTransient: true, e)
+                { Reason = "CmpTlsClientCertificate" };
+            }
+        }
+        return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, tlsTrust, tlsClient);
     }
 
     public bool CanBackdate => false;

@@ -20,6 +20,7 @@ public class CmpManifestTests
                 serverTrust: ra.pem
                 trustedRoots: root.pem
                 caBundle: tls.pem
+                tlsClientCertificate: {certificate: client.crt, privateKey: client.key}
                 kurWindow: {start: "22:30", end: "01:00", timeZone: Europe/Berlin}
                 polling: {maxPolls: 5, messageTimeout: 20s, totalTimeout: 30m}
                 implicitConfirm: true
@@ -36,6 +37,7 @@ public class CmpManifestTests
         Assert.Equal(("ra.pem", "root.pem", "tls.pem"), (cmp.ServerTrust, cmp.TrustedRoots, cmp.CaBundle));
         Assert.Equal(new KeyUpdateWindowSpec(new TimeOnly(22, 30), new TimeOnly(1, 0), "Europe/Berlin"), cmp.KurWindow);
         Assert.Equal(new CmpPollingSpec { MaxPolls = 5, MessageTimeout = TimeSpan.FromSeconds(20), TotalTimeout = TimeSpan.FromMinutes(30) }, cmp.Polling);
+        Assert.Equal(new CmpSignerSpec("client.crt", "client.key"), cmp.TlsClientCertificate);
         Assert.True(cmp.ImplicitConfirm);
         Assert.Equal(50, cmp.BatchSize);
     }
