@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.Core.Rotation;
@@ -41,7 +42,13 @@ internal static class IssuanceBench
 
             // Warm-up: JIT tiering and the SQLite pool, so the timed runs measure steady state.
             await TimedAsync(TimeSpan.FromSeconds(Math.Min(1, seconds)), 1, _ => SignOnceAsync(intermediate, spec, subjectKey, cancellationToken));
-            await TimedAsync(TimeSpan.FromSeconds(Math.Min(1, seconds)), 1, _ => issuance.OnceAsync(null, cancellationToken));
+            await TimedAsync(TimeSpan.FromSeconds(Math.Min(1, seconds)), 2, _ => issuance.OnceAsync(null, cancellationToken));
+
+            // The parts of one issuance that no Rotor code sits in, each alone on one thread: they
+            // bound what the full path can reach on this machine's .NET and OpenSSL.
+            var floors = await FloorsAsync(intermediate, spec, subjectKey, cancellationToken);
+            Console.WriteLine($"  alone, 1 thread: ECDSA P-256 key generation {F(floors.KeyGen, "0.0")} µs, P-256 SignData {F(floors.Sign, "0.0")} µs, " +
+                $"X509CertificateLoader.LoadCertificate of the leaf {F(floors.Load, "0.0")} µs");
 
             var signP256 = await TimedAsync(duration, 1, _ => SignOnceAsync(intermediate, spec, subjectKey, cancellationToken));
             Report("signing only, CaIssuer.IssueAsync, P-256 intermediate, 1 thread", signP256);
@@ -52,15 +59,34 @@ internal static class IssuanceBench
             var single = await TimedAsync(duration, 1, _ => issuance.OnceAsync(stages, cancellationToken));
             Report("issuance (key + sign + store), 1 thread", single);
             Console.WriteLine($"    per certificate: {stages.Describe(single.Count)}");
-            var parallel = await TimedAsync(duration, parallelism, _ => issuance.OnceAsync(null, cancellationToken));
-            Report($"issuance (key + sign + store), {parallelism} threads", parallel);
+            // More issuances in flight than cores, as the reconciler runs them (ReconcilerOptions.Parallelism):
+            // the key store's group commit shares one fsync among the keys written meanwhile.
+            var levels = new[] { parallelism, new ReconcilerOptions().Parallelism, 4 * parallelism }.Distinct().Order().ToList();
+            var concurrent = new List<(int InFlight, Run Run)>();
+            foreach (var inFlight in levels)
+            {
+                var run = await TimedAsync(duration, inFlight, _ => issuance.OnceAsync(null, cancellationToken));
+                Report($"issuance (key + sign + store), {inFlight} in flight on {Environment.ProcessorCount} CPU(s)", run);
+                concurrent.Add((inFlight, run));
+            }
 
             var rss = ProcessStats.PeakRssMiB();
             Console.WriteLine($"  peak RSS (VmHWM) {F(rss)} MiB");
+            Figure("floor_keygen_us", floors.KeyGen);
+            Figure("floor_sign_us", floors.Sign);
+            Figure("floor_load_us", floors.Load);
             Figure("signing_p256_per_s", signP256.PerSecond);
             Figure("signing_p384_per_s", signP384.PerSecond);
             Figure("issuance_p1_per_s", single.PerSecond);
-            Figure($"issuance_p{parallelism}_per_s", parallel.PerSecond);
+            Figure("issuance_p1_cpu_us", single.CpuMicrosecondsEach);
+            foreach (var (inFlight, run) in concurrent)
+            {
+                Figure($"issuance_p{inFlight}_per_s", run.PerSecond);
+                Figure($"issuance_p{inFlight}_cpu_us", run.CpuMicrosecondsEach);
+            }
+            var best = concurrent.MaxBy(c => c.Run.PerSecond);
+            Figure("issuance_best_per_s", best.Run.PerSecond);
+            Figure("issuance_best_in_flight", best.InFlight);
             Figure("peak_rss_mib", rss);
             return 0;
         }
@@ -84,19 +110,45 @@ internal static class IssuanceBench
     }
 
     private static void Report(string what, Run run) =>
-        Console.WriteLine($"  {what}: {run.Count} in {F(run.Elapsed.TotalSeconds, "0.00")} s = {F(run.PerSecond)} certificates/s");
+        Console.WriteLine($"  {what}: {run.Count} in {F(run.Elapsed.TotalSeconds, "0.00")} s = {F(run.PerSecond)} certificates/s" +
+            $" (process CPU {F(run.CpuMicrosecondsEach, "0")} µs each)");
 
-    private readonly record struct Run(long Count, TimeSpan Elapsed)
+    /// <summary>A timed run: how many, how long, and the CPU time the whole process spent meanwhile.</summary>
+    private readonly record struct Run(long Count, TimeSpan Elapsed, TimeSpan Cpu)
     {
         public double PerSecond => Count / Elapsed.TotalSeconds;
+        public double CpuMicrosecondsEach => Cpu.TotalMicroseconds / Math.Max(1, Count);
+    }
+
+    private readonly record struct Floors(double KeyGen, double Sign, double Load);
+
+    private static async Task<Floors> FloorsAsync(CaIssuer issuer, CertificateSpec spec, ECDsa subjectKey, CancellationToken cancellationToken)
+    {
+        var issued = await issuer.IssueAsync(Request("floor", spec, subjectKey), cancellationToken);
+        var der = issued.Leaf.RawData;
+        issued.Leaf.Dispose();
+        using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        double Each(Action action)
+        {
+            const int Count = 2000;
+            for (var i = 0; i < 200; i++) action();
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < Count; i++) action();
+            return Stopwatch.GetElapsedTime(started).TotalMicroseconds / Count;
+        }
+        return new Floors(
+            Each(() => ECDsa.Create(ECCurve.NamedCurves.nistP256).Dispose()),
+            Each(() => signer.SignData(der, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
+            Each(() => X509CertificateLoader.LoadCertificate(der).Dispose()));
     }
 
     /// <summary>Runs <paramref name="body"/> on <paramref name="workers"/> workers until <paramref name="duration"/> is up.</summary>
     private static async Task<Run> TimedAsync(TimeSpan duration, int workers, Func<long, Task> body)
     {
         long count = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
-        // Task.Run per worker: each loop is CPU-bound, so each gets its own thread-pool thread.
+        // Task.Run per worker: each loop is CPU-bound between its waits for fsync.
         var tasks = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
         {
             while (Stopwatch.GetElapsedTime(started) < duration)
@@ -105,7 +157,8 @@ internal static class IssuanceBench
             }
         }));
         await Task.WhenAll(tasks);
-        return new Run(Interlocked.Read(ref count), Stopwatch.GetElapsedTime(started));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return new Run(Interlocked.Read(ref count), elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
     }
 
     /// <summary>One issuance as Reconciler.IssueAsync does it, with the same calls in the same order.</summary>
@@ -161,7 +214,8 @@ internal static class IssuanceBench
         public string Describe(long count)
         {
             string Ms(long ticks) => F(ticks * 1000.0 / Stopwatch.Frequency / Math.Max(1, count), "0.000");
-            return $"key gen + encrypted fsynced write {Ms(_key)} ms, CSR {Ms(_csr)} ms, CaIssuer.IssueAsync {Ms(_sign)} ms, PEM + SQLite insert {Ms(_store)} ms";
+            return $"FileKeyStore.GenerateAsync (key gen + encrypted fsynced write) {Ms(_key)} ms, CSR {Ms(_csr)} ms (none: not built for the local CA), " +
+                $"CaIssuer.IssueAsync {Ms(_sign)} ms, PEM + SQLite insert {Ms(_store)} ms";
         }
     }
 }

@@ -72,19 +72,24 @@ public static partial class AtomicFile
     /// Makes a rename in <paramref name="dir"/> durable. .NET will not open a folder as a file,
     /// so this goes through libc: open(O_RDONLY|O_DIRECTORY), fsync, close.
     /// </summary>
-    private static void SyncDirectory(string dir)
+    /// <returns>The errno when the fsync failed; null when it worked or the file system will not open folders.</returns>
+    internal static int? SyncDirectory(string dir)
     {
-        var fd = Native.Open(dir, Native.ReadOnly | Native.Directory);
-        if (fd < 0) return; // a file system that will not open folders; the rename itself is still atomic
+        var fd = Native.Open(dir, Native.ReadOnly | Native.Directory | Native.CloseOnExec);
+        if (fd < 0) return null; // a file system that will not open folders; the rename itself is still atomic
         try
         {
-            Native.Fsync(fd);
+            return Native.Fsync(fd) == 0 ? null : Marshal.GetLastPInvokeError();
         }
         finally
         {
             Native.Close(fd);
         }
     }
+
+    /// <summary>Starts writing a file's data to disk without waiting (sync_file_range), so a later fsync finds it under way.</summary>
+    internal static void StartWriteback(Microsoft.Win32.SafeHandles.SafeFileHandle file) =>
+        _ = Native.SyncFileRange(file, 0, 0, Native.SyncFileRangeWrite);
 
     private static void TryDelete(string path)
     {
@@ -101,6 +106,11 @@ public static partial class AtomicFile
     {
         public const int ReadOnly = 0;
         public const int Directory = 0x10000; // O_DIRECTORY on Linux
+        public const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux
+        public const uint SyncFileRangeWrite = 2; // SYNC_FILE_RANGE_WRITE: start writeback, do not wait
+
+        [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+        public static partial int SyncFileRange(Microsoft.Win32.SafeHandles.SafeFileHandle fd, long offset, long nbytes, uint flags);
 
         [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int Open(string path, int flags);

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
-using Rotor.IO;
 
 namespace Rotor.Keys;
 
@@ -11,8 +10,10 @@ namespace Rotor.Keys;
 /// the key reference bound in as associated data (so a file renamed to another reference does
 /// not open). Files are 0600 and written atomically.
 /// Layout of a file: magic "RKY1" | 12-byte nonce | 16-byte tag | ciphertext.
+/// Writes that happen at the same time share their fsyncs (group commit, see
+/// FileKeyStore.GroupCommit.cs); each still returns only once its own key is durable.
 /// </summary>
-public sealed class FileKeyStore : IKeyStore
+public sealed partial class FileKeyStore : IKeyStore
 {
     private static readonly byte[] Magic = "RKY1"u8.ToArray();
     private const int NonceSize = 12;
@@ -60,7 +61,7 @@ public sealed class FileKeyStore : IKeyStore
         try
         {
             var sealedBytes = Seal(keyRef, pkcs8);
-            await AtomicFile.WriteAsync(PathOf(keyRef), sealedBytes, AtomicFile.PrivateMode, cancellationToken);
+            await WriteDurablyAsync(PathOf(keyRef), sealedBytes, cancellationToken);
         }
         finally
         {

@@ -38,7 +38,11 @@ public sealed partial class SqliteStore : IStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+        // synchronous is per connection: every pooled connection gets NORMAL, not only the one
+        // that ran the migrations. In WAL mode NORMAL keeps the database consistent through any
+        // crash and every commit durable through a process crash; it does not fsync at each
+        // commit, so an OS crash or power loss may undo the last commits (never part of one).
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
