@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 
 namespace Rotor.Issuers;
@@ -44,6 +45,14 @@ internal static class CertificateBuilder
         }
         return builder.Build();
     }
+
+    /// <summary>A request for <paramref name="subject"/> and <paramref name="key"/> (SHA-256; PKCS#1 v1.5 for RSA).</summary>
+    public static CertificateRequest NewRequest(X500DistinguishedName subject, AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ec => new CertificateRequest(subject, ec, HashAlgorithmName.SHA256),
+        RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        _ => throw new RotorException("unsupported key type: only ECDSA and RSA keys are supported", isTransient: false),
+    };
 
     /// <summary>Adds the end-entity extensions for <paramref name="spec"/> to a request.</summary>
     public static void AddLeafExtensions(CertificateRequest request, CertificateSpec spec, bool isRsa)

@@ -244,12 +244,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
 
     private static IReadOnlyList<X509Extension> TemplateExtensions(CertificateSpec spec, X500DistinguishedName subject, AsymmetricAlgorithm key)
     {
-        var template = key switch
-        {
-            ECDsa ec => new CertificateRequest(subject, ec, HashAlgorithmName.SHA256),
-            RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-            _ => throw new RotorException("unsupported key type", isTransient: false),
-        };
+        var template = CertificateBuilder.NewRequest(subject, key);
         CertificateBuilder.AddLeafExtensions(template, spec, key is RSA);
         return [.. template.CertificateExtensions];
     }

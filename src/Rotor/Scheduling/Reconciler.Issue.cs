@@ -104,13 +104,7 @@ public sealed partial class Reconciler
 
     internal static byte[] CreateSigningRequest(CertificateSpec spec, AsymmetricAlgorithm key)
     {
-        var subject = CertificateBuilder.LeafSubject(spec);
-        var request = key switch
-        {
-            ECDsa ec => new CertificateRequest(subject, ec, HashAlgorithmName.SHA256),
-            RSA rsa => new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
-            _ => throw new RotorException("unsupported key type", isTransient: false),
-        };
+        var request = CertificateBuilder.NewRequest(CertificateBuilder.LeafSubject(spec), key);
         CertificateBuilder.AddLeafExtensions(request, spec, key is RSA);
         return request.CreateSigningRequest();
     }
