@@ -71,15 +71,19 @@ rotor_manifest() {
 rotor_solver() { case "$1" in dns) echo dns01 ;; *) echo http01 ;; esac; }
 
 # rotor: the rotor executable, `rotor reconcile --data STATE/data -f MANIFEST` (reconciler parallelism 4).
+# ROTOR_SOLVER (http01 | dns01) overrides the solver of the challenge type, for manual runs.
 issue_rotor() {
   local state="$1" chal="$2"; shift 2
   mkdir -p "$state"
   local m="$state/rotor-$(date +%s%N).yaml"
   rotor_manifest "$m" "${ROTOR_SOLVER:-$(rotor_solver "$chal")}" "$@"
-  local cmd=(timeout "$STEP_TIMEOUT" "$ROTOR_EXE" reconcile --data "$state/data" -f "$m")
+  local cmd=(timeout "$STEP_TIMEOUT" "${ROTOR_CMD_EXE:-$ROTOR_EXE}" reconcile --data "$state/data" -f "$m")
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor() { local f="$1/out/$2/fullchain.pem"; [[ -s "$f" ]] && echo "$f"; }
+# rotor-jit: the same, with rotor from the plain build (no ReadyToRun), to show what the publish saves.
+issue_rotor-jit() { ROTOR_CMD_EXE="$ROTOR_JIT_EXE" issue_rotor "$@"; }
+cert_rotor-jit() { cert_rotor "$@"; }
 # rotor-1p: same reconcile, in-process through Rotor.Bench acme-reconcile with parallelism 1.
 issue_rotor-1p() {
   local state="$1" chal="$2"; shift 2
@@ -89,9 +93,26 @@ issue_rotor-1p() {
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-1p() { cert_rotor "$@"; }
-# rotor-h01: one rotor process, concurrent orders with the built-in HTTP-01 responder (fast-par only).
-issue_rotor-h01() { ROTOR_SOLVER=http01; issue_rotor "$@"; }
-cert_rotor-h01() { cert_rotor "$@"; }
+# rotor-svc: Rotor.Bench acme-service — one running process; warm-up issuance of ROTOR_SVC_WARMUP on
+# its own data folder (untimed), then the manifests of STATE/steps applied one after another (timed).
+# ROTOR_SVC_STEPS=seq: one manifest per name (parallelism 1); otherwise one manifest with every name.
+issue_rotor-svc() {
+  local state="$1" chal="$2"; shift 2
+  local solver; solver=$(rotor_solver "$chal")
+  mkdir -p "$state/steps" "$state/warmup"
+  rotor_manifest "$state/warmup/rotor.yaml" "$solver" "$ROTOR_SVC_WARMUP"
+  local n k=0 par=4
+  if [[ "${ROTOR_SVC_STEPS:-seq}" == seq ]]; then
+    par=1
+    for n in "$@"; do k=$((k + 1)); rotor_manifest "$state/steps/$(printf '%04d' "$k").yaml" "$solver" "$n"; done
+  else
+    rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
+  fi
+  local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-service --data "$state/data" --manifests "$state/steps" --parallelism "$par"
+             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml")
+  show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
+}
+cert_rotor-svc() { cert_rotor "$1/steps" "$2"; }
 
 # check_cert FILE NAME: chains to Pebble's root (intermediate taken from FILE), names NAME, P-256 key.
 check_cert() {

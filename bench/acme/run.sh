@@ -5,16 +5,18 @@
 # Pebble's intermediate, names the domain, P-256); a run counts only if all its certificates are valid.
 #
 # Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N]
-#                          [--clients "rotor rotor-1p lego certbot"] [--no-build]
+#                          [--clients "rotor rotor-svc rotor-1p lego certbot"] [--no-build]
 # Scenarios: fast-1 (1 cert, Pebble fast mode), fast-seq (20 certs one after another), fast-par (20
 # certs; peers: one process per cert, xargs -P 4; rotor: ONE process, 20 certs, reconciler
-# parallelism 4, DNS-01 solver — see README), dns-seq (10 certs, real DNS-01 via BIND RFC 2136/TSIG),
-# http-seq (10 certs, real HTTP-01; peers: webroot served by start-http01.sh; rotor: its built-in
-# responder on the same port).
-# Clients: rotor = one `rotor reconcile` process per certificate in the sequential scenarios (like the
-# peers; one data dir, so one account), the figure used for the ratio. rotor-1p = one process for
-# all N certificates, strictly sequential (Rotor.Bench acme-reconcile, parallelism 1); seq only.
-# rotor-h01 (fast-par, opt-in) = rotor with the HTTP-01 responder and concurrent orders.
+# parallelism 4), dns-seq (10 certs, real DNS-01 via BIND RFC 2136/TSIG), http-seq (10 certs, real
+# HTTP-01; peers: webroot served by start-http01.sh; rotor: its built-in responder on the same port).
+# Clients: rotor = the `rotor` executable published ReadyToRun, one `rotor reconcile` process per
+# certificate in the sequential scenarios (like the peers; one data dir, so one account).
+# rotor-svc = Rotor as a running service (Rotor.Bench acme-service): one already-started, warmed
+# process; timed from applying a manifest to every certificate of it active (seq: one manifest per
+# certificate, applied one after another; fast-par: one manifest with all 20, parallelism 4).
+# rotor-1p = one process for all N certificates, strictly sequential (Rotor.Bench acme-reconcile,
+# parallelism 1; timed as a process); seq only. rotor-jit (opt-in) = rotor from the plain build.
 # Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
 # STEP_TIMEOUT (s per client process, default 180). Results: bench/results/acme-<UTC>/.
 set -euo pipefail
@@ -24,7 +26,8 @@ LAB="$ROOT/tests/env/acme"
 SELF="$HERE/run.sh"
 export ROTOR_ACME_LAB_DIR="${BENCH_LAB_DIR:-/tmp/rotor-acme-bench}"
 export ROTOR_ARTIFACTS="${ROTOR_ARTIFACTS:-/tmp/acmebench-artifacts}"
-export ROTOR_EXE="$ROTOR_ARTIFACTS/bin/Rotor/release/rotor" BENCH_EXE="$ROTOR_ARTIFACTS/bin/Rotor.Bench/release/Rotor.Bench"
+export ROTOR_EXE="$ROTOR_ARTIFACTS/publish/rotor-r2r/rotor" ROTOR_JIT_EXE="$ROTOR_ARTIFACTS/bin/Rotor/release/rotor"
+export BENCH_EXE="$ROTOR_ARTIFACTS/bin/Rotor.Bench/release/Rotor.Bench"
 export ACME_PORT=14200 MGMT_PORT=15200 DNS_PORT=15653 HTTP_PORT=5202 TLS_PORT=5201
 export EMAIL=lab@example.test STEP_TIMEOUT="${STEP_TIMEOUT:-180}"
 ZONE=example.test
@@ -38,7 +41,7 @@ if [[ "${1:-}" == __issue ]]; then
 fi
 
 SCENARIOS="fast-1 fast-seq fast-par dns-seq http-seq"
-CLIENTS="rotor rotor-1p lego certbot"
+CLIENTS="rotor rotor-svc rotor-1p lego certbot"
 REPEATS=3 BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -58,6 +61,8 @@ mkdir -p "$OUT"
 CSV="$OUT/runs.csv" PERCERT="$OUT/percert.csv"
 echo "client,scenario,rep,certs_expected,certs_ok,exit,seconds" > "$CSV"
 echo "client,scenario,rep,index,exit,seconds" > "$PERCERT"
+LOADS="$OUT/load.csv"  # 1-minute load average before and after each run: the machine is shared
+echo "client,scenario,rep,load_before,load_after" > "$LOADS"
 
 cleanup() { "$LAB/stop-all.sh" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -65,10 +70,13 @@ trap 'exit 130' INT TERM
 
 if [[ "$BUILD" == 1 ]]; then
   echo "== build (Release, artifacts in $ROTOR_ARTIFACTS)"
-  (cd "$ROOT" && dotnet build bench/Rotor.Bench -c Release --nologo -v quiet -clp:ErrorsOnly) > "$OUT/build.txt" 2>&1 ||
+  # The rotor executable as a user installs it: published framework-dependent, ReadyToRun (start-up).
+  { (cd "$ROOT" && dotnet build bench/Rotor.Bench -c Release --nologo -v quiet -clp:ErrorsOnly) &&
+    (cd "$ROOT" && dotnet publish src/Rotor -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+       -o "$ROTOR_ARTIFACTS/publish/rotor-r2r" --nologo -v quiet -clp:ErrorsOnly); } > "$OUT/build.txt" 2>&1 ||
     { cat "$OUT/build.txt" >&2; exit 1; }
 fi
-[[ -x "$ROTOR_EXE" && -x "$BENCH_EXE" ]] || { echo "missing $ROTOR_EXE or $BENCH_EXE (build first)" >&2; exit 1; }
+for exe in "$ROTOR_EXE" "$ROTOR_JIT_EXE" "$BENCH_EXE"; do [[ -x "$exe" ]] || { echo "missing $exe (build first)" >&2; exit 1; }; done
 
 "$LAB/start-bind.sh" --port "$DNS_PORT" > "$OUT/start-bind.txt" 2>&1 || { cat "$OUT/start-bind.txt" >&2; exit 1; }
 set -a; source "$ROTOR_ACME_LAB_DIR/bind/bind.env"; set +a
@@ -97,10 +105,10 @@ run_one() {  # client scenario rep
   case "$sc" in dns-*) mode=real chal=dns ;; http-*) mode=real chal=http ;; esac
   case "$sc" in fast-1) count=1 kind=seq ;; fast-seq) count=$N_SEQ kind=seq ;; fast-par) count=$N_PAR kind=par ;;
                 *) count=$N_REAL kind=seq ;; esac
+  # rotor-svc: one manifest per certificate (seq) or one for all (par), applied to one running process.
+  [[ "$client" == rotor-svc ]] && { export ROTOR_SVC_STEPS=$kind; kind=svc; }
   [[ "$client" == rotor-1p || ( "$client" == rotor* && "$kind" == par ) ]] && kind=batch
-  # rotor fast-par: DNS-01 solver (concurrent orders with the HTTP-01 responder collide on its port, see README).
-  ROTOR_SOLVER=""; [[ "$client" == rotor && "$sc" == fast-par ]] && ROTOR_SOLVER=dns01
-  export ROTOR_SOLVER
+  export ROTOR_SVC_WARMUP="warm-$client-$sc-r$rep.$ZONE"
   local rundir="$OUT/state/$client/$sc/r$rep" logdir="$OUT/logs/$client/$sc"
   mkdir -p "$rundir" "$logdir"
   local logf="$logdir/r$rep.log"
@@ -113,7 +121,8 @@ run_one() {  # client scenario rep
   if [[ "$chal" == http ]]; then WEBROOT="$ROTOR_ACME_LAB_DIR/http01/webroot"; else WEBROOT="$OUT/webroot"; fi
   mkdir -p "$WEBROOT/.well-known/acme-challenge"; export WEBROOT
 
-  local names=() i k=0 rc=0 c0 crc t0 t1
+  local names=() i k=0 rc=0 c0 crc t0 t1 load0 load1
+  load0=$(cut -d' ' -f1 /proc/loadavg)
   for i in $(seq "$count"); do names+=("$client-$sc-r$rep-$i.$ZONE"); done
   t0=$(now_s)
   case "$kind" in
@@ -126,9 +135,19 @@ run_one() {  # client scenario rep
     par) printf '%s\n' "${names[@]}" | xargs -P "$PAR" -n 1 --process-slot-var=LAB_SLOT \
            "$SELF" __issue "$client" "$chal" "$rundir" >>"$logf" 2>&1 || rc=$? ;;
     batch) "issue_$client" "$rundir" "$chal" "${names[@]}" >>"$logf" 2>&1 || rc=$? ;;
+    svc) "issue_$client" "$rundir" "$chal" "${names[@]}" >"$logf.svc" 2>&1 || rc=$? ;;
   esac
   t1=$(now_s)
   local ok=0 secs; secs=$(elapsed "$t0" "$t1")
+  if [[ "$kind" == svc ]]; then
+    # The service's own figure (apply to active, summed over its steps); the process wall time,
+    # with start-up and warm-up, goes to the log only.
+    cat "$logf.svc" >> "$logf"; rm -f "$logf.svc"
+    echo "process_wall_seconds=$secs" >> "$logf"
+    secs=$(awk -F= '$1=="acme_service_seconds" {v=$2} END {print (v=="" ? "0" : v)}' "$logf")
+    [[ "$ROTOR_SVC_STEPS" == seq ]] && awk -F= -v p="$client,$sc,$rep" -v rc="$rc" \
+      '$1=="acme_service_step_seconds" {k++; printf "%s,%d,%s,%s\n", p, k, rc, $2}' "$logf" >> "$PERCERT"
+  fi
   for i in "${names[@]}"; do
     if [[ "$kind" == par ]]; then
       check_cert "$(for s in "$rundir"/slot*; do "cert_$client" "$s" "$i"; done | head -n 1)" "$i" && ok=$((ok + 1))
@@ -136,12 +155,14 @@ run_one() {  # client scenario rep
       check_cert "$("cert_$client" "$rundir" "$i")" "$i" && ok=$((ok + 1))
     fi
   done
+  load1=$(cut -d' ' -f1 /proc/loadavg)
   echo "$client,$sc,$rep,$count,$ok,$rc,$secs" >> "$CSV"
-  printf '  %-9s %-9s r%s %8.3f s  exit=%s certs_ok=%s/%s\n' "$client" "$sc" "$rep" "$secs" "$rc" "$ok" "$count"
+  echo "$client,$sc,$rep,$load0,$load1" >> "$LOADS"
+  printf '  %-9s %-9s r%s %8.3f s  exit=%s certs_ok=%s/%s  load %s..%s\n' "$client" "$sc" "$rep" "$secs" "$rc" "$ok" "$count" "$load0" "$load1"
 }
 
 applies() {  # client scenario: does this client run this scenario?
-  case "$1" in rotor-1p) [[ "$2" == *-seq ]] ;; rotor-h01) [[ "$2" == fast-par ]] ;; *) true ;; esac
+  case "$1" in rotor-1p) [[ "$2" == *-seq ]] ;; *) true ;; esac
 }
 echo "== runs (results in $OUT)"
 for sc in $SCENARIOS; do
@@ -165,9 +186,14 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
     done; printf '\n'
   done
   echo
+  echo "1-minute load average during the runs of each scenario (min..max, all clients; 2 cores):"
   for sc in $SCENARIOS; do
-    best=$(for c in lego certbot; do [[ " $CLIENTS " == *" $c "* ]] && median "$c" "$sc"; done | grep -v -- - | sort -g | head -n 1)
-    for c in rotor rotor-1p; do
+    awk -F, -v s="$sc" '$2==s {for (i=4; i<=5; i++) {if (min=="" || $i<min) min=$i; if ($i>max) max=$i}} END {if (min!="") printf "  %-9s %s..%s\n", s, min, max}' "$LOADS"
+  done
+  echo
+  for sc in $SCENARIOS; do
+    best=$(for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || median "$c" "$sc"; done | { grep -v -- - || true; } | sort -g | head -n 1)
+    for c in rotor rotor-jit rotor-svc rotor-1p; do
       [[ " $CLIENTS " == *" $c "* ]] && applies "$c" "$sc" || continue
       r=$(median "$c" "$sc")
       if [[ -z "$best" || "$r" == - ]]; then echo "$sc: ratio $c/best_peer = n/a (no valid runs) FAIL"; continue; fi
@@ -181,4 +207,4 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
       tr ' ' '\n' <<<"$vals" | sort -g | awk -v c="$c" -v s="$s" '{v[NR]=$1} END {printf "  %-9s %-9s n=%-3d median %.3f  max %.3f\n", c, s, NR, (NR%2?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2), v[NR]}'
     done
 } | tee "$OUT/summary.txt"
-echo "results: $OUT (runs.csv, percert.csv, summary.txt, env.txt, logs/)"
+echo "results: $OUT (runs.csv, percert.csv, load.csv, summary.txt, env.txt, logs/)"

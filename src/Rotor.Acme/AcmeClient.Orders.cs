@@ -80,26 +80,27 @@ public sealed partial class AcmeClient
     }
 
     /// <summary>
-    /// Polls quickly along <see cref="AcmeClientOptions.PollSteps"/>, or after the server's
-    /// Retry-After (capped), until done or <see cref="AcmeClientOptions.OrderTimeout"/> passes.
+    /// Polls at once (or after <paramref name="firstWait"/>, the server's Retry-After), then after each
+    /// wait of <see cref="AcmeClientOptions.PollSteps"/> in turn (the last repeats), or after the server's
+    /// Retry-After (capped at <see cref="AcmeClientOptions.MaximumPollWait"/>) when it gives one, until
+    /// done or <see cref="AcmeClientOptions.OrderTimeout"/> passes.
     /// </summary>
     private async Task<T> PollAsync<T>(Uri url, Func<CancellationToken, Task<(T Value, bool Done, TimeSpan? RetryAfter)>> poll,
         CancellationToken cancellationToken, TimeSpan? firstWait = null)
     {
         var deadline = _time.GetUtcNow() + Options.OrderTimeout;
-        var step = 0;
-        TimeSpan? wait = firstWait;
+        var waits = 0;
+        var pollNow = firstWait is null;
+        TimeSpan? retryAfter = firstWait;
         while (true)
         {
-            var delay = wait is { } w ? (w > Options.MaximumPollWait ? Options.MaximumPollWait : w) : Options.PollSteps[Math.Min(step, Options.PollSteps.Count - 1)];
-            if (step > 0 || firstWait is not null)
+            if (!pollNow)
             {
-                await Task.Delay(delay, _time, cancellationToken);
+                await Task.Delay(NextPollWait(waits++, retryAfter), _time, cancellationToken);
             }
-            step++;
+            pollNow = false;
             T value;
             bool done;
-            TimeSpan? retryAfter;
             try
             {
                 (value, done, retryAfter) = await poll(cancellationToken);
@@ -108,7 +109,7 @@ public sealed partial class AcmeClient
             {
                 // A poll is a read: one that got no answer (a dropped connection, a server that let
                 // the request time out) is simply made again at the next step, until the deadline.
-                wait = null;
+                retryAfter = null;
                 continue;
             }
             if (done) return value;
@@ -116,8 +117,14 @@ public sealed partial class AcmeClient
             {
                 throw new AcmeException($"{url.AbsolutePath} did not finish within {Options.OrderTimeout.TotalSeconds:0}s", "timeout", null, isTransient: true);
             }
-            wait = retryAfter;
         }
+    }
+
+    /// <summary>The wait before the next poll: the server's Retry-After (capped), else the next quick step.</summary>
+    internal TimeSpan NextPollWait(int waitsSoFar, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } server) return server > Options.MaximumPollWait ? Options.MaximumPollWait : server;
+        return Options.PollSteps[Math.Min(waitsSoFar, Options.PollSteps.Count - 1)];
     }
 
     /// <summary>Downloads the certificate chain (leaf first) and the URLs of alternate chains.</summary>

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Rotor.Cli;
+using Rotor.Scheduling;
+using Rotor.Telemetry;
+
+namespace Rotor.Bench;
+
+/// <summary>
+/// <c>acme-service</c>: Rotor as the long-running service a user applies manifests to, in one
+/// already-started process. Untimed: process start-up, an optional warm-up issuance on its own data
+/// folder (so the code that issues has run once, as in a service that has been up for a while), and
+/// opening the host on the (empty) data folder of the measured run. Timed, per step: applying one
+/// manifest (<see cref="ManifestLoader.ApplyAsync"/>, as <c>rotor apply</c> / <c>rotor run -f</c> do) and
+/// the reconciler's passes (<see cref="Reconciler.RunPassAsync"/>, as <c>rotor run</c>'s loop calls
+/// them) until nothing is due: every certificate of the step issued, checked, deployed and active.
+/// The first step of a run pays the issuer's account registration (key, directory, TLS
+/// handshake, newAccount), as the peers do on an empty state folder.
+/// Steps are the manifest files of <c>--manifests DIR</c> in ordinal order; a sequential scenario
+/// gives one file per certificate (applied one after another, like one peer process after another),
+/// a batch one file with every certificate. Prints <c>acme_service_step_seconds=</c> per step and
+/// <c>acme_service_seconds=</c> (sum of the steps, i.e. first apply to last certificate active).
+/// </summary>
+internal static class AcmeService
+{
+    /// <summary>A certificate still due after this many passes is a bug, not a slow CA: stop rather than spin.</summary>
+    private const int MaximumPasses = 100;
+
+    public static async Task<int> RunAsync(string data, string manifests, int parallelism, string? warmupData, string? warmupManifest,
+        bool traceHttp, CancellationToken cancellationToken)
+    {
+        if (parallelism < 1) throw new ArgumentException("--parallelism must be >= 1");
+        var steps = Directory.EnumerateFiles(manifests, "*.yaml").Order(StringComparer.Ordinal).ToList();
+        if (steps.Count == 0) throw new ArgumentException($"--manifests: no *.yaml in {manifests}");
+        var time = TimeProvider.System;
+        var cli = new CliContext(Console.Out, Console.Error, time);
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.ClearProviders();
+            b.SetMinimumLevel(LogLevel.Information);
+            b.AddFilter("Microsoft", LogLevel.Warning);
+            b.AddProvider(new TextWriterLoggerProvider(Console.Error, time, LogLevel.Information, json: false));
+        });
+        var options = new ReconcilerOptions { Parallelism = parallelism };
+
+        if (warmupData is not null && warmupManifest is not null)
+        {
+            var warm = Stopwatch.StartNew();
+            await using (var host = await RotorHost.OpenAsync(warmupData, time, loggers, options, cancellationToken))
+            {
+                var (code, _) = await StepAsync(host, cli, warmupManifest, cancellationToken);
+                if (code != ExitCodes.Ok)
+                {
+                    await Console.Error.WriteLineAsync("error: the warm-up issuance failed");
+                    return code;
+                }
+            }
+            Program.Figure("acme_service_warmup_seconds", warm.Elapsed.TotalSeconds);
+        }
+
+        using var trace = traceHttp ? new AcmeHttpTrace(Console.Error) : null;
+        await using var timedHost = await RotorHost.OpenAsync(data, time, loggers, options, cancellationToken);
+        var total = TimeSpan.Zero;
+        foreach (var step in steps)
+        {
+            var (code, elapsed) = await StepAsync(timedHost, cli, step, cancellationToken);
+            total += elapsed;
+            Program.Figure("acme_service_step_seconds", elapsed.TotalSeconds);
+            if (code != ExitCodes.Ok) return code;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acme_service_steps={steps.Count}"));
+        Program.Figure("acme_service_seconds", total.TotalSeconds);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Apply one manifest, then run passes until nothing is due; failed if any certificate failed.</summary>
+    private static async Task<(int Code, TimeSpan Elapsed)> StepAsync(RotorHost host, CliContext cli, string manifest, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var applied = await ManifestLoader.ApplyAsync([manifest], host, cli, cancellationToken);
+        if (applied != ExitCodes.Ok) return (applied, Stopwatch.GetElapsedTime(started));
+        var failed = 0;
+        for (var passes = 0; passes < MaximumPasses; passes++)
+        {
+            var pass = await host.Reconciler.RunPassAsync(cancellationToken);
+            failed += pass.Failed;
+            if (pass.Processed == 0 || pass.Failed > 0) break;
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        return (failed > 0 ? ExitCodes.Failed : ExitCodes.Ok, elapsed);
+    }
+}
