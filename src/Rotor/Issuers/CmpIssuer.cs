@@ -183,7 +183,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
             }
             else if (_spec.Protection == CmpProtectionMode.Signature)
             {
-                using var signer = X509Certificate2.CreateFromPemFile(Resolve(_baseDirectory, _spec.Signer!.Certificate), Resolve(_baseDirectory, _spec.Signer.PrivateKey));
+                using var signer = LoadSigner(_spec.Signer!);
                 result = await _client.InitialRequestAsync(cmpRequest, new CmpSignatureProtection(signer), transaction.Token);
             }
             else
@@ -299,6 +299,19 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         throw new RotorException($"issuer '{_name}': revocation over CMP (rr) is not supported; turn off rotation.revokeAfterDrain for its certificates", isTransient: false)
         { Reason = "CmpRevocationUnsupported" };
 
+    private X509Certificate2 LoadSigner(CmpSignerSpec signer)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(Resolve(_baseDirectory, signer.Certificate), Resolve(_baseDirectory, signer.PrivateKey));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new RotorException($"issuer '{_name}': signer '{signer.Certificate}' cannot be loaded with its key ({e.GetType().Name})", isTransient: true, e)
+            { Reason = "CmpSigner" };
+        }
+    }
+
     private static string ReasonFor(CmpException e) =>
         "Cmp" + string.Concat(e.Reason.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
 
@@ -365,7 +378,14 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         public void Supersede()
         {
             Superseded = true;
-            cancellation.Cancel();
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended (and let go of its token) between being found and being cancelled.
+            }
         }
 
         public void End() => _ended.TrySetResult();

@@ -325,6 +325,38 @@ public class CmpIssuerTests(CmpLab lab)
     }
 
     [Fact]
+    public async Task An_ir_signed_with_a_signer_certificate_instead_of_the_iak_is_answered_with_a_signed_ip_that_verifies()
+    {
+        if (!lab.Require()) return;
+        using var dir = new TempDir();
+        File.Copy(lab.File("ca.crt"), dir.Combine("ca.pem"));
+        File.Copy(lab.File("ee1.crt"), dir.Combine("vendor.crt"));
+        File.Copy(lab.File("ee1.key"), dir.Combine("vendor.key"));
+        var issuer = $$"""
+            apiVersion: rotor/v1
+            kind: Issuer
+            metadata: {name: pki}
+            spec:
+              cmp:
+                servers: [{{Url("ok")}}]
+                protection: signature
+                signer: {certificate: vendor.crt, privateKey: vendor.key}
+                trustedRoots: ca.pem
+            """;
+        Write(dir, issuer);
+        await ApplyAndImportAsync(dir, "ee1");
+        var mark = lab.Log("ok").Length;
+
+        var done = await Rotor(dir, "reconcile");
+
+        Assert.True(done.Code == 0, done.Out + done.Err);
+        Assert.Contains("received IR", lab.Log("ok")[mark..], StringComparison.Ordinal);
+        Assert.Equal(lab.Certificate("ee1").RawData, Deployed(dir));
+        await using var host = await OpenAsync(dir);
+        Assert.Equal(("ir", "done"), (State(await host.Store.GetStatusAsync(Cert, default)).Request, State(await host.Store.GetStatusAsync(Cert, default)).State));
+    }
+
+    [Fact]
     public async Task With_the_first_server_dead_the_second_serves()
     {
         if (!lab.Require()) return;
