@@ -16,6 +16,8 @@ public static class SpecSerializer
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            RotorJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
     public static string Serialize(object spec) => JsonSerializer.Serialize(spec, spec.GetType(), Options);
@@ -42,7 +44,7 @@ public static class SpecSerializer
     /// <summary>Directory that relative paths in the resource resolve against.</summary>
     public static string BaseDirectory(StoredResource r) => Path.GetDirectoryName(r.SourceFile) ?? ".";
 
-    private sealed record IssuedFactsDto(string[] Names, string? CommonName, KeyAlgorithm KeyAlgorithm, int KeySize, string[] Usages, string Issuer, TimeSpan Duration);
+    internal sealed record IssuedFactsDto(string[] Names, string? CommonName, KeyAlgorithm KeyAlgorithm, int KeySize, string[] Usages, string Issuer, TimeSpan Duration);
 
     public static string SerializeFacts(IssuedFacts f) => JsonSerializer.Serialize(
         new IssuedFactsDto([.. f.Names.Order(StringComparer.Ordinal)], f.CommonName, f.KeyAlgorithm, f.KeySize, [.. f.Usages], f.Issuer, f.Duration), Options);

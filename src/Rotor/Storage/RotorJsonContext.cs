@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+
+namespace Rotor.Storage;
+
+/// <summary>
+/// Serialization metadata for what the store keeps as JSON, generated at build time: a process
+/// that reads specs and rotation progress (every CLI command, every `rotor reconcile` from cron)
+/// then needs no reflection-emitted accessors, which cost tens of milliseconds at start-up.
+/// <see cref="SpecSerializer.Options"/> uses it first and falls back to reflection for anything else.
+/// </summary>
+[JsonSerializable(typeof(IssuerSpec))]
+[JsonSerializable(typeof(CertificateSpec))]
+[JsonSerializable(typeof(TargetSpec))]
+[JsonSerializable(typeof(EndpointSpec))]
+[JsonSerializable(typeof(RotationProgress))]
+[JsonSerializable(typeof(SpecSerializer.IssuedFactsDto))]
+internal sealed partial class RotorJsonContext : JsonSerializerContext;
