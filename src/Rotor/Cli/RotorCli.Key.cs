@@ -103,13 +103,7 @@ public static partial class RotorCli
             problem = $"no {expected.Describe()} private key in the file (privateKey.algorithm of the certificate is {expected.Algorithm})";
             return null;
         }
-        var size = key is ECDsa ec ? ec.ExportParameters(false).Curve.Oid.FriendlyName switch
-        {
-            "nistP256" or "ECDSA_P256" => 256,
-            "nistP384" or "ECDSA_P384" => 384,
-            "nistP521" or "ECDSA_P521" => 521,
-            _ => key.KeySize,
-        } : key.KeySize;
+        var size = key.KeySize; // the curve's size for ECDSA, the modulus's for RSA
         if (size != expected.Size)
         {
             key.Dispose();

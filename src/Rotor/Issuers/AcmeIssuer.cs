@@ -162,9 +162,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
     public async Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
     {
         if (_spec.TrustedRoots is null) return [];
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPem(await File.ReadAllTextAsync(Resolve(_spec.TrustedRoots), cancellationToken));
-        return [.. roots];
+        return CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(Resolve(_spec.TrustedRoots), cancellationToken));
     }
 
     public async Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken)

@@ -324,10 +324,9 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
     {
         try
         {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(await File.ReadAllTextAsync(path, cancellationToken));
-            if (collection.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = "CmpTrustFile" };
-            return [.. collection];
+            var certificates = CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(path, cancellationToken));
+            if (certificates.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = "CmpTrustFile" };
+            return certificates;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {

@@ -76,7 +76,7 @@ public sealed partial class Reconciler
         try
         {
             var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
-            using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(old.ChainPem));
+            using var leaf = LeafOf(old);
             await issuer.RevokeAsync(leaf, cancellationToken);
         }
         catch (RotorException e)

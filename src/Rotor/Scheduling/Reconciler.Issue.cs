@@ -44,7 +44,7 @@ public sealed partial class Reconciler
         using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
         await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
 
-        using var replaces = active is null ? null : X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+        using var replaces = active is null ? null : LeafOf(active);
         // A key update (CMP kur) is signed with the key of the certificate it replaces.
         using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
         var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
@@ -55,7 +55,7 @@ public sealed partial class Reconciler
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);
-        var report = Validate(spec, issued, trust, keyPem, active, issuerSpec);
+        var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
         var now = time.GetUtcNow();
         var version = new CertificateVersion
         {
@@ -102,6 +102,10 @@ public sealed partial class Reconciler
         return version with { Id = id };
     }
 
+    /// <summary>The leaf of a stored version (the first certificate of its PEM chain).</summary>
+    private static X509Certificate2 LeafOf(CertificateVersion version) =>
+        X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(version.ChainPem));
+
     internal static byte[] CreateSigningRequest(CertificateSpec spec, AsymmetricAlgorithm key)
     {
         var request = CertificateBuilder.NewRequest(CertificateBuilder.LeafSubject(spec), key);
@@ -110,14 +114,13 @@ public sealed partial class Reconciler
     }
 
     private ValidationReport Validate(CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string keyPem,
-        CertificateVersion? previous, IssuerSpec issuerSpec)
+        CertificateVersion? previous, X509Certificate2? previousLeaf, IssuerSpec issuerSpec)
     {
         IReadOnlySet<string>? previousNames = null;
         IReadOnlySet<string> removed = new HashSet<string>();
         var required = spec.RequiredNames();
-        if (previous is not null)
+        if (previous is not null && previousLeaf is not null)
         {
-            using var previousLeaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(previous.ChainPem));
             previousNames = CertificateNames.Read(previousLeaf);
             // Only names the user took out of the spec may go; a name the old certificate had
             // beyond its spec (added by the CA) must stay, or peers that use it would fail.

@@ -201,7 +201,7 @@ public sealed partial class Reconciler(
     {
         var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
         if (issuer is not IKeyUpdateIssuer keyUpdates) return null;
-        using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+        using var leaf = LeafOf(active);
         if (keyUpdates.DeferKeyUpdate(spec, leaf, time.GetUtcNow()) is not { } deferral) return null;
         if (status.NextDueAt != deferral.Until)
         {
@@ -220,7 +220,7 @@ public sealed partial class Reconciler(
         {
             var (issuer, _) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
             if (issuer is not IRenewalAdvisor advisor) return null;
-            using var leaf = X509CertificateLoader.LoadCertificate(System.Text.Encoding.ASCII.GetBytes(active.ChainPem));
+            using var leaf = LeafOf(active);
             return await advisor.GetRenewalAdviceAsync(leaf, cancellationToken);
         }
         catch (RotorException e)
