@@ -2,6 +2,16 @@
 # Process and usage helpers shared by tests/env/acme/_common.sh and tests/env/sip/_common.sh.
 # Sourced, never executed.
 
+# need CMD... : fail early with an install hint when a tool is missing; the sourcing
+# _common.sh names its Debian packages in ENV_PACKAGES.
+need() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 ||
+      die "'$c' not found; run tests/env/install-deps.sh as root (Debian: ${ENV_PACKAGES:-see tests/env/install-deps.sh})"
+  done
+}
+
 # usage_from_header SCRIPT : print the comment block at the top of SCRIPT.
 usage_from_header() { sed -n '2,/^set -[eu]/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
 

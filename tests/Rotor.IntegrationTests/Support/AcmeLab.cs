@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Rotor.IntegrationTests.Support;
 
@@ -17,7 +16,6 @@ public sealed class AcmeLab : IDisposable
     public static readonly int DnsPort = 15553 + Offset;
     public static readonly int HttpPort = 5102 + Offset;
 
-    private readonly string _root = Wait.RepositoryRoot();
 
     public AcmeLab()
     {
@@ -66,39 +64,15 @@ public sealed class AcmeLab : IDisposable
         Pebble = ReadEnv(Path.Combine(StateDirectory, "pebble", "pebble.env"));
     }
 
-    /// <summary>
-    /// Under CI a missing lab fails the test; on a developer's machine the test ends early with
-    /// the reason (test.sh installs and starts everything, so this only happens outside it).
-    /// </summary>
-    public bool Require()
-    {
-        if (Available) return true;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail(Problem);
-        }
-        Console.Error.WriteLine("ACME lab unavailable, test not run: " + Problem);
-        return false;
-    }
+    /// <summary>Whether the test may use the lab (see <see cref="EnvScript.Require"/>).</summary>
+    public bool Require() => EnvScript.Require(Available, Problem, "ACME lab");
 
     private (bool Ok, string Output) Script(string name, params string[] args) => Script(name, null, args);
 
     private (bool Ok, string Output) Script(string name, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(_root, "tests", "env", "acme", name));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["ROTOR_ACME_LAB_DIR"] = StateDirectory;
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            return (false, $"{name} timed out");
-        }
-        return (p.ExitCode == 0, stdout.Result + stderr.Result);
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["ROTOR_ACME_LAB_DIR"] = StateDirectory };
+        return EnvScript.Run(EnvScript.Folder("acme"), name, args, env, TimeSpan.FromMinutes(2));
     }
 
     private static Dictionary<string, string> ReadEnv(string path) =>

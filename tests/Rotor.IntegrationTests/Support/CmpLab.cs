@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -37,7 +36,6 @@ public sealed class CmpLab : IDisposable
         ["one-message"] = (8, "ok", ["-max_msgs", "1"]),
     };
 
-    private readonly string _root = Wait.RepositoryRoot();
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _started = [];
 
     public CmpLab()
@@ -114,20 +112,8 @@ public sealed class CmpLab : IDisposable
         AcceptCertificate = accept,
     };
 
-    /// <summary>
-    /// Under CI a missing mock fails the test; on a developer's machine the test ends early with
-    /// the reason.
-    /// </summary>
-    public bool Require()
-    {
-        if (Available) return true;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail(Problem);
-        }
-        Console.Error.WriteLine("CMP mock unavailable, test not run: " + Problem);
-        return false;
-    }
+    /// <summary>Whether the test may use the mock (see <see cref="EnvScript.Require"/>).</summary>
+    public bool Require() => EnvScript.Require(Available, Problem, "CMP mock");
 
     private string[] StartArguments(string instance)
     {
@@ -136,29 +122,8 @@ public sealed class CmpLab : IDisposable
         return extra.Length == 0 ? args : [.. args, "--", .. extra];
     }
 
-    private (bool Ok, string Output) Script(params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(_root, "tests", "env", "cmp", "start-mock-ca.sh"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["MOCK_CA_SECRET"] = Secret;
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(60_000))
-            {
-                p.Kill(entireProcessTree: true);
-                return (false, "start-mock-ca.sh timed out");
-            }
-            return (p.ExitCode == 0, stdout.Result + stderr.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (false, e.Message);
-        }
-    }
+    private (bool Ok, string Output) Script(params string[] args) =>
+        EnvScript.Run(EnvScript.Folder("cmp"), "start-mock-ca.sh", args, new Dictionary<string, string> { ["MOCK_CA_SECRET"] = Secret }, TimeSpan.FromMinutes(1));
 
     private static Dictionary<string, string> ReadEnv(string path) =>
         System.IO.File.ReadAllLines(path)

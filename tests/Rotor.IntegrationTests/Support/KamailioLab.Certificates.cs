@@ -19,7 +19,7 @@ public sealed partial class KamailioLab
         List<string> args = ["--ca-dir", Path.Combine(Directory, "ca"), "--key-type", keyType];
         if (intermediate) args.Add("--intermediate");
         args.AddRange([cert, key]);
-        var (code, output) = await SipEnvScript.RunAsync(Scripts, "gen-cert.sh", [.. args], null, TimeSpan.FromSeconds(60), cancellationToken);
+        var (code, output) = await EnvScript.RunAsync(Scripts, "gen-cert.sh", [.. args], null, TimeSpan.FromSeconds(60), cancellationToken);
         if (code != 0) throw new InvalidOperationException("gen-cert.sh failed: " + output);
         var sha256 = output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
             .Last(w => w.StartsWith("sha256=", StringComparison.Ordinal))["sha256=".Length..];

@@ -40,7 +40,7 @@ public sealed partial class KamailioLab : IAsyncDisposable
 
     private const int PortsPerInstance = 4;
     private const int Slots = 24;
-    private static readonly string Scripts = Path.Combine(Wait.RepositoryRoot(), "tests", "env", "sip");
+    private static readonly string Scripts = EnvScript.Folder("sip");
 
     private readonly FileStream? _slotLock;
     private bool _stopped;
@@ -136,7 +136,7 @@ public sealed partial class KamailioLab : IAsyncDisposable
     private async Task<(bool Ok, string Output)> StartInSlotAsync(KamailioLabOptions options, CancellationToken cancellationToken)
     {
         // A run that was killed may have left its Kamailio of this slot running: stop it.
-        await SipEnvScript.RunAsync(Scripts, "stop.sh", [Directory], null, TimeSpan.FromSeconds(30), cancellationToken);
+        await EnvScript.RunAsync(Scripts, "stop.sh", [Directory], null, TimeSpan.FromSeconds(30), cancellationToken);
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         System.IO.Directory.CreateDirectory(Directory);
         if (options.IntermediateChain || options.KeyType != "ec")
@@ -147,26 +147,14 @@ public sealed partial class KamailioLab : IAsyncDisposable
             File.Copy(first.CertificatePath, CertificatePath);
         }
         var environment = new Dictionary<string, string> { ["SIP_LAB_TCP_CHILDREN"] = options.TcpChildren.ToString(CultureInfo.InvariantCulture) };
-        var (code, output) = await SipEnvScript.RunAsync(Scripts, "start-kamailio.sh", [Directory, TlsPort.ToString(CultureInfo.InvariantCulture)],
+        var (code, output) = await EnvScript.RunAsync(Scripts, "start-kamailio.sh", [Directory, TlsPort.ToString(CultureInfo.InvariantCulture)],
             environment, TimeSpan.FromSeconds(60), cancellationToken);
         Available = code == 0;
         return (Available, output);
     }
 
-    /// <summary>
-    /// Under CI a missing Kamailio fails the test; on a developer's machine the test ends early with
-    /// the reason.
-    /// </summary>
-    public bool Require()
-    {
-        if (Available) return true;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail(Problem);
-        }
-        Console.Error.WriteLine("Kamailio unavailable, test not run: " + Problem);
-        return false;
-    }
+    /// <summary>Whether the test may use Kamailio (see <see cref="EnvScript.Require"/>).</summary>
+    public bool Require() => EnvScript.Require(Available, Problem, "Kamailio");
 
     /// <summary>
     /// <c>tls.reload</c> through the control socket (tests/env/sip/reload.sh). kamcmd exits 0 even
@@ -174,7 +162,7 @@ public sealed partial class KamailioLab : IAsyncDisposable
     /// </summary>
     public async Task<KamailioReload> ReloadAsync(CancellationToken cancellationToken = default)
     {
-        var (_, output) = await SipEnvScript.RunAsync(Scripts, "reload.sh", [Directory], null, TimeSpan.FromSeconds(30), cancellationToken);
+        var (_, output) = await EnvScript.RunAsync(Scripts, "reload.sh", [Directory], null, TimeSpan.FromSeconds(30), cancellationToken);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var outcome = lines.LastOrDefault(l => l.StartsWith("RELOAD_RESULT=", StringComparison.Ordinal))?["RELOAD_RESULT=".Length..] ?? "unreachable";
         var reply = lines.FirstOrDefault(l => !l.StartsWith('[') && !l.StartsWith("RELOAD_RESULT=", StringComparison.Ordinal)) ?? "";
@@ -205,7 +193,7 @@ public sealed partial class KamailioLab : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
-        await SipEnvScript.RunAsync(Scripts, "stop.sh", [Directory], null, TimeSpan.FromSeconds(40), cancellationToken);
+        await EnvScript.RunAsync(Scripts, "stop.sh", [Directory], null, TimeSpan.FromSeconds(40), cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -33,7 +33,7 @@ public sealed partial class KamailioLab
             "--hold", holdMs.ToString(CultureInfo.InvariantCulture), "--conn", mode == SipLoadMode.Trunk ? "trunk" : "per-call",
             .. (caFile is null ? Array.Empty<string>() : ["--ca", caFile]),
         ];
-        var process = Process.Start(SipEnvScript.StartInfo(Scripts, "sipp-load.sh", args, null))!;
+        var process = Process.Start(EnvScript.StartInfo(Scripts, "sipp-load.sh", args, null))!;
         return new SipLoad(process, duration + (hold ?? TimeSpan.Zero) + TimeSpan.FromSeconds(60));
     }
 }

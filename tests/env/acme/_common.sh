@@ -20,17 +20,9 @@ LAB_DIR="${ROTOR_ACME_LAB_DIR:-/tmp/rotor-acme-lab}"
 log()  { printf '[%s] %s\n' "${LAB_SCRIPT:-acme-lab}" "$*" >&2; }
 die()  { log "ERROR: $*"; exit 1; }
 
+ENV_PACKAGES="pebble bind9 bind9-dnsutils curl python3 lego certbot python3-certbot-dns-rfc2136"
 # shellcheck source=../_process.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../_process.sh"
-
-# need CMD... : fail early with an install hint when a tool is missing.
-need() {
-  local c
-  for c in "$@"; do
-    command -v "$c" >/dev/null 2>&1 ||
-      die "'$c' not found; run tests/env/install-deps.sh as root (Debian: pebble bind9 bind9-dnsutils curl python3 lego certbot python3-certbot-dns-rfc2136)"
-  done
-}
 
 # need_port VALUE NAME : VALUE must be a TCP/UDP port number.
 need_port() {

@@ -17,17 +17,9 @@ SIP_ENV_HOME="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 log()  { printf '[%s] %s\n' "${SIP_SCRIPT:-sip-env}" "$*" >&2; }
 die()  { log "ERROR: $*"; exit "${DIE_CODE:-1}"; }
 
+ENV_PACKAGES="kamailio kamailio-tls-modules sip-tester stunnel4 openssl iproute2 util-linux"
 # shellcheck source=../_process.sh
 source "$SIP_ENV_HOME/../_process.sh"
-
-# need CMD... : fail early with an install hint when a tool is missing.
-need() {
-  local c
-  for c in "$@"; do
-    command -v "$c" >/dev/null 2>&1 ||
-      die "'$c' not found; run tests/env/install-deps.sh as root (Debian: kamailio kamailio-tls-modules sip-tester stunnel4 openssl iproute2 util-linux)"
-  done
-}
 
 # need_uint VALUE NAME : VALUE must be a non-negative integer.
 need_uint() {

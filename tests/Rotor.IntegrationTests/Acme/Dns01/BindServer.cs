@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Rotor.Acme.Challenges.Dns01;
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Rotor.IntegrationTests.Acme.Dns01;
@@ -33,7 +31,7 @@ public class BindServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
+        var script = Path.Combine(global::Rotor.IntegrationTests.Support.EnvScript.Folder("acme"), "start-bind.sh");
         if (!File.Exists(script))
         {
             Problem = $"{script} is missing";
@@ -47,7 +45,7 @@ public class BindServer : IAsyncLifetime
         }
         _stateDirectory = Path.Combine(Path.GetTempPath(), "rotor-it-dns01-" + Guid.NewGuid().ToString("N")[..10]);
         var port = FreePort();
-        var (code, output) = await RunAsync(script, "--dir", Path.Combine(_stateDirectory, "bind"), "--port", port.ToString(CultureInfo.InvariantCulture),
+        var (code, output) = await RunAsync("--dir", Path.Combine(_stateDirectory, "bind"), "--port", port.ToString(CultureInfo.InvariantCulture),
             "--algorithm", TsigAlgorithm);
         // Installed but failing to start is a real failure, not a missing tool.
         if (code != 0) throw new InvalidOperationException($"start-bind.sh failed (exit {code}):\n{output}");
@@ -64,8 +62,7 @@ public class BindServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_stateDirectory is null) return;
-        var script = Path.Combine(RepositoryRoot(), "tests", "env", "acme", "start-bind.sh");
-        await RunAsync(script, "--dir", Path.Combine(_stateDirectory, "bind"), "--stop");
+        await RunAsync("--dir", Path.Combine(_stateDirectory, "bind"), "--stop");
         try
         {
             Directory.Delete(_stateDirectory, recursive: true);
@@ -110,44 +107,10 @@ public class BindServer : IAsyncLifetime
     /// <summary>A label no other test uses, so tests can share one server.</summary>
     public static string UniqueLabel() => "t" + Guid.NewGuid().ToString("N")[..10];
 
-    private async Task<(int Code, string Output)> RunAsync(string script, params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        // The script records its instances under ROTOR_ACME_LAB_DIR: keep that in our own directory.
-        psi.Environment["ROTOR_ACME_LAB_DIR"] = _stateDirectory ?? Path.GetTempPath();
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "start-bind.sh did not finish within 90s");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>
-    /// The folder holding Rotor.slnx: above the test binaries, else above the working directory,
-    /// else above this source file (the binaries may live elsewhere, e.g. with ROTOR_ARTIFACTS).
-    /// </summary>
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-        {
-            for (var dir = start.Length > 0 ? new DirectoryInfo(start) : null; dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Rotor.slnx"))) return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"cannot find the repository root (Rotor.slnx) above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
-    }
+    // The script records its instances under ROTOR_ACME_LAB_DIR: keep that in our own directory.
+    private Task<(int Code, string Output)> RunAsync(params string[] args) =>
+        global::Rotor.IntegrationTests.Support.EnvScript.RunAsync(global::Rotor.IntegrationTests.Support.EnvScript.Folder("acme"), "start-bind.sh", args,
+            new Dictionary<string, string> { ["ROTOR_ACME_LAB_DIR"] = _stateDirectory ?? Path.GetTempPath() }, TimeSpan.FromSeconds(90), CancellationToken.None);
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/usr/local/sbin", "/sbin"])
