@@ -9,8 +9,9 @@ namespace Rotor.Bench;
 
 /// <summary>
 /// <c>acme-service</c>: Rotor as the long-running service a user applies manifests to, in one
-/// already-started process. Untimed: process start-up, an optional warm-up issuance on its own data
-/// folder (so the code that issues has run once, as in a service that has been up for a while), and
+/// already-started process. Untimed: process start-up, optional warm-up issuances (<c>--warmup-count</c>,
+/// each with its own data folder, so its own issuer, HTTPS connection and account: the code that
+/// issues has run a few times, as in a service that has been up for a while), and
 /// opening the host on the (empty) data folder of the measured run. Timed, per step: applying one
 /// manifest (<see cref="ManifestLoader.ApplyAsync"/>, as <c>rotor apply</c> / <c>rotor run -f</c> do) and
 /// the reconciler's passes (<see cref="Reconciler.RunPassAsync"/>, as <c>rotor run</c>'s loop calls
@@ -28,7 +29,7 @@ internal static class AcmeService
     private const int MaximumPasses = 100;
 
     public static async Task<int> RunAsync(string data, string manifests, int parallelism, string? warmupData, string? warmupManifest,
-        bool traceHttp, CancellationToken cancellationToken)
+        int warmupCount, bool traceHttp, CancellationToken cancellationToken)
     {
         if (parallelism < 1) throw new ArgumentException("--parallelism must be >= 1");
         var steps = Directory.EnumerateFiles(manifests, "*.yaml").Order(StringComparer.Ordinal).ToList();
@@ -46,13 +47,16 @@ internal static class AcmeService
 
         if (warmupData is not null && warmupManifest is not null)
         {
+            if (warmupCount < 1) throw new ArgumentException("--warmup-count must be >= 1");
             var warm = Stopwatch.StartNew();
-            await using (var host = await RotorHost.OpenAsync(warmupData, time, loggers, options, cancellationToken))
+            for (var k = 1; k <= warmupCount; k++)
             {
+                var folder = warmupCount == 1 ? warmupData : warmupData + "-" + k.ToString(CultureInfo.InvariantCulture);
+                await using var host = await RotorHost.OpenAsync(folder, time, loggers, options, cancellationToken);
                 var (code, _) = await StepAsync(host, cli, warmupManifest, cancellationToken);
                 if (code != ExitCodes.Ok)
                 {
-                    await Console.Error.WriteLineAsync("error: the warm-up issuance failed");
+                    await Console.Error.WriteLineAsync($"error: warm-up issuance {k} failed");
                     return code;
                 }
             }

@@ -93,8 +93,9 @@ issue_rotor-1p() {
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-1p() { cert_rotor "$@"; }
-# rotor-svc: Rotor.Bench acme-service — one running process; warm-up issuance of ROTOR_SVC_WARMUP on
-# its own data folder (untimed), then the manifests of STATE/steps applied one after another (timed).
+# rotor-svc: Rotor.Bench acme-service — one running process; ROTOR_SVC_WARMUPS (default 5) warm-up
+# issuances of ROTOR_SVC_WARMUP, each on its own data folder (own issuer, connection, account; untimed),
+# then the manifests of STATE/steps applied one after another (timed).
 # ROTOR_SVC_STEPS=seq: one manifest per name (parallelism 1); otherwise one manifest with every name.
 issue_rotor-svc() {
   local state="$1" chal="$2"; shift 2
@@ -109,7 +110,7 @@ issue_rotor-svc() {
     rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
   fi
   local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-service --data "$state/data" --manifests "$state/steps" --parallelism "$par"
-             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml")
+             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-5}")
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-svc() { cert_rotor "$1/steps" "$2"; }

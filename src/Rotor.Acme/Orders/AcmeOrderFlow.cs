@@ -34,9 +34,23 @@ public sealed class AcmeOrderFlow(AcmeClient client, Func<AcmeIdentifier, IChall
         if (order.Status == "pending")
         {
             await AuthorizeAsync(order, cancellationToken);
-            order = await client.WaitForOrderAsync(order.Url, null, cancellationToken);
+            // Every authorization is valid, so the order is ready (RFC 8555 7.1.6): finalize at
+            // once. A server that has not caught up answers orderNotReady; then wait for it.
+            try
+            {
+                order = await client.FinalizeAsync(order, request.CertificationRequestDer, cancellationToken);
+            }
+            catch (AcmeException e) when (e.ProblemType == "orderNotReady")
+            {
+                progress?.Report($"order {order.Url.AbsolutePath} not ready yet after its authorizations; waiting for it");
+                order = await client.WaitForOrderAsync(order.Url, null, cancellationToken);
+                if (order.Status == "ready")
+                {
+                    order = await client.FinalizeAsync(order, request.CertificationRequestDer, cancellationToken);
+                }
+            }
         }
-        if (order.Status == "ready")
+        else if (order.Status == "ready")
         {
             order = await client.FinalizeAsync(order, request.CertificationRequestDer, cancellationToken);
         }

@@ -13,6 +13,14 @@ public interface IKeyStore
     /// <summary>Generates and stores a key under <paramref name="keyRef"/>; if one is there already, returns it.</summary>
     Task<AsymmetricAlgorithm> GenerateAsync(string keyRef, KeyAlgorithm algorithm, int size, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="GenerateAsync"/>, but returns a new key as soon as it exists, with its write
+    /// under way: <see cref="StoringKey.Stored"/> completes when the key is durable. For a caller that
+    /// can use the key while it is written (send a request signed with it); it must await
+    /// <see cref="StoringKey.Stored"/> before it records anything that refers to the key.
+    /// </summary>
+    Task<StoringKey> GenerateWhileStoringAsync(string keyRef, KeyAlgorithm algorithm, int size, CancellationToken cancellationToken);
+
     Task<AsymmetricAlgorithm?> LoadAsync(string keyRef, CancellationToken cancellationToken);
 
     Task ImportAsync(string keyRef, AsymmetricAlgorithm key, CancellationToken cancellationToken);
@@ -24,3 +32,6 @@ public interface IKeyStore
 
     Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A key from <see cref="IKeyStore.GenerateWhileStoringAsync"/> and the write that makes it durable (completed for a key already stored).</summary>
+public sealed record StoringKey(AsymmetricAlgorithm Key, Task Stored);

@@ -9,41 +9,71 @@ namespace Rotor.IO;
 /// </summary>
 public static partial class AtomicFile
 {
+    /// <summary>One file of <see cref="WriteAllAsync"/>: where, what, and its mode.</summary>
+    public readonly record struct FileContent(string Path, ReadOnlyMemory<byte> Content, UnixFileMode Mode);
+
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+    public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken) =>
+        WriteAllAsync([new FileContent(path, content, mode)], cancellationToken);
+
+    /// <summary>
+    /// Writes several files, each one atomically as <see cref="WriteAsync(string, ReadOnlyMemory{byte}, UnixFileMode, CancellationToken)"/>
+    /// does, sharing the waits for the disk: every temp file is written and its write-back started, then
+    /// each is fsynced and renamed in the order given, then each folder is fsynced once. A reader sees
+    /// each file old or new; when one fails, the files renamed before it stay new and the others are
+    /// left as they were.
+    /// </summary>
+    public static Task WriteAllAsync(IReadOnlyList<FileContent> files, CancellationToken cancellationToken)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var pending = new List<(string Temp, string Full, FileStream Stream, UnixFileMode Mode)>(files.Count);
+        var renamed = 0;
         try
         {
-            var options = new FileStreamOptions
+            foreach (var file in files)
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = OperatingSystem.IsWindows() ? null : mode,
-            };
-            await using (var stream = new FileStream(temp, options))
+                cancellationToken.ThrowIfCancellationRequested();
+                var full = Path.GetFullPath(file.Path);
+                var dir = Path.GetDirectoryName(full)!;
+                Directory.CreateDirectory(dir);
+                var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+                var stream = new FileStream(temp, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    BufferSize = 0,
+                    UnixCreateMode = OperatingSystem.IsWindows() ? null : file.Mode,
+                });
+                pending.Add((temp, full, stream, file.Mode));
+                stream.Write(file.Content.Span);
+                if (!OperatingSystem.IsWindows()) StartWriteback(stream.SafeFileHandle);
+            }
+            foreach (var (temp, full, stream, mode) in pending)
             {
-                await stream.WriteAsync(content, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
+                if (!OperatingSystem.IsWindows())
+                {
+                    // The umask may have narrowed the create mode; set exactly what was asked.
+                    File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                }
+                stream.Dispose();
+                File.Move(temp, full, overwrite: true);
+                renamed++;
             }
-            if (!OperatingSystem.IsWindows())
+            foreach (var dir in pending.Select(p => Path.GetDirectoryName(p.Full)!).Distinct(StringComparer.Ordinal))
             {
-                // The umask may have narrowed the create mode; set exactly what was asked.
-                File.SetUnixFileMode(temp, mode);
+                SyncDirectory(dir);
             }
-            File.Move(temp, full, overwrite: true);
-            SyncDirectory(dir);
+            return Task.CompletedTask;
         }
-        catch
+        finally
         {
-            TryDelete(temp);
-            throw;
+            foreach (var (temp, _, stream, _) in pending.Skip(renamed))
+            {
+                stream.Dispose();
+                TryDelete(temp);
+            }
         }
     }
 
@@ -62,10 +92,19 @@ public static partial class AtomicFile
     }
 
     /// <summary>Renames atomically and makes the rename durable.</summary>
-    public static void Replace(string source, string destination)
+    public static void Replace(string source, string destination) => ReplaceAll([(source, destination)]);
+
+    /// <summary>Renames each file atomically, in the order given, then makes the renames durable with one fsync per folder.</summary>
+    public static void ReplaceAll(IReadOnlyList<(string Source, string Destination)> moves)
     {
-        File.Move(source, destination, overwrite: true);
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        foreach (var (source, destination) in moves)
+        {
+            File.Move(source, destination, overwrite: true);
+        }
+        foreach (var dir in moves.Select(m => Path.GetDirectoryName(Path.GetFullPath(m.Destination))!).Distinct(StringComparer.Ordinal))
+        {
+            SyncDirectory(dir);
+        }
     }
 
     /// <summary>

@@ -22,20 +22,15 @@ internal static class AcmeHttpClientFactory
         {
             var roots = new X509Certificate2Collection();
             roots.ImportFromPemFile(caBundlePath);
-            handler.SslOptions = new SslClientAuthenticationOptions
+            // The chain is built once, against the bundle alone (SslStream still checks the host
+            // name): no second build against the system store, which would read every file of it.
+            var policy = new X509ChainPolicy
             {
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                {
-                    if (certificate is null) return false;
-                    if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-                    using var custom = new X509Chain();
-                    custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    custom.ChainPolicy.CustomTrustStore.AddRange(roots);
-                    custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    if (chain is not null) custom.ChainPolicy.ExtraStore.AddRange(chain.ChainElements.Select(e => e.Certificate).ToArray());
-                    return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-                },
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
             };
+            policy.CustomTrustStore.AddRange(roots);
+            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
         }
         return new HttpClient(handler) { Timeout = timeout };
     }

@@ -139,16 +139,27 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         {
             if (_client is { AccountUrl: not null } again) return again;
             _solvers ??= await AcmeSolverSet.CreateAsync(_spec.Solvers, _baseDirectory, _time, cancellationToken);
-            var key = await _keys.GenerateAsync(AccountKeyRef, _spec.AccountKey.Algorithm, _spec.AccountKey.Size, cancellationToken);
-            var client = new AcmeClient(_http, new Uri(_spec.Server), new AccountKey(key), _time, logger: _logger);
-            ExternalAccountBinding? eab = null;
-            if (_spec.ExternalAccountBinding is { } e)
+            // A new account key is written while newAccount goes out; it is durable before any order uses the account.
+            var storing = await _keys.GenerateWhileStoringAsync(AccountKeyRef, _spec.AccountKey.Algorithm, _spec.AccountKey.Size, cancellationToken);
+            AcmeAccount account;
+            var client = new AcmeClient(_http, new Uri(_spec.Server), new AccountKey(storing.Key), _time, logger: _logger);
+            try
             {
-                var secret = await SecretResolver.ResolveAsync(e.KeySecretRef, _baseDirectory, cancellationToken);
-                eab = new ExternalAccountBinding(e.KeyId, Base64Url.Decode(secret.Trim()), e.KeyAlgorithm);
+                ExternalAccountBinding? eab = null;
+                if (_spec.ExternalAccountBinding is { } e)
+                {
+                    var secret = await SecretResolver.ResolveAsync(e.KeySecretRef, _baseDirectory, cancellationToken);
+                    eab = new ExternalAccountBinding(e.KeyId, Base64Url.Decode(secret.Trim()), e.KeyAlgorithm);
+                }
+                // newAccount with an existing key returns that account, so one call finds or creates.
+                account = await client.CreateAccountAsync(_spec.Email is null ? [] : [_spec.Email], termsOfServiceAgreed: true, eab, cancellationToken);
             }
-            // newAccount with an existing key returns that account, so one call finds or creates.
-            var account = await client.CreateAccountAsync(_spec.Email is null ? [] : [_spec.Email], termsOfServiceAgreed: true, eab, cancellationToken);
+            catch
+            {
+                await storing.Stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+            await storing.Stored;
             LogAccountReady(_logger, _name, account.Url);
             _client = client;
             return client;

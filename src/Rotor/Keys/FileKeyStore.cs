@@ -34,10 +34,25 @@ public sealed partial class FileKeyStore : IKeyStore
 
     public async Task<AsymmetricAlgorithm> GenerateAsync(string keyRef, KeyAlgorithm algorithm, int size, CancellationToken cancellationToken)
     {
+        var storing = await GenerateWhileStoringAsync(keyRef, algorithm, size, cancellationToken);
+        try
+        {
+            await storing.Stored;
+        }
+        catch
+        {
+            storing.Key.Dispose();
+            throw;
+        }
+        return storing.Key;
+    }
+
+    public async Task<StoringKey> GenerateWhileStoringAsync(string keyRef, KeyAlgorithm algorithm, int size, CancellationToken cancellationToken)
+    {
         var existing = await LoadAsync(keyRef, cancellationToken);
         if (existing is not null)
         {
-            return existing;
+            return new StoringKey(existing, Task.CompletedTask);
         }
         AsymmetricAlgorithm key = algorithm switch
         {
@@ -51,17 +66,21 @@ public sealed partial class FileKeyStore : IKeyStore
             KeyAlgorithm.Rsa => RSA.Create(size),
             _ => throw new RotorException($"key algorithm {algorithm} is not supported", isTransient: false),
         };
-        await ImportAsync(keyRef, key, cancellationToken);
-        return key;
+        // Sealed here (the key object is then the caller's alone); the write and its fsyncs run
+        // on the thread pool, so the caller goes on at once.
+        var sealedBytes = SealKey(keyRef, key);
+        return new StoringKey(key, Task.Run(() => WriteDurablyAsync(PathOf(keyRef), sealedBytes, cancellationToken), CancellationToken.None));
     }
 
-    public async Task ImportAsync(string keyRef, AsymmetricAlgorithm key, CancellationToken cancellationToken)
+    public Task ImportAsync(string keyRef, AsymmetricAlgorithm key, CancellationToken cancellationToken) =>
+        WriteDurablyAsync(PathOf(keyRef), SealKey(keyRef, key), cancellationToken);
+
+    private byte[] SealKey(string keyRef, AsymmetricAlgorithm key)
     {
         var pkcs8 = key.ExportPkcs8PrivateKey();
         try
         {
-            var sealedBytes = Seal(keyRef, pkcs8);
-            await WriteDurablyAsync(PathOf(keyRef), sealedBytes, cancellationToken);
+            return Seal(keyRef, pkcs8);
         }
         finally
         {

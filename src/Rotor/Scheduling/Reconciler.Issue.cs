@@ -41,17 +41,30 @@ public sealed partial class Reconciler
                 await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
             }
         }
-        using var key = await keys.GenerateAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
-        await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
-
+        // A new key is written while the issuer works (its request is signed with the key in
+        // memory); the write is durable before the version that refers to it is stored.
+        var storing = await keys.GenerateWhileStoringAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
+        using var key = storing.Key;
         using var replaces = active is null ? null : LeafOf(active);
-        // A key update (CMP kur) is signed with the key of the certificate it replaces.
-        using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
-        var issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
+        IssuedCertificate issued;
+        try
         {
-            Replaces = replaces,
-            ReplacesKey = replacesKey,
-        }, cancellationToken);
+            await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
+            // A key update (CMP kur) is signed with the key of the certificate it replaces.
+            using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
+            issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
+            {
+                Replaces = replaces,
+                ReplacesKey = replacesKey,
+            }, cancellationToken);
+        }
+        catch
+        {
+            // The issuer's failure is the one to report; the key stays pending (if it was written) for the next attempt.
+            await storing.Stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        await storing.Stored;
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);

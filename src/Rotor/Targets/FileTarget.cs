@@ -75,23 +75,25 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         }
         var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
 
-        async Task Write(string file, ReadOnlyMemory<byte> content, UnixFileMode mode)
+        var files = new List<AtomicFile.FileContent>
         {
-            var path = Path.Combine(staged, file);
-            await AtomicFile.WriteAsync(path, content, mode, cancellationToken);
-            FileOwnership.Apply(path, uid, gid);
-        }
-
-        await Write(spec.CertificateFile, Encoding.UTF8.GetBytes(leafPem), spec.Mode);
-        await Write(spec.ChainFile, Encoding.UTF8.GetBytes(chainPem), spec.Mode);
-        await Write(spec.FullChainFile, Encoding.UTF8.GetBytes(fullPem), spec.Mode);
-        await Write(spec.PrivateKeyFile, Encoding.UTF8.GetBytes(artifact.PrivateKeyPem), spec.KeyMode);
+            new(Path.Combine(staged, spec.CertificateFile), Encoding.UTF8.GetBytes(leafPem), spec.Mode),
+            new(Path.Combine(staged, spec.ChainFile), Encoding.UTF8.GetBytes(chainPem), spec.Mode),
+            new(Path.Combine(staged, spec.FullChainFile), Encoding.UTF8.GetBytes(fullPem), spec.Mode),
+            new(Path.Combine(staged, spec.PrivateKeyFile), Encoding.UTF8.GetBytes(artifact.PrivateKeyPem), spec.KeyMode),
+        };
         if (spec.Pkcs12 is { } p12)
         {
             var password = p12.PasswordSecretRef is { } secret
                 ? await SecretResolver.ResolveAsync(secret, targetManifestDirectory, cancellationToken)
                 : "";
-            await Write(p12.File, ExportPkcs12(artifact, password), spec.KeyMode);
+            files.Add(new(Path.Combine(staged, p12.File), ExportPkcs12(artifact, password), spec.KeyMode));
+        }
+        // One batch: the files share their fsyncs (VERSION, written after, marks the set complete).
+        await AtomicFile.WriteAllAsync(files, cancellationToken);
+        foreach (var file in files)
+        {
+            FileOwnership.Apply(file.Path, uid, gid);
         }
         await File.WriteAllTextAsync(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
     }
@@ -137,11 +139,8 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
 
         // Key first would make a server that reloads on its own pair a new key with an old
         // certificate; the certificate first has the same problem. Renames are each atomic and
-        // the reload comes after all of them.
-        foreach (var file in OutputNames(artifact))
-        {
-            AtomicFile.Replace(Path.Combine(staged, file), Path.Combine(folder, file));
-        }
+        // the reload comes after all of them (and after one fsync of the folder makes them durable).
+        AtomicFile.ReplaceAll(OutputNames(artifact).Select(file => (Path.Combine(staged, file), Path.Combine(folder, file))).ToList());
         File.Delete(Path.Combine(staged, "VERSION"));
 
         if (spec.Reload is { } reload)

@@ -50,13 +50,9 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
         yield return (KeyPath, artifact.PrivateKeyPem, FileTargetSpec.DefaultKeyMode);
     }
 
-    public async Task StageAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
-    {
-        foreach (var (path, content, mode) in Files(artifact))
-        {
-            await AtomicFile.WriteAsync(path + StagedSuffix, content, mode, cancellationToken);
-        }
-    }
+    public Task StageAsync(DeploymentArtifact artifact, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAllAsync(Files(artifact).Select(f => new AtomicFile.FileContent(f.Path + StagedSuffix, System.Text.Encoding.UTF8.GetBytes(f.Content), f.Mode)).ToList(),
+            cancellationToken);
 
     public async Task ActivateAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
@@ -70,10 +66,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
             }
             // The key and certificate are renamed one after the other; a reload only comes after
             // both, so Kamailio never pairs a new key with an old certificate.
-            foreach (var (path, _, _) in files)
-            {
-                AtomicFile.Replace(path + StagedSuffix, path);
-            }
+            AtomicFile.ReplaceAll(files.Select(f => (f.Path + StagedSuffix, f.Path)).ToList());
         }
         else if (!artifact.IsTrustOnly && !string.Equals(LiveFingerprint(), CertificateBuilder.Sha256Fingerprint(artifact.Leaf), StringComparison.OrdinalIgnoreCase))
         {

@@ -31,6 +31,43 @@ public class FileKeyStoreTests
     }
 
     [Fact]
+    public async Task A_key_generated_while_storing_is_usable_at_once_and_durable_when_stored_completes()
+    {
+        using var dir = new TempDir();
+        var store = new FileKeyStore(dir.Combine("keys"), RandomNumberGenerator.GetBytes(32));
+        var storing = await store.GenerateWhileStoringAsync("k", KeyAlgorithm.Ecdsa, 256, default);
+        using var key = storing.Key;
+        // The caller signs with the key while it is written.
+        var signature = ((ECDsa)key).SignData("csr"u8, HashAlgorithmName.SHA256);
+        await storing.Stored;
+
+        var file = dir.Combine("keys", "k.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Empty(Directory.GetFiles(dir.Combine("keys"), "*.tmp"));
+        using var loaded = (ECDsa)(await store.LoadAsync("k", default))!;
+        Assert.True(loaded.VerifyData("csr"u8, signature, HashAlgorithmName.SHA256));
+
+        // A reference that already has a key returns it, nothing left to store.
+        var again = await store.GenerateWhileStoringAsync("k", KeyAlgorithm.Ecdsa, 256, default);
+        using var same = again.Key;
+        Assert.True(again.Stored.IsCompletedSuccessfully);
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), same.ExportSubjectPublicKeyInfo());
+    }
+
+    [Fact]
+    public async Task A_key_whose_write_fails_reports_it_through_stored()
+    {
+        using var dir = new TempDir();
+        var folder = dir.Combine("keys");
+        var store = new FileKeyStore(folder, RandomNumberGenerator.GetBytes(32));
+        Directory.Delete(folder); // the write has nowhere to go
+        File.WriteAllText(folder, "not a folder");
+        var storing = await store.GenerateWhileStoringAsync("k", KeyAlgorithm.Ecdsa, 256, default);
+        using var key = storing.Key;
+        await Assert.ThrowsAnyAsync<IOException>(() => storing.Stored);
+    }
+
+    [Fact]
     public async Task Generate_is_idempotent_for_one_reference()
     {
         using var dir = new TempDir();
