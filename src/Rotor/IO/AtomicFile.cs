@@ -26,7 +26,7 @@ public static partial class AtomicFile
     /// </summary>
     public static Task WriteAllAsync(IReadOnlyList<FileContent> files, CancellationToken cancellationToken)
     {
-        var pending = new List<(string Temp, string Full, FileStream Stream, UnixFileMode Mode)>(files.Count);
+        var pending = new List<(string Temp, string Full, FileStream Stream)>(files.Count);
         var renamed = 0;
         try
         {
@@ -34,29 +34,13 @@ public static partial class AtomicFile
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var full = Path.GetFullPath(file.Path);
-                var dir = Path.GetDirectoryName(full)!;
-                Directory.CreateDirectory(dir);
-                var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-                var stream = new FileStream(temp, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    Share = FileShare.None,
-                    BufferSize = 0,
-                    UnixCreateMode = OperatingSystem.IsWindows() ? null : file.Mode,
-                });
-                pending.Add((temp, full, stream, file.Mode));
-                stream.Write(file.Content.Span);
-                if (!OperatingSystem.IsWindows()) StartWriteback(stream.SafeFileHandle);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                var (temp, stream) = WriteTemp(full, file.Content.Span, file.Mode);
+                pending.Add((temp, full, stream));
             }
-            foreach (var (temp, full, stream, mode) in pending)
+            foreach (var (temp, full, stream) in pending)
             {
                 stream.Flush(flushToDisk: true);
-                if (!OperatingSystem.IsWindows())
-                {
-                    // The umask may have narrowed the create mode; set exactly what was asked.
-                    File.SetUnixFileMode(stream.SafeFileHandle, mode);
-                }
                 stream.Dispose();
                 File.Move(temp, full, overwrite: true);
                 renamed++;
@@ -69,7 +53,7 @@ public static partial class AtomicFile
         }
         finally
         {
-            foreach (var (temp, _, stream, _) in pending.Skip(renamed))
+            foreach (var (temp, _, stream) in pending.Skip(renamed))
             {
                 stream.Dispose();
                 TryDelete(temp);
@@ -89,6 +73,41 @@ public static partial class AtomicFile
         var temp = destination + ".rotor-restore.tmp";
         File.Copy(source, temp, overwrite: true);
         Replace(temp, destination);
+    }
+
+    /// <summary>
+    /// Creates a temp file beside <paramref name="fullPath"/> with exactly <paramref name="mode"/>, writes
+    /// <paramref name="content"/> and starts its write-back; the caller fsyncs, renames and disposes it.
+    /// Nothing is left behind when this fails.
+    /// </summary>
+    internal static (string TempPath, FileStream Stream) WriteTemp(string fullPath, ReadOnlySpan<byte> content, UnixFileMode mode)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var stream = new FileStream(temp, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : mode,
+        });
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                // The umask may have narrowed the create mode; set exactly what was asked, on the open file.
+                File.SetUnixFileMode(stream.SafeFileHandle, mode);
+            }
+            stream.Write(content);
+            if (!OperatingSystem.IsWindows()) StartWriteback(stream.SafeFileHandle);
+            return (temp, stream);
+        }
+        catch
+        {
+            stream.Dispose();
+            TryDelete(temp);
+            throw;
+        }
     }
 
     /// <summary>Renames atomically and makes the rename durable.</summary>

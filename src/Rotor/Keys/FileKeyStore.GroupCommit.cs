@@ -33,28 +33,7 @@ public sealed partial class FileKeyStore
     private async Task WriteDurablyAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var temp = Path.Combine(_directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        var file = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            UnixCreateMode = AtomicFile.PrivateMode,
-        });
-        try
-        {
-            // The umask may have narrowed the create mode; set exactly 0600, on the open file.
-            File.SetUnixFileMode(file.SafeFileHandle, AtomicFile.PrivateMode);
-            file.Write(content);
-            AtomicFile.StartWriteback(file.SafeFileHandle);
-        }
-        catch
-        {
-            file.Dispose();
-            TryDelete(temp);
-            throw;
-        }
+        var (temp, file) = AtomicFile.WriteTemp(Path.GetFullPath(path), content, AtomicFile.PrivateMode);
         var pending = new PendingKeyFile(temp, path, file);
         bool lead;
         lock (_commitLock)

@@ -82,10 +82,9 @@ public class AcmeOrderFlowTests
     /// times; the order then reads "pending" for <see cref="OrderPollsBeforeReady"/> polls, then
     /// <see cref="ReadyStatus"/>. A finalize that is accepted makes the order valid at once.
     /// </summary>
-    private sealed class OrderServer : HttpMessageHandler
+    private sealed class OrderServer : ScriptedAcmeServer
     {
         private readonly string _leafPem;
-        private int _nonce;
         private int _orderPolls;
         private bool _finalized;
 
@@ -102,18 +101,9 @@ public class AcmeOrderFlowTests
         public int OrderPollsBeforeReady { get; init; }
         public string ReadyStatus { get; init; } = "ready";
         public RecordingSolver Solver { get; } = new();
-        public List<string> Requests { get; } = [];
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var path = request.RequestUri!.AbsolutePath;
-            lock (Requests) Requests.Add($"{request.Method} {path}");
-            var response = path switch
+        protected override HttpResponseMessage Answer(string path) => path switch
             {
-                "/dir" => Json(HttpStatusCode.OK, """
-                    {"newNonce":"https://acme.test/nonce","newAccount":"https://acme.test/account","newOrder":"https://acme.test/new-order"}
-                    """),
-                "/nonce" => new HttpResponseMessage(HttpStatusCode.OK),
                 "/new-order" => Order(HttpStatusCode.Created, "pending"),
                 "/authz/1" => Json(HttpStatusCode.OK, $$"""
                     {"status":"{{(Requests.Contains("POST /chall/1") ? "valid" : "pending")}}","identifier":{"type":"dns","value":"a.example.test"},
@@ -128,19 +118,13 @@ public class AcmeOrderFlowTests
                 },
                 _ => new HttpResponseMessage(HttpStatusCode.NotFound),
             };
-            response.Headers.Add("Replay-Nonce", "nonce-" + Interlocked.Increment(ref _nonce));
-            response.RequestMessage = request;
-            return Task.FromResult(response);
-        }
 
         private HttpResponseMessage Finalize()
         {
             if (NotReadyAnswers > 0)
             {
                 NotReadyAnswers--;
-                var refused = Json(HttpStatusCode.Forbidden, """{"type":"urn:ietf:params:acme:error:orderNotReady","detail":"order is pending"}""");
-                refused.Content.Headers.ContentType = new MediaTypeHeaderValue("application/problem+json");
-                return refused;
+                return Problem(HttpStatusCode.Forbidden, "orderNotReady", "order is pending");
             }
             _finalized = true;
             return Order(HttpStatusCode.OK, "valid");
@@ -155,8 +139,5 @@ public class AcmeOrderFlowTests
             response.Headers.Location = new Uri("https://acme.test/order/1");
             return response;
         }
-
-        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
-            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
     }
 }

@@ -112,10 +112,8 @@ public class AcmePollingTests
     /// Directory, newNonce and one order whose statuses follow a script (the last repeats). Every
     /// answer carries a fresh nonce; the first <see cref="BadNonces"/> order polls are rejected.
     /// </summary>
-    private sealed class ScriptedServer(IReadOnlyList<string> statuses) : HttpMessageHandler
+    private sealed class ScriptedServer(IReadOnlyList<string> statuses) : ScriptedAcmeServer
     {
-        private int _nonce;
-
         public TimeProvider Clock { get; set; } = TimeProvider.System;
         public DateTimeOffset Started { get; set; }
         public IReadOnlyList<TimeSpan> RetryAfter { get; init; } = [];
@@ -123,31 +121,15 @@ public class AcmePollingTests
         public int OrderPolls { get; private set; }
         public List<DateTimeOffset> PollTimes { get; } = [];
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var path = request.RequestUri!.AbsolutePath;
-            var response = path switch
-            {
-                "/dir" => Json(HttpStatusCode.OK, """
-                    {"newNonce":"https://acme.test/nonce","newAccount":"https://acme.test/account","newOrder":"https://acme.test/new-order"}
-                    """),
-                "/nonce" => new HttpResponseMessage(HttpStatusCode.OK),
-                "/order/1" => Poll(),
-                _ => new HttpResponseMessage(HttpStatusCode.NotFound),
-            };
-            response.Headers.Add("Replay-Nonce", "nonce-" + Interlocked.Increment(ref _nonce));
-            response.RequestMessage = request;
-            return Task.FromResult(response);
-        }
+        protected override HttpResponseMessage Answer(string path) =>
+            path == "/order/1" ? Poll() : new HttpResponseMessage(HttpStatusCode.NotFound);
 
         private HttpResponseMessage Poll()
         {
             if (BadNonces > 0)
             {
                 BadNonces--;
-                var rejected = Json(HttpStatusCode.BadRequest, """{"type":"urn:ietf:params:acme:error:badNonce","detail":"stale"}""");
-                rejected.Content.Headers.ContentType = new MediaTypeHeaderValue("application/problem+json");
-                return rejected;
+                return Problem(HttpStatusCode.BadRequest, "badNonce", "stale");
             }
             PollTimes.Add(Clock.GetUtcNow());
             var status = statuses[Math.Min(OrderPolls, statuses.Count - 1)];
@@ -159,8 +141,5 @@ public class AcmePollingTests
             OrderPolls++;
             return response;
         }
-
-        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
-            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
     }
 }
