@@ -6,14 +6,15 @@ public sealed record AcmeClientOptions
     /// <summary>
     /// Waits between polls when the server gives no Retry-After; the last repeats. The first poll is
     /// made at once. The steps start small because a CA often finishes within milliseconds (a reused
-    /// authorization, a certificate signed right after finalize) and double up to 2 s: a slow
-    /// validation costs eleven polls in its first 4.3 s, then one every 2 s.
+    /// authorization, a certificate signed right after finalize: a CA that signs in the background
+    /// answers "processing" to the poll made at once and "valid" a few ms later) and double up to
+    /// 2 s: a slow validation costs twelve polls in its first 4.0 s, then one every 2 s.
     /// </summary>
     public IReadOnlyList<TimeSpan> PollSteps { get; init; } =
     [
-        TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40),
-        TimeSpan.FromMilliseconds(80), TimeSpan.FromMilliseconds(160), TimeSpan.FromMilliseconds(320), TimeSpan.FromMilliseconds(640),
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+        TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(8), TimeSpan.FromMilliseconds(16),
+        TimeSpan.FromMilliseconds(32), TimeSpan.FromMilliseconds(64), TimeSpan.FromMilliseconds(128), TimeSpan.FromMilliseconds(256),
+        TimeSpan.FromMilliseconds(512), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
     ];
 
     /// <summary>The longest a server's Retry-After is followed while polling; longer ones are capped.</summary>

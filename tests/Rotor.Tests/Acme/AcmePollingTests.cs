@@ -77,8 +77,8 @@ public class AcmePollingTests
         var error = await Assert.ThrowsAsync<AcmeException>(() => clock.DriveAsync(task));
 
         Assert.Equal("timeout", error.ProblemType);
-        // At once, then 5+10+20+40+80+160+320+640 ms, 1 s and 2 s steps: the 14th poll, at 10.275 s, is past the deadline.
-        Assert.Equal(14, server.OrderPolls);
+        // At once, then 2+4+8+16+32+64+128+256+512 ms, 1 s and 2 s steps: the 15th poll, at 10.022 s, is past the deadline.
+        Assert.Equal(15, server.OrderPolls);
     }
 
     [Fact]
