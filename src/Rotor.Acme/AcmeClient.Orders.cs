@@ -92,6 +92,7 @@ public sealed partial class AcmeClient
         var waits = 0;
         var pollNow = firstWait is null;
         TimeSpan? retryAfter = firstWait;
+        DateTimeOffset? unansweredSince = null;
         while (true)
         {
             if (!pollNow)
@@ -108,10 +109,20 @@ public sealed partial class AcmeClient
             catch (AcmeException e) when (e.ProblemType == "connection" && _time.GetUtcNow() <= deadline)
             {
                 // A poll is a read: one that got no answer (a dropped connection, a server that let
-                // the request time out) is simply made again at the next step, until the deadline.
+                // the request time out) is simply made again at the next step, until the deadline,
+                // unless the server has answered none of them for MaximumUnansweredPolling.
+                var now = _time.GetUtcNow();
+                unansweredSince ??= now;
+                if (now - unansweredSince.Value >= Options.MaximumUnansweredPolling)
+                {
+                    throw new AcmeException(
+                        $"{url.AbsolutePath}: no answer to any poll for {(now - unansweredSince.Value).TotalSeconds:0}s; last: {e.Message}",
+                        "connection", null, isTransient: true, inner: e);
+                }
                 retryAfter = null;
                 continue;
             }
+            unansweredSince = null;
             if (done) return value;
             if (_time.GetUtcNow() > deadline)
             {

@@ -20,6 +20,13 @@ public sealed record AcmeClientOptions
     /// <summary>The longest a server's Retry-After is followed while polling; longer ones are capped.</summary>
     public TimeSpan MaximumPollWait { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long polls may go unanswered in a row (connection refused or reset, timed out) before the
+    /// client gives up on the order with the last transport error, instead of waiting for
+    /// <see cref="OrderTimeout"/>: a server that went away is reported within this time.
+    /// </summary>
+    public TimeSpan MaximumUnansweredPolling { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an order may take from new to valid before the client gives up.</summary>
     public TimeSpan OrderTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

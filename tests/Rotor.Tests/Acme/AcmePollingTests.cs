@@ -82,6 +82,40 @@ public class AcmePollingTests
     }
 
     [Fact]
+    public async Task Polls_that_get_no_answer_are_made_again_and_the_order_goes_on()
+    {
+        var clock = new SteppingClock();
+        var server = new ScriptedServer(["processing", "valid"]) { DropAfterAnswers = 1, Drops = 3 };
+        var client = await NewClientAsync(server, clock);
+
+        var task = client.WaitForOrderAsync(Order, null, CancellationToken.None);
+        await clock.DriveAsync(task);
+
+        Assert.Equal("valid", (await task).Status);
+        Assert.Equal(3, server.Dropped);
+        Assert.Equal(2, server.OrderPolls);
+    }
+
+    [Fact]
+    public async Task A_server_that_answers_no_poll_for_thirty_seconds_ends_the_order_with_the_transport_error()
+    {
+        var clock = new SteppingClock();
+        var server = new ScriptedServer(["processing"]) { DropAfterAnswers = 1, Drops = int.MaxValue };
+        var client = await NewClientAsync(server, clock);
+
+        var task = client.WaitForOrderAsync(Order, null, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<AcmeException>(() => clock.DriveAsync(task));
+
+        Assert.Equal("connection", error.ProblemType);
+        Assert.True(error.IsTransient);
+        Assert.Contains("no answer to any poll for 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", error.Message, StringComparison.Ordinal);
+        var waited = clock.GetUtcNow() - server.Started;
+        Assert.InRange(waited, new AcmeClientOptions().MaximumUnansweredPolling, TimeSpan.FromSeconds(33));
+        Assert.Equal(1, server.OrderPolls);
+    }
+
+    [Fact]
     public async Task A_poll_rejected_for_its_nonce_is_made_again_with_the_nonce_of_the_error()
     {
         var clock = new SteppingClock();
@@ -121,11 +155,25 @@ public class AcmePollingTests
         public int OrderPolls { get; private set; }
         public List<DateTimeOffset> PollTimes { get; } = [];
 
+        /// <summary>Order polls from this answered one on are dropped (the connection refused) ...</summary>
+        public int DropAfterAnswers { get; init; } = int.MaxValue;
+
+        /// <summary>... this many times (then answered again).</summary>
+        public int Drops { get; set; }
+
+        public int Dropped { get; private set; }
+
         protected override HttpResponseMessage Answer(string path) =>
             path == "/order/1" ? Poll() : new HttpResponseMessage(HttpStatusCode.NotFound);
 
         private HttpResponseMessage Poll()
         {
+            if (OrderPolls >= DropAfterAnswers && Drops > 0)
+            {
+                Drops--;
+                Dropped++;
+                throw new HttpRequestException("Connection refused (acme.test:443)");
+            }
             if (BadNonces > 0)
             {
                 BadNonces--;
