@@ -26,6 +26,21 @@ public static partial class AtomicFile
     /// </summary>
     public static Task WriteAllAsync(IReadOnlyList<FileContent> files, CancellationToken cancellationToken)
     {
+        // The work is synchronous (the waits are fsyncs); a failure is returned in the task, as
+        // from any async method, never thrown from the call.
+        try
+        {
+            WriteAll(files, cancellationToken);
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    private static void WriteAll(IReadOnlyList<FileContent> files, CancellationToken cancellationToken)
+    {
         var pending = new List<(string Temp, string Full, FileStream Stream)>(files.Count);
         var renamed = 0;
         try
@@ -49,7 +64,6 @@ public static partial class AtomicFile
             {
                 SyncDirectory(dir);
             }
-            return Task.CompletedTask;
         }
         finally
         {
