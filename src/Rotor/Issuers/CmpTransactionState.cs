@@ -26,13 +26,7 @@ public sealed record CmpTransactionState
     public bool ImplicitlyConfirmed { get; init; }
     public DateTimeOffset At { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, Json);
+    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, CmpTransactionStateJson.Default.CmpTransactionState);
 
     /// <summary>The state in <paramref name="json"/> when it is a CMP issuer's; otherwise null.</summary>
     public static CmpTransactionState? TryRead(string? json)
@@ -40,7 +34,7 @@ public sealed record CmpTransactionState
         if (string.IsNullOrEmpty(json)) return null;
         try
         {
-            var state = JsonSerializer.Deserialize<CmpTransactionState>(json, Json);
+            var state = JsonSerializer.Deserialize(json, CmpTransactionStateJson.Default.CmpTransactionState);
             return state?.Kind == "cmp" ? state : null;
         }
         catch (JsonException)
@@ -67,3 +61,8 @@ public sealed record CmpTransactionState
         return text + $" (at {At:u})";
     }
 }
+
+/// <summary>Build-time serialization metadata of <see cref="CmpTransactionState"/> (camelCase, nulls left out).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(CmpTransactionState))]
+internal sealed partial class CmpTransactionStateJson : JsonSerializerContext;
