@@ -59,8 +59,7 @@ public static partial class ManifestParser
         var e = a.Mapping("externalAccountBinding");
         if (e is null) return null;
         var keyId = e.String("keyID", required: true);
-        var secret = e.SecretRef("keySecretRef");
-        if (secret is null && !e.Has("keySecretRef")) e.Error(e.Node, e.Field("keySecretRef"), "required", "'keySecretRef' is required");
+        var secret = e.SecretRef("keySecretRef", required: true);
         var algorithm = e.String("keyAlgorithm") ?? "HS256";
         if (algorithm is not ("HS256" or "HS384" or "HS512"))
         {
@@ -130,8 +129,7 @@ public static partial class ManifestParser
             var ns = r.String("nameserver", required: true) ?? "";
             var keyName = r.String("tsigKeyName", required: true) ?? "";
             var algorithm = r.String("tsigAlgorithm") ?? "HMACSHA256";
-            var secret = r.SecretRef("tsigSecretSecretRef");
-            if (secret is null && !r.Has("tsigSecretSecretRef")) r.Error(r.Node, r.Field("tsigSecretSecretRef"), "required", "'tsigSecretSecretRef' is required");
+            var secret = r.SecretRef("tsigSecretSecretRef", required: true);
             if (r.Has("tsigSecret")) r.Error("tsigSecret", "secret-by-reference", "secrets are never written inline; use tsigSecretSecretRef: {env: NAME} or {file: PATH}");
             if (algorithm.ToUpperInvariant().Replace("-", "", StringComparison.Ordinal) is not ("HMACSHA256" or "HMACSHA512" or "HMACSHA384" or "HMACSHA1"))
             {

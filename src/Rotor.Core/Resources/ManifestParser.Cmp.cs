@@ -98,8 +98,7 @@ public static partial class ManifestParser
         if (s is null) return null;
         var reference = s.String("reference", required: true);
         if (s.Has("secret")) s.Error("secret", "secret-by-reference", "the shared secret is never written inline; use secretRef: {env: NAME} or {file: PATH}");
-        var secret = s.SecretRef("secretRef");
-        if (secret is null && !s.Has("secretRef")) s.Error(s.Node, s.Field("secretRef"), "required", "'secretRef' is required: {env: NAME} or {file: PATH}");
+        var secret = s.SecretRef("secretRef", required: true);
         s.RejectUnknown(["secret"]);
         return reference is null || secret is null ? null : new CmpSharedSecretSpec(reference, secret);
     }

@@ -202,10 +202,14 @@ internal sealed class MappingReader
     }
 
     /// <summary>Reads a secret reference, refusing a secret written inline.</summary>
-    public SecretRef? SecretRef(string key)
+    public SecretRef? SecretRef(string key, bool required = false)
     {
         var node = Find(key);
-        if (node is null || IsNull(node)) return null;
+        if (node is null || IsNull(node))
+        {
+            if (required) Error(_node, Field(key), "required", $"'{key}' is required: {{env: NAME}} or {{file: PATH}}");
+            return null;
+        }
         if (node is YamlScalarNode)
         {
             Error(node, Field(key), "secret-by-reference",

@@ -67,12 +67,7 @@ public static partial class RotorCli
                 // A key imported or generated earlier for a version that was never issued.
                 await host.Keys.DeleteAsync(replaced, ct);
             }
-            var fingerprint = Convert.ToHexString(SHA256.HashData(key switch
-            {
-                ECDsa ec => ec.ExportSubjectPublicKeyInfo(),
-                RSA rsa => rsa.ExportSubjectPublicKeyInfo(),
-                _ => [],
-            }));
+            var fingerprint = Convert.ToHexString(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
             var message = $"{spec.PrivateKey.Describe()} key imported (public key SHA-256 {fingerprint}); the next version is issued for it" +
                 (renew ? " and a renewal is requested" : "");
             await host.Store.AppendEventAsync(new EventRecord(0, now, ResourceKinds.Certificate, n, EventType.Normal, "KeyImported", message), ct);

@@ -163,7 +163,8 @@ public static partial class AtomicFile
     internal static void StartWriteback(Microsoft.Win32.SafeHandles.SafeFileHandle file) =>
         _ = Native.SyncFileRange(file, 0, 0, Native.SyncFileRangeWrite);
 
-    private static void TryDelete(string path)
+    /// <summary>Deletes a file if it can; a file that is gone or cannot be deleted is left to whoever comes next.</summary>
+    internal static void TryDelete(string path)
     {
         try
         {

@@ -54,6 +54,14 @@ internal static class CertificateBuilder
         _ => throw new RotorException("unsupported key type: only ECDSA and RSA keys are supported", isTransient: false),
     };
 
+    /// <summary>A copy of <paramref name="certificate"/> that holds <paramref name="key"/> (ECDSA or RSA), for signing with it or exporting both.</summary>
+    public static X509Certificate2 WithPrivateKey(X509Certificate2 certificate, AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ec => certificate.CopyWithPrivateKey(ec),
+        RSA rsa => certificate.CopyWithPrivateKey(rsa),
+        _ => throw new RotorException("unsupported key type: only ECDSA and RSA keys are supported", isTransient: false),
+    };
+
     /// <summary>Adds the end-entity extensions for <paramref name="spec"/> to a request.</summary>
     public static void AddLeafExtensions(CertificateRequest request, CertificateSpec spec, bool isRsa)
     {

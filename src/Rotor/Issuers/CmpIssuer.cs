@@ -178,7 +178,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
             CmpEnrollmentResult result;
             if (keyUpdate)
             {
-                using var signer = WithKey(request.Replaces!, request.ReplacesKey!);
+                using var signer = CertificateBuilder.WithPrivateKey(request.Replaces!, request.ReplacesKey!);
                 result = await _client.KeyUpdateRequestAsync(cmpRequest, new CmpSignatureProtection(signer), transaction.Token);
             }
             else if (_spec.Protection == CmpProtectionMode.Signature)
@@ -248,13 +248,6 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         CertificateBuilder.AddLeafExtensions(template, spec, key is RSA);
         return [.. template.CertificateExtensions];
     }
-
-    private static X509Certificate2 WithKey(X509Certificate2 certificate, AsymmetricAlgorithm key) => key switch
-    {
-        ECDsa ec => certificate.CopyWithPrivateKey(ec),
-        RSA rsa => certificate.CopyWithPrivateKey(rsa),
-        _ => throw new RotorException("unsupported key type", isTransient: false),
-    };
 
     /// <summary>The leaf, then intermediates and roots found above it in extraCerts and caPubs.</summary>
     private IssuedCertificate ToIssued(CmpEnrollmentResult result)

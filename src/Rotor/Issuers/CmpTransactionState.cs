@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Rotor.Issuers;
 
@@ -26,7 +25,7 @@ public sealed record CmpTransactionState
     public bool ImplicitlyConfirmed { get; init; }
     public DateTimeOffset At { get; init; }
 
-    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, CmpTransactionStateJson.Default.CmpTransactionState);
+    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, Storage.SpecSerializer.Options);
 
     /// <summary>The state in <paramref name="json"/> when it is a CMP issuer's; otherwise null.</summary>
     public static CmpTransactionState? TryRead(string? json)
@@ -34,7 +33,7 @@ public sealed record CmpTransactionState
         if (string.IsNullOrEmpty(json)) return null;
         try
         {
-            var state = JsonSerializer.Deserialize(json, CmpTransactionStateJson.Default.CmpTransactionState);
+            var state = JsonSerializer.Deserialize<CmpTransactionState>(json, Storage.SpecSerializer.Options);
             return state?.Kind == "cmp" ? state : null;
         }
         catch (JsonException)
@@ -61,8 +60,3 @@ public sealed record CmpTransactionState
         return text + $" (at {At:u})";
     }
 }
-
-/// <summary>Build-time serialization metadata of <see cref="CmpTransactionState"/> (camelCase, nulls left out).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(CmpTransactionState))]
-internal sealed partial class CmpTransactionStateJson : JsonSerializerContext;

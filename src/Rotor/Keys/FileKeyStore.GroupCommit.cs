@@ -135,7 +135,7 @@ public sealed partial class FileKeyStore
         {
             if ((failures[i] ?? folderFailure) is { } failure)
             {
-                TryDelete(group[i].TempPath);
+                AtomicFile.TryDelete(group[i].TempPath);
                 group[i].Durable.TrySetException(failure);
             }
             else
@@ -145,14 +145,4 @@ public sealed partial class FileKeyStore
         }
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -5,7 +5,8 @@ using Rotor.Core.Rotation;
 namespace Rotor.Storage;
 
 /// <summary>
-/// Serialization metadata for what the store keeps as JSON, generated at build time: a process
+/// Serialization metadata for what the store keeps as JSON (specs, rotation progress, issued
+/// facts, a CMP issuer's transaction state), generated at build time: a process
 /// that reads specs and rotation progress (every CLI command, every `rotor reconcile` from cron)
 /// then needs no reflection-emitted accessors, which cost tens of milliseconds at start-up.
 /// <see cref="SpecSerializer.Options"/> uses it first and falls back to reflection for anything else.
@@ -16,4 +17,5 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(EndpointSpec))]
 [JsonSerializable(typeof(RotationProgress))]
 [JsonSerializable(typeof(SpecSerializer.IssuedFactsDto))]
+[JsonSerializable(typeof(Rotor.Issuers.CmpTransactionState))]
 internal sealed partial class RotorJsonContext : JsonSerializerContext;

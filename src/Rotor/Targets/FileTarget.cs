@@ -102,12 +102,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     {
         using AsymmetricAlgorithm key = artifact.Leaf.GetECDsaPublicKey() is not null ? ECDsa.Create() : RSA.Create();
         key.ImportFromPem(artifact.PrivateKeyPem);
-        using var withKey = key switch
-        {
-            ECDsa ec => artifact.Leaf.CopyWithPrivateKey(ec),
-            RSA rsa => artifact.Leaf.CopyWithPrivateKey(rsa),
-            _ => throw new NotSupportedException(),
-        };
+        using var withKey = CertificateBuilder.WithPrivateKey(artifact.Leaf, key);
         var collection = new X509Certificate2Collection { withKey };
         collection.AddRange(artifact.Intermediates.ToArray());
         return collection.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password)!;

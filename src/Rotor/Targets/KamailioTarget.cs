@@ -92,7 +92,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
     public async Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
         var paths = Files(artifact).Select(f => f.Path).ToList();
-        foreach (var p in paths) TryDelete(p + StagedSuffix);
+        foreach (var p in paths) AtomicFile.TryDelete(p + StagedSuffix);
         if (!paths.Any(p => File.Exists(p + PreviousSuffix))) return; // never activated here
         await RestorePreviousAsync(paths);
         var failure = await ReloadAndConfirmAsync(artifact.IsTrustOnly ? null : LiveFingerprint(), [], cancellationToken);
@@ -106,8 +106,8 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
     {
         foreach (var (path, _, _) in Files(artifact))
         {
-            TryDelete(path + PreviousSuffix);
-            TryDelete(path + StagedSuffix);
+            AtomicFile.TryDelete(path + PreviousSuffix);
+            AtomicFile.TryDelete(path + StagedSuffix);
         }
         return Task.CompletedTask;
     }
@@ -144,17 +144,5 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
             AtomicFile.CopyOver(saved, path);
         }
         return Task.CompletedTask;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // a leftover is harmless: the next activation overwrites it
-        }
     }
 }

@@ -87,6 +87,18 @@ public class CmpIssuerTests(CmpLab lab)
         Assert.True(import.Code == 0, import.Out + import.Err);
     }
 
+    /// <summary>
+    /// A certificate on the poll server with ee1 imported. The mock keeps its poll count across
+    /// transactions, so an abandoned one leaves it short: it starts from a fresh instance.
+    /// </summary>
+    private async Task<TempDir> FreshPollServerSetupAsync()
+    {
+        lab.Stop("poll");
+        var dir = Setup(Issuer([Url("poll")]));
+        await ApplyAndImportAsync(dir, "ee1");
+        return dir;
+    }
+
     private static async Task<string> EventsAsync(RotorHost host) =>
         string.Join("\n", (await host.Store.ListEventsAsync("Certificate", Cert, 50, default)).Select(e => $"{e.Reason}: {e.Message}"));
 
@@ -213,11 +225,7 @@ public class CmpIssuerTests(CmpLab lab)
     public async Task Polling_with_checkAfter_succeeds_and_a_polling_limit_gives_up_cleanly_with_backoff()
     {
         if (!lab.Require()) return;
-        // The mock keeps its poll count across transactions, so an abandoned one leaves it
-        // short: start from a fresh instance.
-        lab.Stop("poll");
-        using var dir = Setup(Issuer([Url("poll")]));
-        await ApplyAndImportAsync(dir, "ee1");
+        using var dir = await FreshPollServerSetupAsync();
         var done = await Rotor(dir, "reconcile");
         Assert.True(done.Code == 0, done.Out + done.Err);
         await using (var host = await OpenAsync(dir))
@@ -376,11 +384,7 @@ public class CmpIssuerTests(CmpLab lab)
     public async Task A_newer_request_supersedes_a_transaction_still_polling_and_closes_it_at_the_server()
     {
         if (!lab.Require()) return;
-        // The mock keeps its poll count across transactions, so an abandoned one leaves it
-        // short: start from a fresh instance.
-        lab.Stop("poll");
-        using var dir = Setup(Issuer([Url("poll")]));
-        await ApplyAndImportAsync(dir, "ee1");
+        using var dir = await FreshPollServerSetupAsync();
         await using var host = await OpenAsync(dir);
         var (issuer, _) = await host.Issuers.GetAsync("pki", default);
         var spec = global::Rotor.Storage.SpecSerializer.SpecOf<global::Rotor.Core.Resources.CertificateSpec>(
