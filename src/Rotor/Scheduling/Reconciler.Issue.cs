@@ -67,7 +67,8 @@ public sealed partial class Reconciler
         await storing.Stored;
 
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
-        var keyPem = await keys.ExportPkcs8PemAsync(keyRef, cancellationToken);
+        // The key is in hand: checked as it is, not read back and decrypted from the store.
+        var keyPem = key.ExportPkcs8PrivateKeyPem();
         var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
         var now = time.GetUtcNow();
         var version = new CertificateVersion
