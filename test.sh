@@ -14,6 +14,16 @@ if ! dotnet build Rotor.slnx -c Debug -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# The Native AOT executable, as users can install it; AotExecutableTests run it against the labs.
+aot_out="artifacts/publish/rotor-aot"
+echo "== Native AOT publish of rotor ($aot_out)"
+if ! dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true -o "$aot_out" -nologo -clp:ErrorsOnly -v quiet; then
+  echo "Native AOT publish failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export ROTOR_AOT_EXE="$PWD/$aot_out/rotor"
+
 results=$(mktemp -d)
 status=0
 for project in tests/Rotor.Tests tests/Rotor.IntegrationTests; do

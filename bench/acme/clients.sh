@@ -77,13 +77,20 @@ issue_rotor() {
   mkdir -p "$state"
   local m="$state/rotor-$(date +%s%N).yaml"
   rotor_manifest "$m" "${ROTOR_SOLVER:-$(rotor_solver "$chal")}" "$@"
-  local cmd=(timeout "$STEP_TIMEOUT" "${ROTOR_CMD_EXE:-$ROTOR_EXE}" reconcile --data "$state/data" -f "$m")
+  # shellcheck disable=SC2086 # ROTOR_EXTRA_ARGS is a list of words
+  local cmd=(timeout "$STEP_TIMEOUT" "${ROTOR_CMD_EXE:-$ROTOR_EXE}" reconcile --data "$state/data" -f "$m" ${ROTOR_EXTRA_ARGS:-})
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor() { local f="$1/out/$2/fullchain.pem"; [[ -s "$f" ]] && echo "$f"; }
 # rotor-jit: the same, with rotor from the plain build (no ReadyToRun), to show what the publish saves.
 issue_rotor-jit() { ROTOR_CMD_EXE="$ROTOR_JIT_EXE" issue_rotor "$@"; }
 cert_rotor-jit() { cert_rotor "$@"; }
+# rotor-aot: the same, with rotor published as a Native AOT single executable (no .NET runtime needed).
+issue_rotor-aot() { ROTOR_CMD_EXE="$ROTOR_AOT_EXE" issue_rotor "$@"; }
+cert_rotor-aot() { cert_rotor "$@"; }
+# rotor-aot-1p: ONE Native AOT `rotor reconcile --parallelism 1` process for all N certificates (seq only).
+issue_rotor-aot-1p() { ROTOR_CMD_EXE="$ROTOR_AOT_EXE" ROTOR_EXTRA_ARGS="--parallelism 1" issue_rotor "$@"; }
+cert_rotor-aot-1p() { cert_rotor "$@"; }
 # rotor-1p: same reconcile, in-process through Rotor.Bench acme-reconcile with parallelism 1.
 issue_rotor-1p() {
   local state="$1" chal="$2"; shift 2

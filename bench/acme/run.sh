@@ -5,7 +5,7 @@
 # Pebble's intermediate, names the domain, P-256); a run counts only if all its certificates are valid.
 #
 # Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N]
-#                          [--clients "rotor rotor-svc rotor-1p lego certbot"] [--no-build]
+#                          [--clients "rotor rotor-aot rotor-aot-1p rotor-svc lego certbot"] [--no-build]
 # Scenarios: fast-1 (1 cert, Pebble fast mode), fast-seq (20 certs one after another), fast-par (20
 # certs; peers: one process per cert, xargs -P 4; rotor: ONE process, 20 certs, reconciler
 # parallelism 4), dns-seq (10 certs, real DNS-01 via BIND RFC 2136/TSIG), http-seq (10 certs, real
@@ -17,6 +17,9 @@
 # certificate, applied one after another; fast-par: one manifest with all 20, parallelism 4).
 # rotor-1p = one process for all N certificates, strictly sequential (Rotor.Bench acme-reconcile,
 # parallelism 1; timed as a process); seq only. rotor-jit (opt-in) = rotor from the plain build.
+# rotor-aot = the same `rotor reconcile` processes with rotor published Native AOT (fast-par: one
+# process, parallelism 4); rotor-aot-1p = ONE Native AOT `rotor reconcile --parallelism 1` process
+# for all N certificates; seq only.
 # Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
 # STEP_TIMEOUT (s per client process, default 180). Results: bench/results/acme-<UTC>/.
 set -euo pipefail
@@ -27,6 +30,7 @@ SELF="$HERE/run.sh"
 export ROTOR_ACME_LAB_DIR="${BENCH_LAB_DIR:-/tmp/rotor-acme-bench}"
 export ROTOR_ARTIFACTS="${ROTOR_ARTIFACTS:-/tmp/acmebench-artifacts}"
 export ROTOR_EXE="$ROTOR_ARTIFACTS/publish/rotor-r2r/rotor" ROTOR_JIT_EXE="$ROTOR_ARTIFACTS/bin/Rotor/release/rotor"
+export ROTOR_AOT_EXE="$ROTOR_ARTIFACTS/publish/rotor-aot/rotor"
 export BENCH_EXE="$ROTOR_ARTIFACTS/bin/Rotor.Bench/release/Rotor.Bench"
 export ACME_PORT=14200 MGMT_PORT=15200 DNS_PORT=15653 HTTP_PORT=5202 TLS_PORT=5201
 export EMAIL=lab@example.test STEP_TIMEOUT="${STEP_TIMEOUT:-180}"
@@ -41,7 +45,7 @@ if [[ "${1:-}" == __issue ]]; then
 fi
 
 SCENARIOS="fast-1 fast-seq fast-par dns-seq http-seq"
-CLIENTS="rotor rotor-svc rotor-1p lego certbot"
+CLIENTS="rotor rotor-aot rotor-aot-1p rotor-svc lego certbot"
 REPEATS=3 BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -75,7 +79,14 @@ if [[ "$BUILD" == 1 ]]; then
     (cd "$ROOT" && dotnet publish src/Rotor -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
        -o "$ROTOR_ARTIFACTS/publish/rotor-r2r" --nologo -v quiet -clp:ErrorsOnly); } > "$OUT/build.txt" 2>&1 ||
     { cat "$OUT/build.txt" >&2; exit 1; }
+  if [[ " $CLIENTS " == *" rotor-aot"* ]]; then
+    # Native AOT (needs clang and zlib1g-dev: tests/env/install-deps.sh installs them).
+    (cd "$ROOT" && dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true \
+       -o "$ROTOR_ARTIFACTS/publish/rotor-aot" --nologo -v quiet -clp:ErrorsOnly) >> "$OUT/build.txt" 2>&1 ||
+      { cat "$OUT/build.txt" >&2; exit 1; }
+  fi
 fi
+[[ " $CLIENTS " != *" rotor-aot"* ]] || [[ -x "$ROTOR_AOT_EXE" ]] || { echo "missing $ROTOR_AOT_EXE (build first)" >&2; exit 1; }
 for exe in "$ROTOR_EXE" "$ROTOR_JIT_EXE" "$BENCH_EXE"; do [[ -x "$exe" ]] || { echo "missing $exe (build first)" >&2; exit 1; }; done
 
 "$LAB/start-bind.sh" --port "$DNS_PORT" > "$OUT/start-bind.txt" 2>&1 || { cat "$OUT/start-bind.txt" >&2; exit 1; }
@@ -107,7 +118,7 @@ run_one() {  # client scenario rep
                 *) count=$N_REAL kind=seq ;; esac
   # rotor-svc: one manifest per certificate (seq) or one for all (par), applied to one running process.
   [[ "$client" == rotor-svc ]] && { export ROTOR_SVC_STEPS=$kind; kind=svc; }
-  [[ "$client" == rotor-1p || ( "$client" == rotor* && "$kind" == par ) ]] && kind=batch
+  [[ "$client" == rotor-1p || "$client" == rotor-aot-1p || ( "$client" == rotor* && "$kind" == par ) ]] && kind=batch
   export ROTOR_SVC_WARMUP="warm-$client-$sc-r$rep.$ZONE"
   local rundir="$OUT/state/$client/$sc/r$rep" logdir="$OUT/logs/$client/$sc"
   mkdir -p "$rundir" "$logdir"
@@ -162,7 +173,7 @@ run_one() {  # client scenario rep
 }
 
 applies() {  # client scenario: does this client run this scenario?
-  case "$1" in rotor-1p) [[ "$2" == *-seq ]] ;; *) true ;; esac
+  case "$1" in rotor-1p|rotor-aot-1p) [[ "$2" == *-seq ]] ;; *) true ;; esac
 }
 echo "== runs (results in $OUT)"
 for sc in $SCENARIOS; do
@@ -193,7 +204,7 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
   echo
   for sc in $SCENARIOS; do
     best=$(for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || median "$c" "$sc"; done | { grep -v -- - || true; } | sort -g | head -n 1)
-    for c in rotor rotor-jit rotor-svc rotor-1p; do
+    for c in rotor rotor-aot rotor-aot-1p rotor-jit rotor-svc rotor-1p; do
       [[ " $CLIENTS " == *" $c "* ]] && applies "$c" "$sc" || continue
       r=$(median "$c" "$sc")
       if [[ -z "$best" || "$r" == - ]]; then echo "$sc: ratio $c/best_peer = n/a (no valid runs) FAIL"; continue; fi

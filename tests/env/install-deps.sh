@@ -6,6 +6,8 @@ set -euo pipefail
 
 packages=(
   openssl ca-certificates procps time
+  # the Native AOT publish of rotor (tests/Rotor.IntegrationTests/Aot/)
+  clang zlib1g-dev
   # ACME test environment (tests/env/acme/): Pebble test CA, BIND 9 for DNS-01
   # (named, nsupdate, dig), curl, python3 (HTTP-01 webroot server)
   pebble bind9 bind9-dnsutils curl python3

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Rotor.Scheduling;
 using Rotor.Telemetry;
@@ -17,6 +17,14 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
 
     /// <summary>Options for <c>rotor run</c>/<c>reconcile</c>; tests and fault injection set them.</summary>
     public ReconcilerOptions? ReconcilerOptions { get; init; }
+
+    /// <summary>The reconciler's parallelism for <c>rotor run</c>/<c>reconcile</c> (added to those two commands only).</summary>
+    public Option<int?> Parallelism { get; } = new("--parallelism")
+    {
+        Description = $"Certificates worked on at the same time (1 to {MaxParallelism}; default 4). 1 issues one after another, e.g. for a CA with tight rate limits",
+    };
+
+    public const int MaxParallelism = 64;
 
     public Option<string?> Data { get; } = new("--data")
     {
@@ -44,14 +52,6 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         Recursive = true,
     };
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public IAnsiConsole Console => AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(Output),
@@ -62,7 +62,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
 
     public bool WantsJson(ParseResult parse) => string.Equals(parse.GetValue(OutputFormat), "json", StringComparison.OrdinalIgnoreCase);
 
-    public void WriteJson<T>(T value) => Output.WriteLine(JsonSerializer.Serialize(value, Json));
+    /// <summary>Writes <paramref name="value"/> as indented JSON with its build-time metadata (<see cref="CliJsonContext"/>).</summary>
+    public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Output.WriteLine(JsonSerializer.Serialize(value, type));
 
     public ILoggerFactory CreateLoggers(ParseResult parse) => LoggerFactory.Create(b =>
     {
@@ -74,8 +75,22 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
             string.Equals(parse.GetValue(LogFormat), "json", StringComparison.OrdinalIgnoreCase)));
     });
 
-    public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken) =>
-        await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, ReconcilerOptions, cancellationToken);
+    public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var options = ReconcilerOptions;
+        if (parse.GetResult(Parallelism) is not null && parse.GetValue(Parallelism) is int parallelism)
+        {
+            var o = options ?? new ReconcilerOptions();
+            options = new ReconcilerOptions { Backoff = o.Backoff, UnitRandom = o.UnitRandom, BatchSize = o.BatchSize, FaultPoint = o.FaultPoint, Parallelism = parallelism };
+        }
+        return await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, options, cancellationToken);
+    }
+
+    /// <summary>The error for a --parallelism outside 1..<see cref="MaxParallelism"/>, or null.</summary>
+    public string? CheckParallelism(ParseResult parse) =>
+        parse.GetValue(Parallelism) is int p && (p < 1 || p > MaxParallelism)
+            ? $"--parallelism: {p} is not between 1 and {MaxParallelism}"
+            : null;
 
     public int Fail(int code, string message)
     {

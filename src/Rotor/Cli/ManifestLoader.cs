@@ -64,8 +64,11 @@ public static class ManifestLoader
         return (resources, errors);
     }
 
-    /// <summary>Loads, and stores if valid. Prints each outcome (or every error) and returns an exit code.</summary>
-    public static async Task<int> ApplyAsync(IEnumerable<string> paths, RotorHost host, CliContext cli, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads, and stores if valid. Prints each outcome (to <paramref name="outcomes"/>, else standard
+    /// output; or every error) and returns an exit code.
+    /// </summary>
+    public static async Task<int> ApplyAsync(IEnumerable<string> paths, RotorHost host, CliContext cli, CancellationToken cancellationToken, TextWriter? outcomes = null)
     {
         var (resources, errors) = await LoadAsync(paths, host.Store, cancellationToken);
         if (errors.Count > 0)
@@ -85,7 +88,7 @@ public static class ManifestLoader
         var applied = await host.Store.ApplyAsync(resources.Select(r => SpecSerializer.ToStored(r, now)).ToList(), now, cancellationToken);
         foreach (var (r, outcome) in applied)
         {
-            cli.Output.WriteLine($"{r.Kind.ToLowerInvariant()}/{r.Name} {outcome.ToString().ToLowerInvariant()}");
+            (outcomes ?? cli.Output).WriteLine($"{r.Kind.ToLowerInvariant()}/{r.Name} {outcome.ToString().ToLowerInvariant()}");
             if (outcome != ApplyOutcome.Unchanged)
             {
                 await host.Store.AppendEventAsync(new EventRecord(0, now, r.Kind, r.Name, EventType.Normal, "Applied",

@@ -81,23 +81,20 @@ public static partial class RotorCli
             var summary = ProbeSummary.From(results);
             if (json)
             {
-                cli.WriteJson(new
-                {
-                    endpoint = $"{target.Host}:{target.Port}",
-                    sni = target.Sni,
-                    sip = target.SipOptions,
-                    trust = anchors.Count == 0 ? "system" : parse.GetValue(trust),
-                    probes = results.Select((r, i) => ProbeJson(i + 1, r)),
-                    summary = new
-                    {
-                        count = summary.Count,
-                        successes = summary.Successes,
-                        failures = summary.Failures,
-                        handshakeMs = new { p50 = Ms(summary.HandshakeP50), p95 = Ms(summary.HandshakeP95), max = Ms(summary.HandshakeMax) },
-                        elapsedMs = Ms(elapsed),
-                        probesPerSecond = elapsed > TimeSpan.Zero ? Math.Round(summary.Count / elapsed.TotalSeconds, 1) : (double?)null,
-                    },
-                });
+                cli.WriteJson(new ProbeRunJson(
+                    $"{target.Host}:{target.Port}",
+                    target.Sni,
+                    target.SipOptions,
+                    anchors.Count == 0 ? "system" : parse.GetValue(trust),
+                    [.. results.Select((r, i) => ProbeJson(i + 1, r))],
+                    new ProbeSummaryJson(
+                        summary.Count,
+                        summary.Successes,
+                        summary.Failures,
+                        new ProbeLatencyJson(Ms(summary.HandshakeP50), Ms(summary.HandshakeP95), Ms(summary.HandshakeMax)),
+                        Ms(elapsed),
+                        elapsed > TimeSpan.Zero ? Math.Round(summary.Count / elapsed.TotalSeconds, 1) : null)),
+                    CliJsonContext.Default.ProbeRunJson);
             }
             else
             {
@@ -154,27 +151,25 @@ public static partial class RotorCli
         (r.SipTime is { } st ? $" sip-time {F(st)}" : "") +
         (r.Error is null ? "" : $" error: {r.Error}");
 
-    private static object ProbeJson(int seq, ProbeResult r)
+    private static ProbeLineJson ProbeJson(int seq, ProbeResult r)
     {
         var leaf = r.PresentedChain.Count > 0 ? r.PresentedChain[0] : null;
-        return new
-        {
+        return new ProbeLineJson(
             seq,
-            success = r.Success,
-            failure = r.Success ? null : r.Failure.ToString().ToLowerInvariant(),
-            chainTrusted = r.ChainTrusted,
-            sha256 = r.LeafSha256,
-            subject = leaf?.Subject,
-            issuer = leaf?.Issuer,
-            notBefore = leaf is null ? null : Utc(leaf.NotBefore),
-            notAfter = leaf is null ? null : Utc(leaf.NotAfter),
-            chain = r.PresentedChain.Select(c => new { subject = c.Subject, issuer = c.Issuer, sha256 = Convert.ToHexStringLower(SHA256.HashData(c.RawDataMemory.Span)), notAfter = Utc(c.NotAfter) }),
-            sipStatus = r.SipStatusCode,
-            connectMs = Ms(r.ConnectTime),
-            handshakeMs = r.LeafSha256 is null ? null : Ms(r.HandshakeTime),
-            sipMs = Ms(r.SipTime),
-            error = r.Error,
-        };
+            r.Success,
+            r.Success ? null : r.Failure.ToString().ToLowerInvariant(),
+            r.ChainTrusted,
+            r.LeafSha256,
+            leaf?.Subject,
+            leaf?.Issuer,
+            leaf is null ? null : Utc(leaf.NotBefore),
+            leaf is null ? null : Utc(leaf.NotAfter),
+            [.. r.PresentedChain.Select(c => new ChainCertificateJson(c.Subject, c.Issuer, Convert.ToHexStringLower(SHA256.HashData(c.RawDataMemory.Span)), Utc(c.NotAfter)))],
+            r.SipStatusCode,
+            Ms(r.ConnectTime),
+            r.LeafSha256 is null ? null : Ms(r.HandshakeTime),
+            Ms(r.SipTime),
+            r.Error);
     }
 
     private static string Utc(DateTime local) => local.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -26,42 +26,40 @@ public static partial class RotorCli
                 {
                     statuses.TryGetValue(r.Name, out var s);
                     var spec = SpecSerializer.SpecOf<CertificateSpec>(r);
-                    return new
-                    {
-                        name = r.Name,
-                        ready = s?.Ready ?? false,
-                        issuer = spec.IssuerRef,
-                        notAfter = s?.NotAfter,
-                        renewalAt = s?.RenewalAt,
-                        nextAttempt = s is { Failures: > 0 } ? s.NextDueAt : (DateTimeOffset?)null,
-                        lastFailure = s?.LastFailure,
-                        generation = r.Generation,
-                    };
+                    return new CertificateRowJson(
+                        r.Name,
+                        s?.Ready ?? false,
+                        spec.IssuerRef,
+                        s?.NotAfter,
+                        s?.RenewalAt,
+                        s is { Failures: > 0 } ? s.NextDueAt : null,
+                        s?.LastFailure,
+                        r.Generation);
                 }).ToList();
                 if (cli.WantsJson(parse))
                 {
-                    cli.WriteJson(rows);
+                    cli.WriteJson(rows, CliJsonContext.Default.ListCertificateRowJson);
                     return ExitCodes.Ok;
                 }
                 var table = new Table().AddColumns("NAME", "READY", "ISSUER", "EXPIRES", "RENEWAL", "STATUS");
                 foreach (var r in rows)
                 {
-                    table.AddRow(Markup.Escape(r.name), r.ready ? "True" : "False", Markup.Escape(r.issuer), Time(r.notAfter), Time(r.renewalAt),
-                        Markup.Escape(r.lastFailure is null ? "" : Truncate(r.lastFailure, 60)));
+                    table.AddRow(Markup.Escape(r.Name), r.Ready ? "True" : "False", Markup.Escape(r.Issuer), Time(r.NotAfter), Time(r.RenewalAt),
+                        Markup.Escape(r.LastFailure is null ? "" : Truncate(r.LastFailure, 60)));
                 }
                 cli.Console.Write(table);
                 return ExitCodes.Ok;
             }
-            var list = resources.Select(r => new { name = r.Name, kind = KindOf(r), generation = r.Generation, source = r.SourceFile, updated = r.UpdatedAt }).ToList();
+            var list = resources.Select(r => new ResourceRowJson(r.Name, KindOf(r), r.Generation, r.SourceFile, r.UpdatedAt)).ToList();
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(list);
+                cli.WriteJson(list, CliJsonContext.Default.ListResourceRowJson);
                 return ExitCodes.Ok;
             }
             var t = new Table().AddColumns("NAME", "KIND", "GENERATION", "SOURCE");
             foreach (var r in list)
             {
-                t.AddRow(Markup.Escape(r.name), r.kind, r.generation.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.source));
+                t.AddRow(Markup.Escape(r.Name), r.Kind, r.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Source));
             }
             cli.Console.Write(t);
             return ExitCodes.Ok;
@@ -106,87 +104,66 @@ public static partial class RotorCli
             }
             var events = await host.Store.ListEventsAsync(ResourceKinds.Certificate, n, 15, ct);
             var cmp = Issuers.CmpTransactionState.TryRead(status?.IssuerState);
-            var view = new
+            var view = new CertificateViewJson
             {
-                name = n,
-                generation = stored.Generation,
-                issuer = spec.IssuerRef,
-                names = spec.RequiredNames().Order().ToList(),
-                key = spec.PrivateKey.Describe(),
-                rotationPolicy = spec.PrivateKey.RotationPolicy,
-                duration = DurationParser.Format(spec.Duration),
-                ready = status?.Ready ?? false,
-                notAfter = status?.NotAfter,
-                renewalAt = status?.RenewalAt,
-                nextReconcile = status?.NextDueAt,
-                failures = status?.Failures ?? 0,
-                lastFailure = status?.LastFailure,
-                renewRequested = status?.RenewRequested ?? false,
-                renewNow = status?.RenewNow ?? false,
-                cmp = cmp is null ? null : new
-                {
-                    request = cmp.Request,
-                    state = cmp.State,
-                    server = cmp.Server,
-                    transactionId = cmp.TransactionId,
-                    pkiStatus = cmp.PkiStatus,
-                    failInfo = cmp.FailInfo,
-                    statusText = cmp.StatusText,
-                    error = cmp.Error,
-                    polls = cmp.Polls,
-                    nextPollAt = cmp.NextPollAt,
-                    implicitlyConfirmed = cmp.ImplicitlyConfirmed,
-                    at = cmp.At,
-                    nextAttempt = status?.NextDueAt,
-                },
-                versions = versions.Select(v => new { id = v.Id, state = v.State, serial = v.Serial, sha256 = v.Sha256Fingerprint, notBefore = v.NotBefore, notAfter = v.NotAfter, generation = v.Generation }).ToList(),
-                rotations = rotations.Select(r => new
-                {
-                    version = r.VersionId,
-                    target = r.Target,
-                    state = r.State,
-                    wave = r.Progress.Wave + 1,
-                    detail = r.Detail,
-                    gate = r.Progress.Gate.StartedAt is null ? null : new
-                    {
-                        successes = r.Progress.Gate.Successes,
-                        probes = r.Progress.Gate.Probes,
-                        unreachable = r.Progress.Gate.Unreachable,
-                        passed = r.Progress.Gate.Passed,
-                        lastError = r.Progress.Gate.LastError,
-                    },
-                    nextStep = r.Progress.NextAt,
-                    drainUntil = r.Progress.DrainUntil,
-                    updated = r.UpdatedAt,
-                }).ToList(),
-                events = events.Select(e => new { at = e.At, type = e.Type, reason = e.Reason, message = e.Message }).ToList(),
+                Name = n,
+                Generation = stored.Generation,
+                Issuer = spec.IssuerRef,
+                Names = [.. spec.RequiredNames().Order()],
+                Key = spec.PrivateKey.Describe(),
+                RotationPolicy = spec.PrivateKey.RotationPolicy,
+                Duration = DurationParser.Format(spec.Duration),
+                Ready = status?.Ready ?? false,
+                NotAfter = status?.NotAfter,
+                RenewalAt = status?.RenewalAt,
+                NextReconcile = status?.NextDueAt,
+                Failures = status?.Failures ?? 0,
+                LastFailure = status?.LastFailure,
+                RenewRequested = status?.RenewRequested ?? false,
+                RenewNow = status?.RenewNow ?? false,
+                Cmp = cmp is null ? null : new CmpStateJson(
+                    cmp.Request, cmp.State, cmp.Server, cmp.TransactionId, cmp.PkiStatus, cmp.FailInfo, cmp.StatusText, cmp.Error,
+                    cmp.Polls, cmp.NextPollAt, cmp.ImplicitlyConfirmed, cmp.At, status?.NextDueAt),
+                Versions = [.. versions.Select(v => new VersionJson(v.Id, v.State, v.Serial, v.Sha256Fingerprint, v.NotBefore, v.NotAfter, v.Generation))],
+                Rotations = [.. rotations.Select(r => new RotationJson(
+                    r.VersionId,
+                    r.Target,
+                    r.State,
+                    r.Progress.Wave + 1,
+                    r.Detail,
+                    r.Progress.Gate.StartedAt is null ? null : new GateJson(
+                        r.Progress.Gate.Successes, r.Progress.Gate.Probes, r.Progress.Gate.Unreachable, r.Progress.Gate.Passed, r.Progress.Gate.LastError),
+                    r.Progress.NextAt,
+                    r.Progress.DrainUntil,
+                    r.UpdatedAt))],
+                Events = [.. events.Select(e => new EventJson(e.At, e.Type, e.Reason, e.Message))],
             };
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(view);
+                cli.WriteJson(view, CliJsonContext.Default.CertificateViewJson);
                 return ExitCodes.Ok;
             }
             var o = cli.Output;
-            o.WriteLine($"Name:           {view.name} (generation {view.generation})");
-            o.WriteLine($"Issuer:         {view.issuer}");
-            o.WriteLine($"Names:          {string.Join(", ", view.names)}");
-            o.WriteLine($"Key:            {view.key}, rotationPolicy {view.rotationPolicy}");
-            o.WriteLine($"Duration:       {view.duration}");
-            o.WriteLine($"Ready:          {view.ready}");
-            o.WriteLine($"Expires:        {Time(view.notAfter)}");
-            o.WriteLine($"Next renewal:   {Time(view.renewalAt)}");
-            o.WriteLine($"Next reconcile: {Time(view.nextReconcile)}{(view.renewRequested ? view.renewNow ? " (manual renewal requested, now)" : " (manual renewal requested)" : "")}");
+            o.WriteLine($"Name:           {view.Name} (generation {view.Generation})");
+            o.WriteLine($"Issuer:         {view.Issuer}");
+            o.WriteLine($"Names:          {string.Join(", ", view.Names)}");
+            o.WriteLine($"Key:            {view.Key}, rotationPolicy {view.RotationPolicy}");
+            o.WriteLine($"Duration:       {view.Duration}");
+            o.WriteLine($"Ready:          {view.Ready}");
+            o.WriteLine($"Expires:        {Time(view.NotAfter)}");
+            o.WriteLine($"Next renewal:   {Time(view.RenewalAt)}");
+            o.WriteLine($"Next reconcile: {Time(view.NextReconcile)}{(view.RenewRequested ? view.RenewNow ? " (manual renewal requested, now)" : " (manual renewal requested)" : "")}");
             if (cmp is not null) o.WriteLine($"CMP:            {cmp.Describe()}; next attempt {Time(status?.NextDueAt)}");
-            if (view.failures > 0) o.WriteLine($"Failures:       {view.failures} in a row; last: {view.lastFailure}");
+            if (view.Failures > 0) o.WriteLine($"Failures:       {view.Failures} in a row; last: {view.LastFailure}");
             var vt = new Table().Title("Versions").AddColumns("ID", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
-            foreach (var v in view.versions) vt.AddRow(v.id.ToString(System.Globalization.CultureInfo.InvariantCulture), v.state.ToString(), v.serial, Time(v.notBefore), Time(v.notAfter));
+            foreach (var v in view.Versions) vt.AddRow(v.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), v.State.ToString(), v.Serial, Time(v.NotBefore), Time(v.NotAfter));
             cli.Console.Write(vt);
             var rt = new Table().Title("Rotation").AddColumns("VERSION", "TARGET", "WAVE", "STATE", "GATE", "NEXT", "DETAIL");
-            foreach (var r in view.rotations)
+            foreach (var r in view.Rotations)
             {
-                var gate = r.gate is null ? "" : $"{r.gate.successes}/{r.gate.probes} ok" + (r.gate.unreachable > 0 ? $", {r.gate.unreachable} unreachable" : "") + (r.gate.passed ? ", passed" : "");
-                rt.AddRow(r.version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.target), r.wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    r.state.ToString(), Markup.Escape(gate), Time(r.drainUntil ?? r.nextStep), Markup.Escape(r.detail ?? ""));
+                var gate = r.Gate is null ? "" : $"{r.Gate.Successes}/{r.Gate.Probes} ok" + (r.Gate.Unreachable > 0 ? $", {r.Gate.Unreachable} unreachable" : "") + (r.Gate.Passed ? ", passed" : "");
+                rt.AddRow(r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Target), r.Wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    r.State.ToString(), Markup.Escape(gate), Time(r.DrainUntil ?? r.NextStep), Markup.Escape(r.Detail ?? ""));
             }
             cli.Console.Write(rt);
             WriteEvents(cli, events);
@@ -217,7 +194,7 @@ public static partial class RotorCli
             var events = await host.Store.ListEventsAsync(null, parse.GetValue(name), parse.GetValue(limit), ct);
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(events);
+                cli.WriteJson(events, CliJsonContext.Default.IReadOnlyListEventRecord);
             }
             else
             {

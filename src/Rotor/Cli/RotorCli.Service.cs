@@ -16,15 +16,17 @@ public static partial class RotorCli
         var files = FileOption(required: false);
         var cmd = new Command("reconcile", "Apply manifests (if -f given), work on every certificate that is due, then exit. For cron and systemd timers: exits 1 if anything failed")
         {
-            files,
+            files, cli.Parallelism,
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (cli.CheckParallelism(parse) is { } bad) return cli.Fail(ExitCodes.InvalidInput, bad);
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
             if (parse.GetValue(files) is { Length: > 0 } paths)
             {
-                var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct);
+                // With -o json, standard output carries only the JSON total.
+                var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct, cli.WantsJson(parse) ? cli.Error : null);
                 if (applied != ExitCodes.Ok) return applied;
             }
             await host.Reconciler.SweepKeysAsync(ct);
@@ -37,7 +39,7 @@ public static partial class RotorCli
             }
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(total);
+                cli.WriteJson(total, CliJsonContext.Default.PassResult);
             }
             else
             {
@@ -56,9 +58,10 @@ public static partial class RotorCli
             Description = $"Address for /healthz, /readyz and /metrics (default {DefaultListen}; port 0 picks a free one)",
             DefaultValueFactory = _ => DefaultListen,
         };
-        var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C)") { files, listen };
+        var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C)") { files, listen, cli.Parallelism };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (cli.CheckParallelism(parse) is { } bad) return cli.Fail(ExitCodes.InvalidInput, bad);
             if (!IPEndPoint.TryParse(parse.GetValue(listen)!, out var endpoint))
             {
                 return cli.Fail(ExitCodes.InvalidInput, $"--listen: '{parse.GetValue(listen)}' is not an address:port like {DefaultListen}");

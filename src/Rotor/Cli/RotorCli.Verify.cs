@@ -78,7 +78,7 @@ public static partial class RotorCli
             });
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(new { passed = report.Passed, results = report.Results });
+                cli.WriteJson(new VerifyJson(report.Passed, report.Results), CliJsonContext.Default.VerifyJson);
             }
             else
             {

@@ -67,7 +67,7 @@ public static partial class RotorCli
             var fingerprint = root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
             if (cli.WantsJson(parse))
             {
-                cli.WriteJson(new { dataDirectory = host.DataDirectory, root = host.LocalCa.RootPath, subject = root.Subject, sha256 = fingerprint, created });
+                cli.WriteJson(new InitJson(host.DataDirectory, host.LocalCa.RootPath, root.Subject, fingerprint, created), CliJsonContext.Default.InitJson);
             }
             else
             {

@@ -25,7 +25,7 @@ public sealed record CmpTransactionState
     public bool ImplicitlyConfirmed { get; init; }
     public DateTimeOffset At { get; init; }
 
-    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, Storage.SpecSerializer.Options);
+    public static string Serialize(CmpTransactionState state) => JsonSerializer.Serialize(state, Storage.RotorJsonContext.Default.CmpTransactionState);
 
     /// <summary>The state in <paramref name="json"/> when it is a CMP issuer's; otherwise null.</summary>
     public static CmpTransactionState? TryRead(string? json)
@@ -33,7 +33,7 @@ public sealed record CmpTransactionState
         if (string.IsNullOrEmpty(json)) return null;
         try
         {
-            var state = JsonSerializer.Deserialize<CmpTransactionState>(json, Storage.SpecSerializer.Options);
+            var state = JsonSerializer.Deserialize(json, Storage.RotorJsonContext.Default.CmpTransactionState);
             return state?.Kind == "cmp" ? state : null;
         }
         catch (JsonException)

@@ -9,8 +9,13 @@ namespace Rotor.Storage;
 /// facts, a CMP issuer's transaction state), generated at build time: a process
 /// that reads specs and rotation progress (every CLI command, every `rotor reconcile` from cron)
 /// then needs no reflection-emitted accessors, which cost tens of milliseconds at start-up.
-/// <see cref="SpecSerializer.Options"/> uses it first and falls back to reflection for anything else.
+/// It is the only metadata the store's JSON has (no reflection fallback), so the Native AOT
+/// executable reads and writes the same JSON.
 /// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
 [JsonSerializable(typeof(IssuerSpec))]
 [JsonSerializable(typeof(CertificateSpec))]
 [JsonSerializable(typeof(TargetSpec))]

@@ -11,25 +11,19 @@ namespace Rotor.Storage;
 /// <summary>Specs and issued facts to and from the JSON the store keeps; the hash tells a changed spec.</summary>
 public static class SpecSerializer
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
-            RotorJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
-    };
+    /// <summary>camelCase, enums as names, nulls left out; build-time metadata only (no reflection).</summary>
+    private static RotorJsonContext Context => RotorJsonContext.Default;
 
-    public static string Serialize(object spec) => JsonSerializer.Serialize(spec, spec.GetType(), Options);
+    public static string Serialize(object spec) => JsonSerializer.Serialize(spec, spec.GetType(), Context);
 
     public static string Hash(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
 
     public static object Deserialize(string kind, string json) => kind switch
     {
-        ResourceKinds.Issuer => JsonSerializer.Deserialize<IssuerSpec>(json, Options)!,
-        ResourceKinds.Certificate => JsonSerializer.Deserialize<CertificateSpec>(json, Options)!,
-        ResourceKinds.Target => JsonSerializer.Deserialize<TargetSpec>(json, Options)!,
-        ResourceKinds.Endpoint => JsonSerializer.Deserialize<EndpointSpec>(json, Options)!,
+        ResourceKinds.Issuer => JsonSerializer.Deserialize(json, Context.IssuerSpec)!,
+        ResourceKinds.Certificate => JsonSerializer.Deserialize(json, Context.CertificateSpec)!,
+        ResourceKinds.Target => JsonSerializer.Deserialize(json, Context.TargetSpec)!,
+        ResourceKinds.Endpoint => JsonSerializer.Deserialize(json, Context.EndpointSpec)!,
         _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
     };
 
@@ -47,11 +41,11 @@ public static class SpecSerializer
     internal sealed record IssuedFactsDto(string[] Names, string? CommonName, KeyAlgorithm KeyAlgorithm, int KeySize, string[] Usages, string Issuer, TimeSpan Duration);
 
     public static string SerializeFacts(IssuedFacts f) => JsonSerializer.Serialize(
-        new IssuedFactsDto([.. f.Names.Order(StringComparer.Ordinal)], f.CommonName, f.KeyAlgorithm, f.KeySize, [.. f.Usages], f.Issuer, f.Duration), Options);
+        new IssuedFactsDto([.. f.Names.Order(StringComparer.Ordinal)], f.CommonName, f.KeyAlgorithm, f.KeySize, [.. f.Usages], f.Issuer, f.Duration), Context.IssuedFactsDto);
 
     public static IssuedFacts DeserializeFacts(string json, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        var d = JsonSerializer.Deserialize<IssuedFactsDto>(json, Options)!;
+        var d = JsonSerializer.Deserialize(json, Context.IssuedFactsDto)!;
         return new IssuedFacts(new HashSet<string>(d.Names, StringComparer.OrdinalIgnoreCase), d.CommonName, d.KeyAlgorithm, d.KeySize, d.Usages, d.Issuer, d.Duration, notBefore, notAfter);
     }
 

@@ -23,16 +23,7 @@ public sealed class TextWriterLoggerProvider(TextWriter writer, TimeProvider tim
         var at = time.GetUtcNow();
         if (json)
         {
-            line = JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["time"] = at.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
-                ["level"] = level.ToString(),
-                ["eventId"] = id.Id,
-                ["event"] = id.Name,
-                ["category"] = category,
-                ["message"] = message,
-                ["exception"] = exception is null ? null : $"{exception.GetType().Name}: {exception.Message}",
-            });
+            line = JsonLine(at, level, id, category, message, exception);
         }
         else
         {
@@ -44,6 +35,25 @@ public sealed class TextWriterLoggerProvider(TextWriter writer, TimeProvider tim
             writer.WriteLine(line);
             writer.Flush();
         }
+    }
+
+    /// <summary>One log record as a JSON object (time, level, eventId, event, category, message, exception).</summary>
+    private static string JsonLine(DateTimeOffset at, LogLevel level, EventId id, string category, string message, Exception? exception)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("time", at.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("level", level.ToString());
+            w.WriteNumber("eventId", id.Id);
+            w.WriteString("event", id.Name);
+            w.WriteString("category", category);
+            w.WriteString("message", message);
+            w.WriteString("exception", exception is null ? null : $"{exception.GetType().Name}: {exception.Message}");
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string Short(LogLevel level) => level switch

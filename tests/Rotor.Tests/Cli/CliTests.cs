@@ -135,3 +135,38 @@ public class CliTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(rotor.Data, "keys", "ca-root.key")));
     }
 }
+
+public class ParallelismOptionTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65")]
+    public async Task A_parallelism_outside_1_to_64_is_refused_naming_the_option(string value)
+    {
+        using var rotor = new TestRotor();
+        var (code, _, err) = await rotor.RunAsync("reconcile", "--parallelism", value);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains($"--parallelism: {value} is not between 1 and 64", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_parallelism_1_each_certificate_is_finished_before_the_next_is_started()
+    {
+        using var rotor = new TestRotor();
+        var manifest = rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate("a"), Manifests.Certificate("b"), Manifests.Certificate("c")), "m.yaml");
+
+        var (code, output, log) = await rotor.RunAsync("reconcile", "-f", manifest, "--parallelism", "1");
+
+        Assert.True(code == 0, output + log);
+        Assert.Contains("3 issued", output, StringComparison.Ordinal);
+        var lines = log.Split('\n');
+        int Line(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
+        var order = new[] { "a", "b", "c" }.OrderBy(n => Line($"Reconciling {n}:")).ToArray();
+        Assert.All(order, n => Assert.True(Line($"Reconciling {n}:") >= 0 && Line($"{n} version 1 is active") >= 0, log));
+        for (var i = 1; i < order.Length; i++)
+        {
+            Assert.True(Line($"{order[i - 1]} version") < Line($"Reconciling {order[i]}:") &&
+                        Line($"{order[i - 1]} version 1 is active") < Line($"Reconciling {order[i]}:"), log);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Rotor.Acme.Challenges.Dns01;
 
@@ -68,25 +68,25 @@ public sealed class WebhookProvider : IDns01RawProvider
     public bool IsRaw => _options.Mode == Dns01HookMode.Raw;
 
     public Task AddTxtAsync(string recordName, string zone, string value, CancellationToken cancellationToken) =>
-        PostAsync("present", new Dictionary<string, string> { ["fqdn"] = DnsNames.Normalize(recordName), ["value"] = value }, DnsNames.Normalize(recordName), cancellationToken);
+        PostAsync("present", new JsonObject { ["fqdn"] = DnsNames.Normalize(recordName), ["value"] = value }, DnsNames.Normalize(recordName), cancellationToken);
 
     public Task RemoveTxtAsync(string recordName, string zone, string value, CancellationToken cancellationToken) =>
-        PostAsync("cleanup", new Dictionary<string, string> { ["fqdn"] = DnsNames.Normalize(recordName), ["value"] = value }, DnsNames.Normalize(recordName), cancellationToken);
+        PostAsync("cleanup", new JsonObject { ["fqdn"] = DnsNames.Normalize(recordName), ["value"] = value }, DnsNames.Normalize(recordName), cancellationToken);
 
     public Task PresentRawAsync(string domain, string token, string keyAuthorization, CancellationToken cancellationToken) =>
-        PostAsync("present", new Dictionary<string, string> { ["domain"] = domain, ["token"] = token, ["keyAuth"] = keyAuthorization }, domain, cancellationToken);
+        PostAsync("present", new JsonObject { ["domain"] = domain, ["token"] = token, ["keyAuth"] = keyAuthorization }, domain, cancellationToken);
 
     public Task CleanupRawAsync(string domain, string token, string keyAuthorization, CancellationToken cancellationToken) =>
-        PostAsync("cleanup", new Dictionary<string, string> { ["domain"] = domain, ["token"] = token, ["keyAuth"] = keyAuthorization }, domain, cancellationToken);
+        PostAsync("cleanup", new JsonObject { ["domain"] = domain, ["token"] = token, ["keyAuth"] = keyAuthorization }, domain, cancellationToken);
 
-    private async Task PostAsync(string action, Dictionary<string, string> body, string subject, CancellationToken cancellationToken)
+    private async Task PostAsync(string action, JsonObject body, string subject, CancellationToken cancellationToken)
     {
         var url = Append(_options.Endpoint, action);
         var shown = $"POST {Safe(url)} ({subject})";
         // A buffered body with Content-Length: small hook servers often cannot read a chunked one.
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         if (_options.BearerToken is not null)
         {

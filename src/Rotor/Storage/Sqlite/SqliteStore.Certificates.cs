@@ -182,7 +182,7 @@ public sealed partial class SqliteStore
             INSERT INTO rotations(version_id, target, state, detail, updated_at, progress) VALUES($v, $t, $s, $d, $u, $p)
             ON CONFLICT(version_id, target) DO UPDATE SET state = $s, detail = $d, updated_at = $u, progress = $p
             """, ("$v", rotation.VersionId), ("$t", rotation.Target), ("$s", rotation.State.ToString()), ("$d", rotation.Detail), ("$u", Ms(rotation.UpdatedAt)),
-            ("$p", System.Text.Json.JsonSerializer.Serialize(rotation.Progress, SpecSerializer.Options)));
+            ("$p", System.Text.Json.JsonSerializer.Serialize(rotation.Progress, RotorJsonContext.Default.RotationProgress)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -197,7 +197,7 @@ public sealed partial class SqliteStore
             list.Add(new RotationRecord(reader.GetInt64(0), reader.GetString(1), Enum.Parse<RotationState>(reader.GetString(2)),
                 reader.IsDBNull(3) ? null : reader.GetString(3), FromMs(reader.GetInt64(4)))
             {
-                Progress = reader.IsDBNull(5) ? new RotationProgress() : System.Text.Json.JsonSerializer.Deserialize<RotationProgress>(reader.GetString(5), SpecSerializer.Options)!,
+                Progress = reader.IsDBNull(5) ? new RotationProgress() : System.Text.Json.JsonSerializer.Deserialize(reader.GetString(5), RotorJsonContext.Default.RotationProgress)!,
             });
         }
         return list;

@@ -1,0 +1,91 @@
+using System.Text.Json.Serialization;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Core.Rotation;
+using Rotor.Core.Validation;
+using Rotor.Scheduling;
+
+namespace Rotor.Cli;
+
+// What `-o json` prints, one record per shape. Property names become camelCase; enums print as
+// their names; null members are left out. The metadata is generated at build time
+// (CliJsonContext), so the Native AOT executable prints the same JSON as the JIT one.
+
+internal sealed record InitJson(string DataDirectory, string Root, string Subject, string Sha256, bool Created);
+
+internal sealed record VerifyJson(bool Passed, IReadOnlyList<RuleResult> Results);
+
+internal sealed record CertificateRowJson(
+    string Name, bool Ready, string Issuer, DateTimeOffset? NotAfter, DateTimeOffset? RenewalAt,
+    DateTimeOffset? NextAttempt, string? LastFailure, long Generation);
+
+internal sealed record ResourceRowJson(string Name, string Kind, long Generation, string Source, DateTimeOffset Updated);
+
+internal sealed record CertificateViewJson
+{
+    public required string Name { get; init; }
+    public long Generation { get; init; }
+    public required string Issuer { get; init; }
+    public required IReadOnlyList<string> Names { get; init; }
+    public required string Key { get; init; }
+    public RotationPolicy RotationPolicy { get; init; }
+    public required string Duration { get; init; }
+    public bool Ready { get; init; }
+    public DateTimeOffset? NotAfter { get; init; }
+    public DateTimeOffset? RenewalAt { get; init; }
+    public DateTimeOffset? NextReconcile { get; init; }
+    public int Failures { get; init; }
+    public string? LastFailure { get; init; }
+    public bool RenewRequested { get; init; }
+    public bool RenewNow { get; init; }
+    public CmpStateJson? Cmp { get; init; }
+    public required IReadOnlyList<VersionJson> Versions { get; init; }
+    public required IReadOnlyList<RotationJson> Rotations { get; init; }
+    public required IReadOnlyList<EventJson> Events { get; init; }
+}
+
+internal sealed record CmpStateJson(
+    string? Request, string? State, string? Server, string? TransactionId, string? PkiStatus, string? FailInfo,
+    string? StatusText, string? Error, int Polls, DateTimeOffset? NextPollAt, bool ImplicitlyConfirmed,
+    DateTimeOffset At, DateTimeOffset? NextAttempt);
+
+internal sealed record VersionJson(
+    long Id, VersionState State, string Serial, string Sha256, DateTimeOffset NotBefore, DateTimeOffset NotAfter, long Generation);
+
+internal sealed record RotationJson(
+    long Version, string Target, RotationState State, int Wave, string? Detail, GateJson? Gate,
+    DateTimeOffset? NextStep, DateTimeOffset? DrainUntil, DateTimeOffset Updated);
+
+internal sealed record GateJson(int Successes, int Probes, int Unreachable, bool Passed, string? LastError);
+
+internal sealed record EventJson(DateTimeOffset At, EventType Type, string Reason, string Message);
+
+internal sealed record ProbeRunJson(
+    string Endpoint, string? Sni, bool Sip, string? Trust, IReadOnlyList<ProbeLineJson> Probes, ProbeSummaryJson Summary);
+
+internal sealed record ProbeSummaryJson(
+    int Count, int Successes, int Failures, ProbeLatencyJson HandshakeMs, double? ElapsedMs, double? ProbesPerSecond);
+
+internal sealed record ProbeLatencyJson(double? P50, double? P95, double? Max);
+
+internal sealed record ProbeLineJson(
+    int Seq, bool Success, string? Failure, bool ChainTrusted, string? Sha256, string? Subject, string? Issuer,
+    string? NotBefore, string? NotAfter, IReadOnlyList<ChainCertificateJson> Chain, int? SipStatus, double? ConnectMs,
+    double? HandshakeMs, double? SipMs, string? Error);
+
+internal sealed record ChainCertificateJson(string Subject, string Issuer, string Sha256, string NotAfter);
+
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(InitJson))]
+[JsonSerializable(typeof(VerifyJson))]
+[JsonSerializable(typeof(List<CertificateRowJson>))]
+[JsonSerializable(typeof(List<ResourceRowJson>))]
+[JsonSerializable(typeof(CertificateViewJson))]
+[JsonSerializable(typeof(IReadOnlyList<EventRecord>))]
+[JsonSerializable(typeof(PassResult))]
+[JsonSerializable(typeof(ProbeRunJson))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
