@@ -152,7 +152,8 @@ public class ParallelismOptionTests
     [Fact]
     public async Task With_parallelism_1_each_certificate_is_finished_before_the_next_is_started()
     {
-        using var rotor = new TestRotor();
+        // Options as a real run has them (parallelism 4); the command line's --parallelism 1 wins.
+        using var rotor = new TestRotor(new Rotor.Scheduling.ReconcilerOptions { UnitRandom = () => 0.5, Parallelism = 4 });
         var manifest = rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate("a"), Manifests.Certificate("b"), Manifests.Certificate("c")), "m.yaml");
 
         var (code, output, log) = await rotor.RunAsync("reconcile", "-f", manifest, "--parallelism", "1");
@@ -160,13 +161,13 @@ public class ParallelismOptionTests
         Assert.True(code == 0, output + log);
         Assert.Contains("3 issued", output, StringComparison.Ordinal);
         var lines = log.Split('\n');
-        int Line(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
-        var order = new[] { "a", "b", "c" }.OrderBy(n => Line($"Reconciling {n}:")).ToArray();
-        Assert.All(order, n => Assert.True(Line($"Reconciling {n}:") >= 0 && Line($"{n} version 1 is active") >= 0, log));
+        int Started(string n) => Array.FindIndex(lines, l => l.Contains($"Reconciling {n}:", StringComparison.Ordinal));
+        int Active(string n) => Array.FindIndex(lines, l => l.Contains($": {n} version ", StringComparison.Ordinal) && l.Contains(" is active", StringComparison.Ordinal));
+        var order = new[] { "a", "b", "c" }.OrderBy(Started).ToArray();
+        Assert.All(order, n => Assert.True(Started(n) >= 0 && Active(n) > Started(n), log));
         for (var i = 1; i < order.Length; i++)
         {
-            Assert.True(Line($"{order[i - 1]} version") < Line($"Reconciling {order[i]}:") &&
-                        Line($"{order[i - 1]} version 1 is active") < Line($"Reconciling {order[i]}:"), log);
+            Assert.True(Active(order[i - 1]) < Started(order[i]), log);
         }
     }
 }
