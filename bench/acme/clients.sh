@@ -121,6 +121,56 @@ issue_rotor-svc() {
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-svc() { cert_rotor "$1/steps" "$2"; }
+# rotor-aot-svc: the Native AOT `rotor run` as a user runs it (started, and ready on /readyz, before
+# the timing), then per step, timed: a Native AOT `rotor apply -f STEP` process and the service's work
+# until every certificate of the step is deployed (its fullchain.pem written; checked every 2 ms).
+# No warm-up: nothing is compiled at run time. ROTOR_SVC_STEPS as for rotor-svc.
+issue_rotor-aot-svc() {
+  local state="$1" chal="$2"; shift 2
+  local solver; solver=$(rotor_solver "$chal")
+  mkdir -p "$state/steps"
+  local n k=0 par=4 names=("$@")
+  if [[ "${ROTOR_SVC_STEPS:-seq}" == seq ]]; then
+    par=1
+    for n in "$@"; do k=$((k + 1)); rotor_manifest "$state/steps/$(printf '%04d' "$k").yaml" "$solver" "$n"; done
+  else
+    rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
+  fi
+  local port="${ROTOR_AOT_SVC_PORT:-9481}" deadline=$((SECONDS + STEP_TIMEOUT))
+  show_cmd "$ROTOR_AOT_EXE" run --data "$state/data" --listen "127.0.0.1:$port" --parallelism "$par"
+  (cd "$state" && exec timeout "$STEP_TIMEOUT" "$ROTOR_AOT_EXE" run --data "$state/data" --listen "127.0.0.1:$port" \
+     --parallelism "$par") > "$state/service.log" 2>&1 &
+  local svc=$!
+  until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )) || ! kill -0 "$svc" 2>/dev/null; then
+      echo "rotor run did not become ready"; cat "$state/service.log"; kill "$svc" 2>/dev/null; return 1
+    fi
+    sleep 0.02
+  done
+  local fifo="$state/.tick" tick step t0 total=0 rc=0 i
+  mkfifo "$fifo"; exec {tick}<>"$fifo"   # read -t on it waits 2 ms without starting a process
+  k=0
+  for step in "$state"/steps/*.yaml; do
+    k=$((k + 1)); t0=$EPOCHREALTIME
+    timeout "$STEP_TIMEOUT" "$ROTOR_AOT_EXE" apply --data "$state/data" -f "$step" >> "$state/apply.log" 2>&1 || { rc=1; break; }
+    local want=("${names[@]}")
+    [[ "$par" == 1 ]] && want=("${names[$((k - 1))]}")
+    for i in "${want[@]}"; do
+      until [[ -s "$state/steps/out/$i/fullchain.pem" ]]; do
+        (( SECONDS < deadline )) || { rc=124; break 3; }
+        read -r -t 0.002 -u "$tick" _ || true
+      done
+    done
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "acme_service_step_seconds=%.4f\n", b-a}'
+    total=$(awk -v t="$total" -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.4f", t+b-a}')
+  done
+  exec {tick}>&-; rm -f "$fifo"
+  kill -TERM "$svc" 2>/dev/null; wait "$svc" 2>/dev/null || true
+  cat "$state/apply.log" "$state/service.log"
+  echo "acme_service_seconds=$total"
+  return "$rc"
+}
+cert_rotor-aot-svc() { cert_rotor "$1/steps" "$2"; }
 
 # check_cert FILE NAME: chains to Pebble's root (intermediate taken from FILE), names NAME, P-256 key.
 check_cert() {

@@ -5,7 +5,7 @@
 # Pebble's intermediate, names the domain, P-256); a run counts only if all its certificates are valid.
 #
 # Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N]
-#                          [--clients "rotor rotor-aot rotor-aot-1p rotor-svc lego certbot"] [--no-build]
+#                          [--clients "rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-svc lego certbot"] [--no-build]
 # Scenarios: fast-1 (1 cert, Pebble fast mode), fast-seq (20 certs one after another), fast-par (20
 # certs; peers: one process per cert, xargs -P 4; rotor: ONE process, 20 certs, reconciler
 # parallelism 4), dns-seq (10 certs, real DNS-01 via BIND RFC 2136/TSIG), http-seq (10 certs, real
@@ -19,7 +19,9 @@
 # parallelism 1; timed as a process); seq only. rotor-jit (opt-in) = rotor from the plain build.
 # rotor-aot = the same `rotor reconcile` processes with rotor published Native AOT (fast-par: one
 # process, parallelism 4); rotor-aot-1p = ONE Native AOT `rotor reconcile --parallelism 1` process
-# for all N certificates; seq only.
+# for all N certificates; seq only. rotor-aot-svc = the Native AOT `rotor run` service, started and
+# ready before the timing; timed per manifest: a `rotor apply` process plus the service's issuance
+# until the certificates' files are deployed (seq: one manifest per certificate; fast-par: one).
 # Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
 # STEP_TIMEOUT (s per client process, default 180). Results: bench/results/acme-<UTC>/.
 set -euo pipefail
@@ -45,7 +47,7 @@ if [[ "${1:-}" == __issue ]]; then
 fi
 
 SCENARIOS="fast-1 fast-seq fast-par dns-seq http-seq"
-CLIENTS="rotor rotor-aot rotor-aot-1p rotor-svc lego certbot"
+CLIENTS="rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-svc lego certbot"
 REPEATS=3 BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -117,7 +119,7 @@ run_one() {  # client scenario rep
   case "$sc" in fast-1) count=1 kind=seq ;; fast-seq) count=$N_SEQ kind=seq ;; fast-par) count=$N_PAR kind=par ;;
                 *) count=$N_REAL kind=seq ;; esac
   # rotor-svc: one manifest per certificate (seq) or one for all (par), applied to one running process.
-  [[ "$client" == rotor-svc ]] && { export ROTOR_SVC_STEPS=$kind; kind=svc; }
+  [[ "$client" == rotor-svc || "$client" == rotor-aot-svc ]] && { export ROTOR_SVC_STEPS=$kind; kind=svc; }
   [[ "$client" == rotor-1p || "$client" == rotor-aot-1p || ( "$client" == rotor* && "$kind" == par ) ]] && kind=batch
   export ROTOR_SVC_WARMUP="warm-$client-$sc-r$rep.$ZONE"
   local rundir="$OUT/state/$client/$sc/r$rep" logdir="$OUT/logs/$client/$sc"
@@ -204,7 +206,7 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
   echo
   for sc in $SCENARIOS; do
     best=$(for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || median "$c" "$sc"; done | { grep -v -- - || true; } | sort -g | head -n 1)
-    for c in rotor rotor-aot rotor-aot-1p rotor-jit rotor-svc rotor-1p; do
+    for c in rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-jit rotor-svc rotor-1p; do
       [[ " $CLIENTS " == *" $c "* ]] && applies "$c" "$sc" || continue
       r=$(median "$c" "$sc")
       if [[ -z "$best" || "$r" == - ]]; then echo "$sc: ratio $c/best_peer = n/a (no valid runs) FAIL"; continue; fi

@@ -65,15 +65,20 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
     /// <summary>Writes <paramref name="value"/> as indented JSON with its build-time metadata (<see cref="CliJsonContext"/>).</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Output.WriteLine(JsonSerializer.Serialize(value, type));
 
-    public ILoggerFactory CreateLoggers(ParseResult parse) => LoggerFactory.Create(b =>
+    /// <summary>
+    /// The CLI's loggers: one provider writing to standard error, "Microsoft.*" from Warning up. Built
+    /// without LoggerFactory.Create, whose dependency-injection container costs a short-lived process
+    /// (every CLI command, every cron `rotor reconcile`) about a tenth of its run time.
+    /// </summary>
+    public ILoggerFactory CreateLoggers(ParseResult parse)
     {
-        b.ClearProviders();
         var minimum = parse.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information;
-        b.SetMinimumLevel(minimum);
-        b.AddFilter("Microsoft", LogLevel.Warning);
-        b.AddProvider(new TextWriterLoggerProvider(Error, Time, minimum,
-            string.Equals(parse.GetValue(LogFormat), "json", StringComparison.OrdinalIgnoreCase)));
-    });
+        var provider = new TextWriterLoggerProvider(Error, Time, minimum,
+            string.Equals(parse.GetValue(LogFormat), "json", StringComparison.OrdinalIgnoreCase));
+        var filters = new LoggerFilterOptions { MinLevel = minimum };
+        filters.Rules.Add(new LoggerFilterRule(null, "Microsoft", LogLevel.Warning, null));
+        return new LoggerFactory([provider], filters);
+    }
 
     public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
