@@ -100,6 +100,19 @@ issue_rotor-1p() {
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-1p() { cert_rotor "$@"; }
+# svc_steps STATE SOLVER NAME...: the service clients' manifests in STATE/steps (ROTOR_SVC_STEPS=seq:
+# one per name; otherwise one with every name); prints the parallelism to run them with (1 or 4).
+svc_steps() {
+  local state="$1" solver="$2" n k=0; shift 2
+  mkdir -p "$state/steps"
+  if [[ "${ROTOR_SVC_STEPS:-seq}" == seq ]]; then
+    for n in "$@"; do k=$((k + 1)); rotor_manifest "$state/steps/$(printf '%04d' "$k").yaml" "$solver" "$n"; done
+    echo 1
+  else
+    rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
+    echo 4
+  fi
+}
 # rotor-svc: Rotor.Bench acme-service — one running process; ROTOR_SVC_WARMUPS (default 5) warm-up
 # issuances of ROTOR_SVC_WARMUP, each on its own data folder (own issuer, connection, account; untimed),
 # then the manifests of STATE/steps applied one after another (timed).
@@ -109,13 +122,7 @@ issue_rotor-svc() {
   local solver; solver=$(rotor_solver "$chal")
   mkdir -p "$state/steps" "$state/warmup"
   rotor_manifest "$state/warmup/rotor.yaml" "$solver" "$ROTOR_SVC_WARMUP"
-  local n k=0 par=4
-  if [[ "${ROTOR_SVC_STEPS:-seq}" == seq ]]; then
-    par=1
-    for n in "$@"; do k=$((k + 1)); rotor_manifest "$state/steps/$(printf '%04d' "$k").yaml" "$solver" "$n"; done
-  else
-    rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
-  fi
+  local par; par=$(svc_steps "$state" "$solver" "$@")
   local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-service --data "$state/data" --manifests "$state/steps" --parallelism "$par"
              --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-5}")
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
@@ -129,13 +136,8 @@ issue_rotor-aot-svc() {
   local state="$1" chal="$2"; shift 2
   local solver; solver=$(rotor_solver "$chal")
   mkdir -p "$state/steps"
-  local n k=0 par=4 names=("$@")
-  if [[ "${ROTOR_SVC_STEPS:-seq}" == seq ]]; then
-    par=1
-    for n in "$@"; do k=$((k + 1)); rotor_manifest "$state/steps/$(printf '%04d' "$k").yaml" "$solver" "$n"; done
-  else
-    rotor_manifest "$state/steps/0001.yaml" "$solver" "$@"
-  fi
+  local k par names=("$@")
+  par=$(svc_steps "$state" "$solver" "$@")
   local port="${ROTOR_AOT_SVC_PORT:-9481}" deadline=$((SECONDS + STEP_TIMEOUT))
   show_cmd "$ROTOR_AOT_EXE" run --data "$state/data" --listen "127.0.0.1:$port" --parallelism "$par"
   (cd "$state" && exec timeout "$STEP_TIMEOUT" "$ROTOR_AOT_EXE" run --data "$state/data" --listen "127.0.0.1:$port" \

@@ -82,12 +82,9 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
 
     public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var options = ReconcilerOptions;
-        if (parse.GetResult(Parallelism) is not null && parse.GetValue(Parallelism) is int parallelism)
-        {
-            var o = options ?? new ReconcilerOptions();
-            options = new ReconcilerOptions { Backoff = o.Backoff, UnitRandom = o.UnitRandom, BatchSize = o.BatchSize, FaultPoint = o.FaultPoint, Parallelism = parallelism };
-        }
+        var options = parse.GetValue(Parallelism) is int parallelism
+            ? (ReconcilerOptions ?? new ReconcilerOptions()) with { Parallelism = parallelism }
+            : ReconcilerOptions;
         return await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, options, cancellationToken);
     }
 

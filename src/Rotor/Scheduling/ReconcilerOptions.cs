@@ -2,7 +2,7 @@ using Rotor.Core.Renewal;
 
 namespace Rotor.Scheduling;
 
-public sealed class ReconcilerOptions
+public sealed record ReconcilerOptions
 {
     public BackoffTable Backoff { get; init; } = new();
 

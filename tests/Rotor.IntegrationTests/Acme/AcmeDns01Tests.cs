@@ -1,6 +1,4 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using DnsClient;
 using Rotor.Cli;
 using Rotor.IntegrationTests.Support;
 
@@ -27,13 +25,6 @@ public class AcmeDns01Tests(AcmeLab lab)
         AcmeManifests.Certificate("edge", names),
     ]);
 
-    private static async Task<IReadOnlyList<string>> TxtRecordsAsync(string name)
-    {
-        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, AcmeLab.DnsPort)) { UseCache = false, Recursion = false });
-        var answer = await client.QueryAsync(name, QueryType.TXT);
-        return answer.Answers.TxtRecords().SelectMany(r => r.Text).ToList();
-    }
-
     [Fact]
     public async Task Real_dns01_issues_several_sans_and_a_wildcard_and_removes_its_records()
     {
@@ -54,7 +45,7 @@ public class AcmeDns01Tests(AcmeLab lab)
         Assert.True(verify == 0, text);
         foreach (var name in new[] { "_acme-challenge.edge.example.test", "_acme-challenge.trunk.example.test", "_acme-challenge.pbx.example.test" })
         {
-            Assert.Empty(await TxtRecordsAsync(name));
+            Assert.Empty(await AcmeLab.TxtRecordsAsync(name));
         }
         Assert.Contains("authoritative", output.ToString(), StringComparison.Ordinal);
     }
@@ -87,7 +78,7 @@ public class AcmeDns01Tests(AcmeLab lab)
         Assert.DoesNotContain(secret, events + output.ToString(), StringComparison.Ordinal);
         if (name.EndsWith(".example.test", StringComparison.Ordinal))
         {
-            Assert.Empty(await TxtRecordsAsync("_acme-challenge." + name));
+            Assert.Empty(await AcmeLab.TxtRecordsAsync("_acme-challenge." + name));
         }
         Assert.False(File.Exists(dir.Combine("out", "cert.pem")));
     }

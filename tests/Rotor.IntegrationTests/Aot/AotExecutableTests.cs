@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using DnsClient;
 using Rotor.Cli;
 using Rotor.IntegrationTests.Support;
-using Rotor.Targets;
 
 namespace Rotor.IntegrationTests.Aot;
 
@@ -37,16 +33,8 @@ public class AotExecutableTests(AcmeLab lab)
             "Native AOT rotor");
     }
 
-    private static async Task<(int Code, string Out, string Err)> Native(string exe, string workingDirectory, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["ROTOR_MASTER_KEY"] = null;
-        psi.Environment["ROTOR_DATA"] = null;
-        var r = await ChildProcess.RunAsync(psi, Bound, CancellationToken.None);
-        Assert.False(r.TimedOut, $"rotor {string.Join(' ', args)} did not finish within {Bound}");
-        return (r.ExitCode, r.Output, r.Errors);
-    }
+    private static Task<(int Code, string Out, string Err)> Native(string exe, string workingDirectory, params string[] args) =>
+        RotorProcess.RunExecutableAsync(exe, workingDirectory, Bound, args);
 
     private static async Task<string> Managed(params string[] args)
     {
@@ -71,13 +59,6 @@ public class AotExecutableTests(AcmeLab lab)
             using var parsed = JsonDocument.Parse(native);
             Assert.Equal(await Managed([.. args, "-o", "json", "--data", data]), native);
         }
-    }
-
-    private static async Task<IReadOnlyList<string>> TxtRecordsAsync(string name)
-    {
-        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, AcmeLab.DnsPort)) { UseCache = false, Recursion = false });
-        var answer = await client.QueryAsync(name, QueryType.TXT);
-        return answer.Answers.TxtRecords().SelectMany(r => r.Text).ToList();
     }
 
     private static async Task ChainVerifiesAsync(string dir)
@@ -127,8 +108,8 @@ public class AotExecutableTests(AcmeLab lab)
         using var leaf = X509CertificateLoader.LoadCertificateFromFile(dir.Combine("out", "cert.pem"));
         Assert.Contains("DNS:aot-trunk.example.test", global::Rotor.Core.Validation.CertificateNames.Read(leaf));
         await ChainVerifiesAsync(dir.Path);
-        Assert.Empty(await TxtRecordsAsync("_acme-challenge.aot-edge.example.test"));
-        Assert.Empty(await TxtRecordsAsync("_acme-challenge.aot-trunk.example.test"));
+        Assert.Empty(await AcmeLab.TxtRecordsAsync("_acme-challenge.aot-edge.example.test"));
+        Assert.Empty(await AcmeLab.TxtRecordsAsync("_acme-challenge.aot-trunk.example.test"));
         await SameJsonAsync(exe, dir.Path, data, "edge");
     }
 

@@ -1,3 +1,5 @@
+using System.Net;
+using DnsClient;
 
 namespace Rotor.IntegrationTests.Support;
 
@@ -62,6 +64,14 @@ public sealed class AcmeLab : IDisposable
             return;
         }
         Pebble = ReadEnv(Path.Combine(StateDirectory, "pebble", "pebble.env"));
+    }
+
+    /// <summary>The TXT strings BIND serves for <paramref name="name"/>, asked directly (no cache, no recursion).</summary>
+    public static async Task<IReadOnlyList<string>> TxtRecordsAsync(string name)
+    {
+        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Loopback, DnsPort)) { UseCache = false, Recursion = false });
+        var answer = await client.QueryAsync(name, QueryType.TXT);
+        return answer.Answers.TxtRecords().SelectMany(r => r.Text).ToList();
     }
 
     /// <summary>Whether the test may use the lab (see <see cref="EnvScript.Require"/>).</summary>

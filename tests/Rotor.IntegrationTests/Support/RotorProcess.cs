@@ -25,10 +25,14 @@ public sealed class RotorProcess : IDisposable
 
     public static string RotorDll => Path.Combine(AppContext.BaseDirectory, "rotor.dll");
 
-    public static RotorProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static RotorProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartExecutable(null, workingDirectory, environment, args);
+
+    /// <summary><paramref name="executable"/> (a published <c>rotor</c>), or <c>dotnet rotor.dll</c> when null.</summary>
+    public static RotorProcess StartExecutable(string? executable, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(RotorDll);
+        var psi = new ProcessStartInfo(executable ?? "dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null) psi.ArgumentList.Add(RotorDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ROTOR_MASTER_KEY"] = null;
         psi.Environment["ROTOR_DATA"] = null;
@@ -37,9 +41,13 @@ public sealed class RotorProcess : IDisposable
     }
 
     /// <summary>Runs to completion (bounded by <paramref name="timeout"/>) and returns exit code and output.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunExecutableAsync(null, workingDirectory, timeout, args);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="executable"/> (see <see cref="StartExecutable"/>).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunExecutableAsync(string? executable, string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        using var p = Start(workingDirectory, null, args);
+        using var p = StartExecutable(executable, workingDirectory, null, args);
         var code = await p.WaitForExitAsync(timeout);
         return (code, p.Output, p.Errors);
     }
