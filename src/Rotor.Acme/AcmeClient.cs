@@ -26,7 +26,7 @@ public sealed partial class AcmeClient
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         Options = options ?? new AcmeClientOptions();
-        _http = new AcmeHttp(http, _time, _logger, Options.MaxBadNonceRetries);
+        _http = new AcmeHttp(http, _time, _logger, Options.MaxBadNonceRetries, Options.TransportRetries);
         _directoryUrl = directoryUrl;
         AccountKey = accountKey;
     }
@@ -38,6 +38,9 @@ public sealed partial class AcmeClient
     public Uri? AccountUrl { get; set; }
 
     public int BadNonceRetries => _http.BadNonceRetries;
+
+    /// <summary>Count of requests made again after their connection dropped.</summary>
+    public int TransportRetries => _http.TransportRetries;
 
     public async Task<AcmeDirectory> GetDirectoryAsync(CancellationToken cancellationToken)
     {

@@ -32,4 +32,10 @@ public sealed record AcmeClientOptions
 
     /// <summary>How many badNonce rejections of one request in a row are retried.</summary>
     public int MaxBadNonceRetries { get; init; } = 10;
+
+    /// <summary>
+    /// How many times a request whose connection dropped (refused, reset, closed before the
+    /// answer) is made again, after 50 ms and then 250 ms, before the error reaches the caller.
+    /// </summary>
+    public int TransportRetries { get; init; } = 2;
 }

@@ -12,10 +12,17 @@ namespace Rotor.Acme.Transport;
 /// Signed requests to an ACME server. Keeps a pool of nonces from every response's
 /// Replay-Nonce (so concurrent orders rarely need a newNonce round trip), and retries a
 /// <c>badNonce</c> rejection with the nonce that came with the error, several times in a row.
+/// A request whose connection dropped (refused, reset, closed before the answer) is made again
+/// after a short wait, <paramref name="transportRetries"/> times, signed with a fresh nonce:
+/// every ACME request is safe to repeat (a finalize the server already took is answered
+/// orderNotReady, which the order flow waits out). Timeouts are not repeated here.
 /// Thread-safe.
 /// </summary>
-public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger logger, int maxBadNonceRetries = 10)
+public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger logger, int maxBadNonceRetries = 10, int transportRetries = 2)
 {
+    /// <summary>The waits before the transport retries; the last repeats.</summary>
+    private static readonly TimeSpan[] TransportRetryWaits = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250)];
+
     private const string JoseJson = "application/jose+json";
     private readonly ConcurrentQueue<string> _nonces = new();
     private Uri? _newNonceUrl;
@@ -26,20 +33,29 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
     public int BadNonceRetries => _badNonceRetries;
     private int _badNonceRetries;
 
+    /// <summary>Count of requests made again after their connection dropped (for tests and metrics).</summary>
+    public int TransportRetries => _transportRetries;
+    private int _transportRetries;
+
     public void SetNewNonceUrl(Uri url) => _newNonceUrl = url;
 
-    public async Task<AcmeResponse> GetAsync(Uri url, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
-        return await ReadAsync(response, cancellationToken);
-    }
+    public Task<AcmeResponse> GetAsync(Uri url, CancellationToken cancellationToken) =>
+        RetryDroppedAsync(url, async () =>
+        {
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
+            return await ReadAsync(response, cancellationToken);
+        }, cancellationToken);
 
     /// <summary>
     /// POSTs a JWS to <paramref name="url"/>. <paramref name="kid"/> null signs with the JWK
     /// (newAccount); <paramref name="payload"/> null with <paramref name="postAsGet"/> is POST-as-GET.
     /// </summary>
-    public async Task<AcmeResponse> PostAsync(Uri url, AccountKey key, string? kid, JsonNode? payload, bool postAsGet, CancellationToken cancellationToken,
-        string accept = "application/json")
+    public Task<AcmeResponse> PostAsync(Uri url, AccountKey key, string? kid, JsonNode? payload, bool postAsGet, CancellationToken cancellationToken,
+        string accept = "application/json") =>
+        RetryDroppedAsync(url, () => PostOnceAsync(url, key, kid, payload, postAsGet, accept, cancellationToken), cancellationToken);
+
+    private async Task<AcmeResponse> PostOnceAsync(Uri url, AccountKey key, string? kid, JsonNode? payload, bool postAsGet, string accept,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -64,6 +80,33 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
             }
         }
     }
+
+    private async Task<AcmeResponse> RetryDroppedAsync(Uri url, Func<Task<AcmeResponse>> request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await request();
+            }
+            catch (AcmeException e) when (attempt < transportRetries && IsDroppedConnection(e))
+            {
+                Interlocked.Increment(ref _transportRetries);
+                LogDropped(logger, url, attempt + 1, e.InnerException?.Message ?? e.Message);
+                await Task.Delay(TransportRetryWaits[Math.Min(attempt, TransportRetryWaits.Length - 1)], time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A connection that failed or dropped without an answer. Not a timeout (repeating would
+    /// multiply the wait), not a name that does not resolve, not a TLS failure (untrusted
+    /// certificate): those are reported at once.
+    /// </summary>
+    private static bool IsDroppedConnection(AcmeException e) =>
+        e.ProblemType == "connection" && e.InnerException is HttpRequestException h
+        && h.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded
+            or HttpRequestError.Unknown or HttpRequestError.InvalidResponse;
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
@@ -188,6 +231,9 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
         var uri = baseUri is null ? new Uri(target) : new Uri(baseUri, target);
         return (uri, rel);
     }
+
+    [LoggerMessage(1002, LogLevel.Debug, "the connection to {Url} dropped ({Reason}); request made again, retry {Attempt}")]
+    private static partial void LogDropped(ILogger logger, Uri url, int attempt, string reason);
 
     [LoggerMessage(1001, LogLevel.Debug, "badNonce from {Url}; retry {Attempt} with the nonce of the error")]
     private static partial void LogBadNonce(ILogger logger, Uri url, int attempt);

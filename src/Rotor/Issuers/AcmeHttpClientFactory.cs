@@ -15,6 +15,9 @@ internal static class AcmeHttpClientFactory
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // Below the 30 s idle limit of common ACME servers (Go's http.Server closes a connection
+            // idle for its ReadTimeout), so a pooled connection is rarely reused as the server closes it.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(20),
             MaxConnectionsPerServer = 16,
             AutomaticDecompression = System.Net.DecompressionMethods.All,
         };
