@@ -124,7 +124,7 @@ issue_rotor-svc() {
   rotor_manifest "$state/warmup/rotor.yaml" "$solver" "$ROTOR_SVC_WARMUP"
   local par; par=$(svc_steps "$state" "$solver" "$@")
   local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-service --data "$state/data" --manifests "$state/steps" --parallelism "$par"
-             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-5}")
+             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-5}" ${ROTOR_SVC_TRACE:+--trace-http})
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-svc() { cert_rotor "$1/steps" "$2"; }

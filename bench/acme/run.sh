@@ -23,7 +23,8 @@
 # ready before the timing; timed per manifest: a `rotor apply` process plus the service's issuance
 # until the certificates' files are deployed (seq: one manifest per certificate; fast-par: one).
 # Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
-# STEP_TIMEOUT (s per client process, default 180). Results: bench/results/acme-<UTC>/.
+# STEP_TIMEOUT (s per client process, default 180), ROTOR_SVC_TRACE=1 (rotor-svc logs every HTTP request,
+# TCP connect and TLS handshake with ms timestamps: Rotor.Bench acme-service --trace-http). Results: bench/results/acme-<UTC>/.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/../..")
