@@ -30,6 +30,7 @@ public static partial class RotorCli
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            SystemTrust.StartLoading();
             if (EndpointAddress.TryParse(parse.GetValue(endpoint)!, out var host, out var port) is { } bad)
             {
                 return cli.Fail(ExitCodes.InvalidInput, "endpoint: " + bad);

@@ -21,6 +21,7 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             if (cli.CheckParallelism(parse) is { } bad) return cli.Fail(ExitCodes.InvalidInput, bad);
+            SystemTrust.StartLoading();
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
             if (parse.GetValue(files) is { Length: > 0 } paths)
@@ -66,6 +67,7 @@ public static partial class RotorCli
             {
                 return cli.Fail(ExitCodes.InvalidInput, $"--listen: '{parse.GetValue(listen)}' is not an address:port like {DefaultListen}");
             }
+            SystemTrust.StartLoading();
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
             if (parse.GetValue(files) is { Length: > 0 } paths)
