@@ -20,9 +20,9 @@ public static partial class AtomicFile
     /// <summary>
     /// Writes several files, each one atomically as <see cref="WriteAsync(string, ReadOnlyMemory{byte}, UnixFileMode, CancellationToken)"/>
     /// does, sharing the waits for the disk: every temp file is written and its write-back started, then
-    /// each is fsynced and renamed in the order given, then each folder is fsynced once. A reader sees
-    /// each file old or new; when one fails, the files renamed before it stay new and the others are
-    /// left as they were.
+    /// every one is fsynced, then each is renamed in the order given, then each folder is fsynced once.
+    /// A reader sees each file old or new; when a write or fsync fails nothing is replaced, and when a
+    /// rename fails the files renamed before it stay new and the others are left as they were.
     /// </summary>
     public static Task WriteAllAsync(IReadOnlyList<FileContent> files, CancellationToken cancellationToken)
     {
@@ -53,9 +53,15 @@ public static partial class AtomicFile
                 var (temp, stream) = WriteTemp(full, file.Content.Span, file.Mode);
                 pending.Add((temp, full, stream));
             }
-            foreach (var (temp, full, stream) in pending)
+            // Every temp file is durable before the first rename: on ext4 the fsyncs after the first
+            // find their data already committed, where a rename between two fsyncs would make each
+            // fsync commit the journal again.
+            foreach (var (_, _, stream) in pending)
             {
                 stream.Flush(flushToDisk: true);
+            }
+            foreach (var (temp, full, stream) in pending)
+            {
                 stream.Dispose();
                 File.Move(temp, full, overwrite: true);
                 renamed++;

@@ -170,10 +170,11 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
     {
-        if (_spec.TrustedRoots is null) return [];
-        return CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(Resolve(_spec.TrustedRoots), cancellationToken));
+        // A few certificates: read synchronously, without the thread-pool hop of an async read.
+        IReadOnlyList<X509Certificate2> roots = _spec.TrustedRoots is null ? [] : CertificateBuilder.ReadPemChain(File.ReadAllText(Resolve(_spec.TrustedRoots)));
+        return Task.FromResult(roots);
     }
 
     public async Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken)

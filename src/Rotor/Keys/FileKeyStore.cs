@@ -88,9 +88,9 @@ public sealed partial class FileKeyStore : IKeyStore
         }
     }
 
-    public async Task<AsymmetricAlgorithm?> LoadAsync(string keyRef, CancellationToken cancellationToken)
+    public Task<AsymmetricAlgorithm?> LoadAsync(string keyRef, CancellationToken cancellationToken) => Completed(() =>
     {
-        var pkcs8 = await ReadPkcs8Async(keyRef, cancellationToken);
+        var pkcs8 = ReadPkcs8(keyRef);
         if (pkcs8 is null) return null;
         try
         {
@@ -100,11 +100,11 @@ public sealed partial class FileKeyStore : IKeyStore
         {
             CryptographicOperations.ZeroMemory(pkcs8);
         }
-    }
+    });
 
-    public async Task<string> ExportPkcs8PemAsync(string keyRef, CancellationToken cancellationToken)
+    public Task<string> ExportPkcs8PemAsync(string keyRef, CancellationToken cancellationToken) => Completed(() =>
     {
-        var pkcs8 = await ReadPkcs8Async(keyRef, cancellationToken)
+        var pkcs8 = ReadPkcs8(keyRef)
             ?? throw new RotorException($"key '{keyRef}' is not in the key store", isTransient: false);
         try
         {
@@ -113,6 +113,19 @@ public sealed partial class FileKeyStore : IKeyStore
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    });
+
+    /// <summary>Runs synchronous work as a completed task; a failure is returned in the task, as from an async method.</summary>
+    private static Task<T> Completed<T>(Func<T> work)
+    {
+        try
+        {
+            return Task.FromResult(work());
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
         }
     }
 
@@ -135,12 +148,14 @@ public sealed partial class FileKeyStore : IKeyStore
         return Path.Combine(_directory, keyRef + ".key");
     }
 
-    private async Task<byte[]?> ReadPkcs8Async(string keyRef, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key's PKCS#8 bytes, or null when there is no such key. A key file is a few hundred bytes:
+    /// read synchronously, without the thread-pool hop an async read would cost.
+    /// </summary>
+    private byte[]? ReadPkcs8(string keyRef)
     {
         var path = PathOf(keyRef);
-        if (!File.Exists(path)) return null;
-        var data = await File.ReadAllBytesAsync(path, cancellationToken);
-        return Open(keyRef, data);
+        return File.Exists(path) ? Open(keyRef, File.ReadAllBytes(path)) : null;
     }
 
     private byte[] Seal(string keyRef, byte[] plaintext)

@@ -70,7 +70,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
             var bundle = artifact.Intermediates.Concat(artifact.Roots).Concat(artifact.AdditionalTrust).DistinctBy(c => c.Thumbprint);
             await AtomicFile.WriteAsync(Path.Combine(staged, spec.ChainFile), Encoding.UTF8.GetBytes(string.Concat(bundle.Select(CertificateBuilder.ToPem))), spec.Mode, cancellationToken);
             FileOwnership.Apply(Path.Combine(staged, spec.ChainFile), uid, gid);
-            await File.WriteAllTextAsync(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            WriteVersionMarker(staged, artifact);
             return;
         }
         var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
@@ -95,8 +95,15 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         {
             FileOwnership.Apply(file.Path, uid, gid);
         }
-        await File.WriteAllTextAsync(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        WriteVersionMarker(staged, artifact);
     }
+
+    /// <summary>
+    /// Marks the staged set complete. A few bytes, written synchronously: an async write of a file
+    /// this small costs more in its thread-pool hop than in the write.
+    /// </summary>
+    private static void WriteVersionMarker(string staged, DeploymentArtifact artifact) =>
+        File.WriteAllText(Path.Combine(staged, "VERSION"), artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static byte[] ExportPkcs12(DeploymentArtifact artifact, string password)
     {
