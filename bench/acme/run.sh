@@ -186,12 +186,20 @@ for sc in $SCENARIOS; do
   done
 done
 
+ok_seconds() {  # client scenario -> seconds of its OK runs, ascending
+  awk -F, -v c="$1" -v s="$2" '$1==c && $2==s && $6==0 && $5==$4 {print $7}' "$CSV" | sort -g
+}
 median() {  # client scenario -> median seconds of OK runs, or "-"
-  awk -F, -v c="$1" -v s="$2" '$1==c && $2==s && $6==0 && $5==$4 {print $7}' "$CSV" | sort -g |
-    awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+  ok_seconds "$1" "$2" | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
 }
 fastest() {  # client scenario -> seconds of its fastest OK run, or "-"
-  awk -F, -v c="$1" -v s="$2" '$1==c && $2==s && $6==0 && $5==$4 {print $7}' "$CSV" | sort -g | awk 'NR==1 {print; f=1} END {if (!f) print "-"}'
+  ok_seconds "$1" "$2" | awk 'NR==1 {print; f=1} END {if (!f) print "-"}'
+}
+best_peer() {  # median|fastest scenario -> the lowest such figure among the peers that ran, or empty
+  for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || "$1" "$c" "$2"; done | { grep -v -- - || true; } | sort -g | head -n 1
+}
+ratio_line() {  # scenario label client client_seconds peer_label peer_seconds -> "...: ratio ... PASS|FAIL"
+  awk -v s="$1" -v l="$2" -v c="$3" -v r="$4" -v pl="$5" -v b="$6" 'BEGIN{x=r/b; printf "%s: %s = %.3f (target <= 0.20) %s   [%s %.3f s, %s %.3f s]\n", s, l, x, (x<=0.20?"PASS":"FAIL"), c, r, pl, b}'
 }
 okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4) k++} END {printf "%d/%d", k, n}' "$CSV"; }
 {
@@ -209,12 +217,12 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
   done
   echo
   for sc in $SCENARIOS; do
-    best=$(for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || median "$c" "$sc"; done | { grep -v -- - || true; } | sort -g | head -n 1)
+    best=$(best_peer median "$sc")
     for c in rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-jit rotor-svc rotor-1p; do
       [[ " $CLIENTS " == *" $c "* ]] && applies "$c" "$sc" || continue
       r=$(median "$c" "$sc")
       if [[ -z "$best" || "$r" == - ]]; then echo "$sc: ratio $c/best_peer = n/a (no valid runs) FAIL"; continue; fi
-      awk -v r="$r" -v b="$best" -v s="$sc" -v c="$c" 'BEGIN{x=r/b; printf "%s: ratio %s/best_peer = %.3f (target <= 0.20) %s   [%s %.3f s, best peer %.3f s]\n", s, c, x, (x<=0.20?"PASS":"FAIL"), c, r, b}'
+      ratio_line "$sc" "ratio $c/best_peer" "$c" "$r" "best peer" "$best"
     done
   done
   echo
@@ -223,10 +231,10 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
   if [[ " $CLIENTS " == *" rotor-svc "* ]]; then
     pass=0 total=0
     for sc in $SCENARIOS; do
-      fast=$(for c in lego certbot; do [[ " $CLIENTS " != *" $c "* ]] || fastest "$c" "$sc"; done | { grep -v -- - || true; } | sort -g | head -n 1)
+      fast=$(best_peer fastest "$sc")
       r=$(median rotor-svc "$sc"); total=$((total + 1))
       if [[ -z "$fast" || "$r" == - ]]; then echo "$sc: strict rotor-svc/fastest_peer_run = n/a FAIL"; continue; fi
-      v=$(awk -v r="$r" -v b="$fast" -v s="$sc" 'BEGIN{x=r/b; printf "%s: strict rotor-svc/fastest_peer_run = %.3f (target <= 0.20) %s   [rotor-svc %.3f s, fastest peer run %.3f s]\n", s, x, (x<=0.20?"PASS":"FAIL"), r, b}')
+      v=$(ratio_line "$sc" "strict rotor-svc/fastest_peer_run" rotor-svc "$r" "fastest peer run" "$fast")
       echo "$v"; [[ "$v" != *FAIL* ]] && pass=$((pass + 1))
     done
     echo "rotor-svc (Rotor as a running service) meets the target in $pass of $total scenarios (strict reading)"
