@@ -12,7 +12,13 @@ namespace Rotor.Bench;
 /// already-started process. Untimed: process start-up, optional warm-up issuances (<c>--warmup-count</c>,
 /// each with its own data folder, so its own issuer, HTTPS connection and account: the code that
 /// issues has run a few times, as in a service that has been up for a while), and
-/// opening the host on the (empty) data folder of the measured run. Timed, per step: applying one
+/// opening the host on the (empty) data folder of the measured run. With <c>--warmup-pause-ms</c>
+/// each warm-up is followed by that much idle time, and <c>--settle-ms</c> is idle time after the
+/// last one: a service that has been up for a while has its issuance path compiled to optimized
+/// code (tiered compilation counts calls only once the process has been quiet for 100 ms, then
+/// compiles on a background thread). Warm-ups back to back leave that compilation to the timed
+/// steps, where it competes for the cores with the CA.
+/// Timed, per step: applying one
 /// manifest (<see cref="ManifestLoader.ApplyAsync"/>, as <c>rotor apply</c> / <c>rotor run -f</c> do) and
 /// the reconciler's passes (<see cref="Reconciler.RunPassAsync"/>, as <c>rotor run</c>'s loop calls
 /// them) until nothing is due: every certificate of the step issued, checked, deployed and active.
@@ -29,7 +35,7 @@ internal static class AcmeService
     private const int MaximumPasses = 100;
 
     public static async Task<int> RunAsync(string data, string manifests, int parallelism, string? warmupData, string? warmupManifest,
-        int warmupCount, bool traceHttp, CancellationToken cancellationToken)
+        int warmupCount, int warmupPauseMs, int settleMs, bool traceHttp, CancellationToken cancellationToken)
     {
         if (parallelism < 1) throw new ArgumentException("--parallelism must be >= 1");
         var steps = Directory.EnumerateFiles(manifests, "*.yaml").Order(StringComparer.Ordinal).ToList();
@@ -48,6 +54,7 @@ internal static class AcmeService
         if (warmupData is not null && warmupManifest is not null)
         {
             if (warmupCount < 1) throw new ArgumentException("--warmup-count must be >= 1");
+            if (warmupPauseMs < 0 || settleMs < 0) throw new ArgumentException("--warmup-pause-ms and --settle-ms must be >= 0");
             var warm = Stopwatch.StartNew();
             for (var k = 1; k <= warmupCount; k++)
             {
@@ -59,7 +66,9 @@ internal static class AcmeService
                     await Console.Error.WriteLineAsync($"error: warm-up issuance {k} failed");
                     return code;
                 }
+                if (warmupPauseMs > 0) await Task.Delay(warmupPauseMs, cancellationToken);
             }
+            if (settleMs > 0) await Task.Delay(settleMs, cancellationToken);
             Program.Figure("acme_service_warmup_seconds", warm.Elapsed.TotalSeconds);
         }
 

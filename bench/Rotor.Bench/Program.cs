@@ -13,7 +13,7 @@ public static class Program
                Rotor.Bench reconcile-100k [--count N] [--steady-state] [--data DIR] [--keep] [--runs R] [--rotor PATH]
                Rotor.Bench reconcile-pass --data DIR      (internal: one pass in a fresh process)
                Rotor.Bench acme-reconcile --data DIR --manifest FILE [--parallelism P]   (rotor reconcile in-process)
-               Rotor.Bench acme-service --data DIR --manifests DIR [--parallelism P] [--warmup-data DIR --warmup-manifest FILE [--warmup-count N]] [--trace-http]
+               Rotor.Bench acme-service --data DIR --manifests DIR [--parallelism P] [--warmup-data DIR --warmup-manifest FILE [--warmup-count N] [--warmup-pause-ms MS] [--settle-ms MS]] [--trace-http]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -49,7 +49,8 @@ public static class Program
                     options.String("--data") ?? throw new ArgumentException("--data is required"),
                     options.String("--manifests") ?? throw new ArgumentException("--manifests is required"),
                     options.Int("--parallelism", 4), options.String("--warmup-data"), options.String("--warmup-manifest"),
-                    options.Int("--warmup-count", 1), options.Flag("--trace-http"), cts.Token),
+                    options.Int("--warmup-count", 1), options.Int("--warmup-pause-ms", 0), options.Int("--settle-ms", 0),
+                    options.Flag("--trace-http"), cts.Token),
                 _ => Unknown(args[0]),
             };
         }

@@ -113,9 +113,12 @@ svc_steps() {
     echo 4
   fi
 }
-# rotor-svc: Rotor.Bench acme-service — one running process; ROTOR_SVC_WARMUPS (default 5) warm-up
-# issuances of ROTOR_SVC_WARMUP, each on its own data folder (own issuer, connection, account; untimed),
-# then the manifests of STATE/steps applied one after another (timed).
+# rotor-svc: Rotor.Bench acme-service — one running process; ROTOR_SVC_WARMUPS (default 30) warm-up
+# issuances of ROTOR_SVC_WARMUP, each on its own data folder (own issuer, connection, account; untimed)
+# and followed by ROTOR_SVC_WARMUP_PAUSE_MS (default 150) of idle time, then ROTOR_SVC_SETTLE_MS
+# (default 1500) idle: the runtime compiles the issuance path to optimized code in these pauses, as
+# in a service that has been up for a while (back to back, that compilation ran in the timed steps).
+# Then the manifests of STATE/steps applied one after another (timed).
 # ROTOR_SVC_STEPS=seq: one manifest per name (parallelism 1); otherwise one manifest with every name.
 issue_rotor-svc() {
   local state="$1" chal="$2"; shift 2
@@ -124,7 +127,8 @@ issue_rotor-svc() {
   rotor_manifest "$state/warmup/rotor.yaml" "$solver" "$ROTOR_SVC_WARMUP"
   local par; par=$(svc_steps "$state" "$solver" "$@")
   local cmd=(timeout "$STEP_TIMEOUT" "$BENCH_EXE" acme-service --data "$state/data" --manifests "$state/steps" --parallelism "$par"
-             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-5}" ${ROTOR_SVC_TRACE:+--trace-http})
+             --warmup-data "$state/warmup/data" --warmup-manifest "$state/warmup/rotor.yaml" --warmup-count "${ROTOR_SVC_WARMUPS:-30}" --warmup-pause-ms "${ROTOR_SVC_WARMUP_PAUSE_MS:-150}"
+             --settle-ms "${ROTOR_SVC_SETTLE_MS:-1500}" ${ROTOR_SVC_TRACE:+--trace-http})
   show_cmd "${cmd[@]}"; (cd "$state" && "${cmd[@]}")
 }
 cert_rotor-svc() { cert_rotor "$1/steps" "$2"; }

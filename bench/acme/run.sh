@@ -4,7 +4,7 @@
 # registration timed), ECDSA P-256 keys, every certificate checked (chains to Pebble's root through
 # Pebble's intermediate, names the domain, P-256); a run counts only if all its certificates are valid.
 #
-# Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N]
+# Usage: bench/acme/run.sh [--scenarios "fast-1 fast-seq fast-par dns-seq http-seq"] [--repeats N] [--fast1-repeats N]
 #                          [--clients "rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-svc lego certbot"] [--no-build]
 # Scenarios: fast-1 (1 cert, Pebble fast mode), fast-seq (20 certs one after another), fast-par (20
 # certs; peers: one process per cert, xargs -P 4; rotor: ONE process, 20 certs, reconciler
@@ -22,6 +22,9 @@
 # for all N certificates; seq only. rotor-aot-svc = the Native AOT `rotor run` service, started and
 # ready before the timing; timed per manifest: a `rotor apply` process plus the service's issuance
 # until the certificates' files are deployed (seq: one manifest per certificate; fast-par: one).
+# --fast1-repeats (default 3 x --repeats): fast-1 is one certificate, and lego's time for it is
+# bimodal (about 0.17 s when its first order poll finds the certificate ready, else one 500 ms poll
+# interval later, about 0.65 s; 13 of 38 earlier runs were quick), so its median needs more runs.
 # Env: ROTOR_ARTIFACTS (default /tmp/acmebench-artifacts), BENCH_LAB_DIR (default /tmp/rotor-acme-bench),
 # STEP_TIMEOUT (s per client process, default 180), ROTOR_SVC_TRACE=1 (rotor-svc logs every HTTP request,
 # TCP connect and TLS handshake with ms timestamps: Rotor.Bench acme-service --trace-http). Results: bench/results/acme-<UTC>/.
@@ -49,17 +52,20 @@ fi
 
 SCENARIOS="fast-1 fast-seq fast-par dns-seq http-seq"
 CLIENTS="rotor rotor-aot rotor-aot-1p rotor-aot-svc rotor-svc lego certbot"
-REPEATS=3 BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
+REPEATS=3 FAST1_REPEATS="" BUILD=1 N_SEQ=20 N_PAR=20 PAR=4 N_REAL=10
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scenarios) SCENARIOS="$2"; shift 2 ;;
     --repeats) REPEATS="$2"; shift 2 ;;
+    --fast1-repeats) FAST1_REPEATS="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+for n in "$REPEATS" "${FAST1_REPEATS:-1}"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "--repeats/--fast1-repeats: '$n' is not a whole number >= 1" >&2; exit 2; }; done
+FAST1_REPEATS=${FAST1_REPEATS:-$((3 * REPEATS))}
 for s in $SCENARIOS; do case "$s" in fast-1|fast-seq|fast-par|dns-seq|http-seq) ;; *) echo "unknown scenario $s" >&2; exit 2 ;; esac; done
 for c in lego certbot openssl; do [[ " $CLIENTS " != *" $c "* && $c != openssl ]] || command -v "$c" >/dev/null || { echo "$c not installed" >&2; exit 2; }; done
 
@@ -107,7 +113,7 @@ http01() {  # http01 on|off: the webroot server on HTTP_PORT (the peers' HTTP-01
 { echo "date_utc=$(date -u +%FT%TZ) host=$(uname -srm) cpus=$(nproc)"
   for p in pebble lego certbot python3-certbot-dns-rfc2136 bind9; do echo "pkg $p=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo n/a)"; done
   echo "rotor=$ROTOR_EXE ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet -- src 2>/dev/null || echo ' +local src changes'))"
-  echo "scenarios=$SCENARIOS clients=$CLIENTS repeats=$REPEATS n_seq=$N_SEQ n_par=$N_PAR par=$PAR n_real=$N_REAL"
+  echo "scenarios=$SCENARIOS clients=$CLIENTS repeats=$REPEATS fast1_repeats=$FAST1_REPEATS n_seq=$N_SEQ n_par=$N_PAR par=$PAR n_real=$N_REAL"
   echo "pebble: --nonce-reject 0, PEBBLE_VA_NOSLEEP=1, authz reuse default 50%; ports acme=$ACME_PORT mgmt=$MGMT_PORT dns=$DNS_PORT http01=$HTTP_PORT"
 } > "$OUT/env.txt"
 
@@ -182,7 +188,8 @@ echo "== runs (results in $OUT)"
 for sc in $SCENARIOS; do
   for client in $CLIENTS; do
     applies "$client" "$sc" || continue
-    for rep in $(seq "$REPEATS"); do run_one "$client" "$sc" "$rep"; done
+    reps=$REPEATS; [[ "$sc" == fast-1 ]] && reps=$FAST1_REPEATS
+    for rep in $(seq "$reps"); do run_one "$client" "$sc" "$rep"; done
   done
 done
 
@@ -226,18 +233,21 @@ okruns() { awk -F, -v c="$1" -v s="$2" '$1==c && $2==s {n++; if ($6==0 && $5==$4
     done
   done
   echo
-  # The strict reading for Rotor's own mode: the service's median against the fastest single run of
-  # any peer (lego's fast-1 is bimodal, so its median can be its slow mode).
+  # Two more readings for Rotor's own mode, the service. Fastest against fastest: each side's best
+  # single run (like for like). Strict: the service's median against the fastest single run of any
+  # peer (lego's fast-1 is bimodal, so its median can be its slow mode; this is the harshest reading).
   if [[ " $CLIENTS " == *" rotor-svc "* ]]; then
-    pass=0 total=0
+    pass_fast=0 pass_strict=0 total=0
     for sc in $SCENARIOS; do
       fast=$(best_peer fastest "$sc")
-      r=$(median rotor-svc "$sc"); total=$((total + 1))
-      if [[ -z "$fast" || "$r" == - ]]; then echo "$sc: strict rotor-svc/fastest_peer_run = n/a FAIL"; continue; fi
+      r=$(median rotor-svc "$sc") f=$(fastest rotor-svc "$sc"); total=$((total + 1))
+      if [[ -z "$fast" || "$r" == - ]]; then echo "$sc: rotor-svc against the fastest peer run = n/a FAIL"; continue; fi
+      v=$(ratio_line "$sc" "fastest rotor-svc run/fastest_peer_run" rotor-svc "$f" "fastest peer run" "$fast")
+      echo "$v"; [[ "$v" != *FAIL* ]] && pass_fast=$((pass_fast + 1))
       v=$(ratio_line "$sc" "strict rotor-svc/fastest_peer_run" rotor-svc "$r" "fastest peer run" "$fast")
-      echo "$v"; [[ "$v" != *FAIL* ]] && pass=$((pass + 1))
+      echo "$v"; [[ "$v" != *FAIL* ]] && pass_strict=$((pass_strict + 1))
     done
-    echo "rotor-svc (Rotor as a running service) meets the target in $pass of $total scenarios (strict reading)"
+    echo "rotor-svc (Rotor as a running service) meets the target in $pass_fast of $total scenarios fastest against fastest, $pass_strict of $total strictly"
   fi
   echo
   echo "per client process (sequential scenarios, all repeats): median / max seconds"
