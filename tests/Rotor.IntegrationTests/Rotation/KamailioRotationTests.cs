@@ -120,12 +120,9 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
 
             output.WriteLine($"run {run}: 10 rotations in {durations}; load: {result}");
             var faults = kamailio.KamailioFaults();
-            if (run == 1 && result.Failed > 0 && result.FailedTcpClosed > 0 && faults.Any(f => f.Contains("protocol level error", StringComparison.Ordinal)))
+            if (run == 1 && KamailioClosedAConnectionItself(result, faults))
             {
-                // Kamailio 5.6's own tls.reload bug (kamailio#3319; tests/env/sip/README.md): it
-                // closed the established connection with a TLS protocol error of its own. Seen about
-                // once in four full runs. Reported, and the scenario runs once more on a fresh
-                // Kamailio; the same failure twice fails the test.
+                // Seen about once in four full runs. The same failure twice fails the test.
                 output.WriteLine("Kamailio closed the trunk connection itself (its known reload fault); running the scenario once more:\n" + string.Join('\n', faults));
                 continue;
             }
@@ -138,23 +135,44 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
     [Fact]
     public async Task Rotations_under_per_call_handshakes_end_with_the_new_certificate_served()
     {
-        await using var kamailio = await KamailioLab.StartAsync();
-        if (!kamailio.Require()) return;
-
-        var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.PerCall, seconds: 30, rotations: 4);
-
-        // The Kamailio target retries a refused reload by itself; Kamailio logs each refusal.
-        var refused = File.ReadLines(kamailio.LogPath).Count(l => l.Contains("load_cert", StringComparison.Ordinal) || l.Contains("key values mismatch", StringComparison.Ordinal));
-        output.WriteLine($"4 rotations ({durations}), {refused} reload(s) Kamailio refused and Rotor retried; " +
-            $"failed calls: {result.Failed}, failed handshakes: {result.TlsHandshakesFailed}; {result}");
-        if (result.Failed > 0 || result.TlsHandshakesFailed > 0)
+        for (var run = 1; ; run++)
         {
-            output.WriteLine("Kamailio log (faults):\n" + string.Join('\n', kamailio.KamailioFaults()));
+            await using var kamailio = await KamailioLab.StartAsync();
+            if (!kamailio.Require()) return;
+
+            var (result, durations) = await RotateUnderLoadAsync(kamailio, SipLoadMode.PerCall, seconds: 30, rotations: 4);
+
+            // The Kamailio target retries a refused reload by itself; Kamailio logs each refusal.
+            var refused = File.ReadLines(kamailio.LogPath).Count(l => l.Contains("load_cert", StringComparison.Ordinal) || l.Contains("key values mismatch", StringComparison.Ordinal));
+            output.WriteLine($"run {run}: 4 rotations ({durations}), {refused} reload(s) Kamailio refused and Rotor retried; " +
+                $"failed calls: {result.Failed}, failed handshakes: {result.TlsHandshakesFailed}; {result}");
+            var faults = kamailio.KamailioFaults();
+            if (result.Failed > 0 || result.TlsHandshakesFailed > 0)
+            {
+                output.WriteLine("Kamailio log (faults):\n" + string.Join('\n', faults));
+            }
+            var enough = result.Successful >= result.Planned * 0.95;
+            if (run == 1 && !enough && KamailioClosedAConnectionItself(result, faults))
+            {
+                // sipp ends the whole load when a connection is closed under it, so the calls it
+                // never made count as failed too. The same failure twice fails the test.
+                output.WriteLine("Kamailio closed a connection itself (its known reload fault); running the scenario once more");
+                continue;
+            }
+            // Kamailio itself occasionally drops a handshake during a reload under handshake load (its
+            // own tls.reload bug); Rotor's part is that every rotation ends served. A few calls at most.
+            Assert.True(enough, result.ToString());
+            return;
         }
-        // Kamailio itself occasionally drops a handshake during a reload under handshake load (its
-        // own tls.reload bug); Rotor's part is that every rotation ends served. A few calls at most.
-        Assert.True(result.Successful >= result.Planned * 0.95, result.ToString());
     }
+
+    /// <summary>
+    /// Kamailio 5.6's own tls.reload fault (kamailio#3319; tests/env/sip/README.md): it closed a
+    /// connection with a TLS protocol error of its own. A test that meets it reports it and runs its
+    /// scenario once more on a fresh Kamailio.
+    /// </summary>
+    private static bool KamailioClosedAConnectionItself(SipLoadResult result, IReadOnlyCollection<string> faults) =>
+        result.Failed > 0 && result.FailedTcpClosed > 0 && faults.Any(f => f.Contains("protocol level error", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_version_that_fails_the_gate_is_rolled_back_and_the_previous_certificate_served_again()
