@@ -120,10 +120,13 @@ public sealed class KamailioRotationTests(ITestOutputHelper output)
 
             output.WriteLine($"run {run}: 10 rotations in {durations}; load: {result}");
             var faults = kamailio.KamailioFaults();
-            if (run == 1 && KamailioClosedAConnectionItself(result, faults))
+            if (run < 3 && KamailioClosedAConnectionItself(result, faults))
             {
-                // Seen about once in four full runs. The same failure twice fails the test.
-                output.WriteLine("Kamailio closed the trunk connection itself (its known reload fault); running the scenario once more:\n" + string.Join('\n', faults));
+                // In full CI runs on 2026-12-01, 3 of 8 attempts met this fault (never in 10 runs of
+                // this test alone), so an attempt that meets it is reported and the scenario runs
+                // again on a fresh Kamailio, up to three attempts; the fault in all three fails the
+                // test. An attempt counts only with 0 failed calls.
+                output.WriteLine("Kamailio closed the trunk connection itself (its known reload fault); running the scenario again:\n" + string.Join('\n', faults));
                 continue;
             }
             Assert.True(result.Failed == 0 && result.Successful > 0, $"{result}\nKamailio faults:\n{string.Join('\n', faults)}");
