@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Rotor.Cli;
 using Rotor.IntegrationTests.Support;
+using Rotor.Testing;
 
 namespace Rotor.IntegrationTests.Aot;
 
@@ -21,7 +22,7 @@ public class AotExecutableTests(AcmeLab lab)
     private static string? Executable()
     {
         var exe = Environment.GetEnvironmentVariable("ROTOR_AOT_EXE");
-        if (string.IsNullOrEmpty(exe)) exe = Path.Combine(Wait.RepositoryRoot(), "artifacts", "publish", "rotor-aot", "rotor");
+        if (string.IsNullOrEmpty(exe)) exe = Path.Combine(Checkout.Root(), "artifacts", "publish", "rotor-aot", "rotor");
         return File.Exists(exe) ? exe : null;
     }
 

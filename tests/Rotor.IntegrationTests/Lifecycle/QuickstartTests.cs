@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Rotor.IntegrationTests.Support;
+using Rotor.Testing;
 
 namespace Rotor.IntegrationTests.Lifecycle;
 
@@ -16,7 +17,7 @@ public class QuickstartTests
         var site = dir.Combine("quickstart");
         // Only the manifests: a developer's earlier run may have left out/ and rotor-data/ beside them.
         Directory.CreateDirectory(site);
-        foreach (var manifest in Directory.GetFiles(Path.Combine(Wait.RepositoryRoot(), "examples", "quickstart"), "*.yaml"))
+        foreach (var manifest in Directory.GetFiles(Path.Combine(Checkout.Root(), "examples", "quickstart"), "*.yaml"))
         {
             File.Copy(manifest, Path.Combine(site, Path.GetFileName(manifest)));
         }

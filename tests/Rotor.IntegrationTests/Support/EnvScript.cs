@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Rotor.Targets;
+using Rotor.Testing;
 
 namespace Rotor.IntegrationTests.Support;
 
@@ -11,7 +12,7 @@ namespace Rotor.IntegrationTests.Support;
 internal static class EnvScript
 {
     /// <summary>tests/env/<paramref name="lab"/> of this repository.</summary>
-    public static string Folder(string lab) => Path.Combine(Wait.RepositoryRoot(), "tests", "env", lab);
+    public static string Folder(string lab) => Path.Combine(Checkout.Root(), "tests", "env", lab);
 
     public static ProcessStartInfo StartInfo(string folder, string script, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment)
     {

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using Rotor.Testing;
 using Rotor.Tests.Support;
 
 namespace Rotor.Tests.Cli;
@@ -10,18 +10,7 @@ namespace Rotor.Tests.Cli;
 /// </summary>
 public class ExampleManifestTests
 {
-    /// <summary>The repository's examples/, found from the test binary (artifacts may be outside the clone) or this source file.</summary>
-    private static string Examples([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Rotor.slnx"))) return Path.Combine(dir.FullName, "examples");
-            }
-        }
-        throw new InvalidOperationException("Rotor.slnx not found above " + AppContext.BaseDirectory + " or " + sourceFile);
-    }
+    private static string Examples() => Path.Combine(Checkout.Root(), "examples");
 
     public static TheoryData<string> Folders()
     {
