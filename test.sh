@@ -26,6 +26,8 @@ export ROTOR_AOT_EXE="$PWD/$aot_out/rotor"
 
 results=$(mktemp -d)
 status=0
+# Property/fuzz tests (tests/Rotor.Tests/Fuzz) append "fuzz TARGET: N inputs, 0 failures" here.
+export ROTOR_FUZZ_REPORT="$results/fuzz.txt"
 for project in tests/Rotor.Tests tests/Rotor.IntegrationTests; do
   name=$(basename "$project")
   echo "== $name"
@@ -43,6 +45,11 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
+if [ -s "$ROTOR_FUZZ_REPORT" ]; then
+  echo "== fuzz runs (ROTOR_FUZZ_SCALE=${ROTOR_FUZZ_SCALE:-1})"
+  sort "$ROTOR_FUZZ_REPORT"
+  awk '{n += $3} END {print "fuzz total: " n " inputs"}' "$ROTOR_FUZZ_REPORT"
+fi
 rm -rf "$results"
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   status=1
