@@ -40,6 +40,7 @@ internal static partial class FileOwnership
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        ChildEnvironment.Apply(psi, null);
         using var process = System.Diagnostics.Process.Start(psi)!;
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);

@@ -77,7 +77,7 @@ public sealed partial class KamailioTarget
     {
         try
         {
-            var result = await ChildProcess.RunAsync(new ProcessStartInfo(spec.Kamcmd, ["-s", socket, "tls.reload"]), spec.ReloadTimeout, cancellationToken);
+            var result = await ChildProcess.RunAsync(new ProcessStartInfo(spec.Kamcmd, ["-s", socket, "tls.reload"]), null, spec.ReloadTimeout, cancellationToken);
             return result.TimedOut
                 ? (-1, $"kamcmd gave no answer within {DurationParser.Format(spec.ReloadTimeout)}")
                 : (result.ExitCode, (result.Output + result.Errors).Trim());

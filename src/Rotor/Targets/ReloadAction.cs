@@ -38,14 +38,10 @@ internal static class ReloadAction
     private static async Task RunCommandAsync(string command, TimeSpan timeout, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo("/bin/sh", ["-c", command]) { WorkingDirectory = workingDirectory };
-        foreach (var (k, v) in environment)
-        {
-            psi.Environment[k] = v;
-        }
         ChildProcessResult result;
         try
         {
-            result = await ChildProcess.RunAsync(psi, timeout, cancellationToken);
+            result = await ChildProcess.RunAsync(psi, environment, timeout, cancellationToken);
         }
         catch (System.ComponentModel.Win32Exception)
         {
