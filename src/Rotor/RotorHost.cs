@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Rotor.Commands;
 using Rotor.Core.Abstractions;
 using Rotor.Issuers;
 using Rotor.Keys;
 using Rotor.Scheduling;
-using Rotor.Storage.Sqlite;
+using Rotor.Storage;
 using Rotor.Targets;
 
 namespace Rotor;
@@ -19,8 +20,9 @@ public sealed class RotorHost : IAsyncDisposable
     public const string WakeFileName = "wake";
 
     private RotorHost(string dataDirectory, IStore store, IKeyStore keys, LocalCa localCa, IssuerRegistry issuers,
-        TargetRegistry targets, Reconciler reconciler, TimeProvider time, ILoggerFactory loggers)
+        TargetRegistry targets, Reconciler reconciler, TimeProvider time, ILoggerFactory loggers, LeaseOwner owner)
     {
+        _owner = owner;
         DataDirectory = dataDirectory;
         Store = store;
         Keys = keys;
@@ -31,6 +33,8 @@ public sealed class RotorHost : IAsyncDisposable
         Time = time;
         Loggers = loggers;
     }
+
+    private readonly LeaseOwner _owner;
 
     public string DataDirectory { get; }
     public IStore Store { get; }
@@ -47,21 +51,38 @@ public sealed class RotorHost : IAsyncDisposable
     public static string ResolveDataDirectory(string? option) =>
         Path.GetFullPath(option ?? Environment.GetEnvironmentVariable(DataEnvironmentVariable) ?? DefaultDataDirectory);
 
+    /// <summary>
+    /// Opens the data folder (checked by <see cref="DataFolder"/>: a damaged one is refused) and
+    /// builds Rotor on it. With <see cref="DataFolderUse.CreateIfNew"/> a new folder is initialised.
+    /// </summary>
     public static async Task<RotorHost> OpenAsync(string dataDirectory, TimeProvider time, ILoggerFactory loggers,
-        ReconcilerOptions? options, CancellationToken cancellationToken)
+        ReconcilerOptions? options, CancellationToken cancellationToken, DataFolderUse use = DataFolderUse.CreateIfNew, string? rootName = null)
     {
-        Directory.CreateDirectory(dataDirectory);
-        File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var store = await SqliteStore.OpenAsync(Path.Combine(dataDirectory, "rotor.db"), time.GetUtcNow(), cancellationToken);
-        var master = await MasterKey.LoadOrCreateAsync(dataDirectory, cancellationToken);
+        var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName);
+        var owner = LeaseOwner.Create(dataDirectory);
         var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
         var localCa = new LocalCa(dataDirectory, keys, time);
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         // One probe for gates and reload checks; each probe names the roots it must build to.
         var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>());
         var targets = new TargetRegistry(store, probe, time, loggers);
-        var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe);
-        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers);
+        var leases = new CertificateLeases(store, time, owner, loggers.CreateLogger<CertificateLeases>());
+        var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe, leases);
+        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner) { Created = created };
+    }
+
+    /// <summary>True when this open initialised the data folder.</summary>
+    public bool Created { get; private init; }
+
+    /// <summary>
+    /// The key sweep (<see cref="Reconciler.SweepKeysAsync"/>), once per folder at a time: it runs under
+    /// the data folder's lock; proof-of-life files of dead Rotor processes are removed with it.
+    /// </summary>
+    public async Task<(int Deleted, int Unknown)> SweepKeysAsync(CancellationToken cancellationToken)
+    {
+        using var folderLock = await FolderLock.AcquireAsync(DataDirectory, Time, TimeSpan.FromSeconds(60), cancellationToken);
+        _owner.RemoveDeadOwners();
+        return await Reconciler.SweepKeysAsync(cancellationToken);
     }
 
     /// <summary>Tells a running <c>rotor run</c> on the same data folder to look again now.</summary>
@@ -70,9 +91,10 @@ public sealed class RotorHost : IAsyncDisposable
         File.WriteAllText(WakeFile, Time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Issuers.Dispose();
-        return Store.DisposeAsync();
+        await Store.DisposeAsync();
+        _owner.Dispose();
     }
 }

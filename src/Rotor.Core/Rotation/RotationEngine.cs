@@ -237,6 +237,42 @@ public sealed class RotationEngine
         await env.SaveAsync(old with { State = RotationState.Promoted, UpdatedAt = env.Time.GetUtcNow(), Detail = "reinstated by rollback", Progress = old.Progress with { DrainUntil = null, NextAt = null } }, cancellationToken);
     }
 
+    /// <summary>
+    /// A user's rollback of a rotation in progress: every target the version reached is marked
+    /// rolling back, then rolled back as a failed gate would be.
+    /// </summary>
+    public async Task<RotationOutcome> RollBackOnRequestAsync(RotationJob job, IRotationEnvironment env, CancellationToken cancellationToken)
+    {
+        foreach (var r in await env.ListRecordsAsync(job.VersionId, cancellationToken))
+        {
+            if (r.State is not (RotationState.Failed or RotationState.Retired))
+            {
+                await env.SaveAsync(r with { State = RotationState.RollingBack, Detail = "rollback requested by the user", UpdatedAt = env.Time.GetUtcNow() }, cancellationToken);
+            }
+        }
+        return await AdvanceAsync(job, env, cancellationToken);
+    }
+
+    /// <summary>
+    /// A user's return from the version in service (<paramref name="job"/>) to the one it replaced
+    /// (<c>job.PreviousVersionId</c>), after every target put the previous files back: the current
+    /// version's targets are failed, the previous version's draining targets promoted again.
+    /// </summary>
+    public async Task ReturnToPreviousAsync(RotationJob job, IRotationEnvironment env, CancellationToken cancellationToken)
+    {
+        var now = env.Time.GetUtcNow();
+        foreach (var r in await env.ListRecordsAsync(job.VersionId, cancellationToken))
+        {
+            await env.SaveAsync(r with { State = RotationState.Failed, Detail = "rolled back by the user", UpdatedAt = now }, cancellationToken);
+        }
+        if (job.PreviousVersionId is not { } previousId) return;
+        var previous = (await env.ListRecordsAsync(previousId, cancellationToken)).ToDictionary(r => r.Target, StringComparer.Ordinal);
+        foreach (var target in previous.Keys.ToList())
+        {
+            await ReinstatePreviousAsync(target, previous, env, cancellationToken);
+        }
+    }
+
     /// <summary>Advances the drains of a version that was replaced; true when every target has retired it.</summary>
     public async Task<(bool Retired, DateTimeOffset? NextAt)> DrainAsync(RotationJob job, long currentVersionId, IRotationEnvironment env, CancellationToken cancellationToken)
     {

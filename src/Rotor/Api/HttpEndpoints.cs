@@ -43,7 +43,7 @@ public sealed class HttpEndpoints : IAsyncDisposable
             if (!loop.Ready) return Results.Text("first reconcile pass not finished\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             try
             {
-                await host.Store.GetEarliestDueAsync(ct);
+                await host.Store.GetEarliestDueAsync(host.Time.GetUtcNow(), ct);
                 return Results.Text("ok\n");
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -80,12 +80,14 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         return new LoggerFactory([provider], filters);
     }
 
-    public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>Opens the data folder; <paramref name="use"/> Read never creates or initialises one.</summary>
+    public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken,
+        Storage.DataFolderUse use = Storage.DataFolderUse.CreateIfNew, string? rootName = null)
     {
         var options = parse.GetValue(Parallelism) is int parallelism
             ? (ReconcilerOptions ?? new ReconcilerOptions()) with { Parallelism = parallelism }
             : ReconcilerOptions;
-        return await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, options, cancellationToken);
+        return await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, options, cancellationToken, use, rootName);
     }
 
     /// <summary>The error for a --parallelism outside 1..<see cref="MaxParallelism"/>, or null.</summary>

@@ -34,7 +34,7 @@ public static partial class RotorCli
             var n = parse.GetValue(name)!;
             var path = parse.GetValue(file)!;
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var stored = await host.Store.GetResourceAsync(ResourceKinds.Certificate, n, ct);
             if (stored is null) return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found; apply it first");
             var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
@@ -56,17 +56,24 @@ public static partial class RotorCli
             if (key is null) return cli.Fail(ExitCodes.InvalidInput, $"--key '{path}': {problem}");
 
             var keyRef = KeyRefs.Imported(n);
-            await host.Keys.ImportAsync(keyRef, key, ct);
-            var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
             var now = host.Time.GetUtcNow();
-            var replaced = status.PendingKeyRef;
-            var renew = status.CurrentVersionId is not null;
-            await host.Store.SaveStatusAsync(status with { PendingKeyRef = keyRef, RenewRequested = status.RenewRequested || renew, NextDueAt = now, Failures = 0 }, ct);
-            if (replaced is not null && replaced != keyRef)
+            var renew = await new Commands.CertificateCommands(host).UnderLeaseAsync(n, async lt =>
             {
-                // A key imported or generated earlier for a version that was never issued.
-                await host.Keys.DeleteAsync(replaced, ct);
-            }
+                // Recorded before the file exists, as for a generated key (DESIGN.md, Safety rules).
+                await host.Store.RecordKeyIntentAsync(keyRef, n, now, lt);
+                await host.Keys.ImportAsync(keyRef, key, lt);
+                var status = await host.Store.GetStatusAsync(n, lt) ?? new CertificateStatus { Name = n };
+                var replaced = status.PendingKeyRef;
+                var renewing = status.CurrentVersionId is not null;
+                await host.Store.SaveStatusAsync(status with { PendingKeyRef = keyRef, RenewRequested = status.RenewRequested || renewing, NextDueAt = now, Failures = 0 }, lt);
+                if (replaced is not null && replaced != keyRef)
+                {
+                    // A key imported or generated earlier for a version that was never issued.
+                    await host.Keys.DeleteAsync(replaced, lt);
+                    await host.Store.ForgetKeyIntentAsync(replaced, n, lt);
+                }
+                return renewing;
+            }, ct);
             var fingerprint = Convert.ToHexString(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
             var message = $"{spec.PrivateKey.Describe()} key imported (public key SHA-256 {fingerprint}); the next version is issued for it" +
                 (renew ? " and a renewal is requested" : "");

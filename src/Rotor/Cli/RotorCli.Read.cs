@@ -17,7 +17,7 @@ public static partial class RotorCli
             var kind = ResourceKinds.FromUserWord(parse.GetValue(what)!);
             if (kind is null) return cli.Fail(ExitCodes.InvalidInput, $"unknown kind '{parse.GetValue(what)}'; use certificates, issuers or targets");
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var resources = await host.Store.ListResourcesAsync(kind, ct);
             if (kind == ResourceKinds.Certificate)
             {
@@ -90,7 +90,7 @@ public static partial class RotorCli
                 return cli.Fail(ExitCodes.InvalidInput, "only 'describe certificate NAME' is supported");
             }
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var n = parse.GetValue(name)!;
             var stored = await host.Store.GetResourceAsync(ResourceKinds.Certificate, n, ct);
             if (stored is null) return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found");
@@ -190,7 +190,7 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var events = await host.Store.ListEventsAsync(null, parse.GetValue(name), parse.GetValue(limit), ct);
             if (cli.WantsJson(parse))
             {

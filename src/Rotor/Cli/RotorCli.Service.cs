@@ -30,7 +30,7 @@ public static partial class RotorCli
                 var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct, cli.WantsJson(parse) ? cli.Error : null);
                 if (applied != ExitCodes.Ok) return applied;
             }
-            await host.Reconciler.SweepKeysAsync(ct);
+            await host.SweepKeysAsync(ct);
             var total = PassResult.Empty;
             while (true)
             {
@@ -56,7 +56,7 @@ public static partial class RotorCli
         var files = FileOption(required: false);
         var listen = new Option<string>("--listen")
         {
-            Description = $"Address for /healthz, /readyz and /metrics (default {DefaultListen}; port 0 picks a free one)",
+            Description = $"Loopback address for /healthz, /readyz and /metrics (default {DefaultListen}; port 0 picks a free one). Other addresses are refused: the endpoints have no TLS or token",
             DefaultValueFactory = _ => DefaultListen,
         };
         var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C)") { files, listen, cli.Parallelism };
@@ -67,6 +67,12 @@ public static partial class RotorCli
             {
                 return cli.Fail(ExitCodes.InvalidInput, $"--listen: '{parse.GetValue(listen)}' is not an address:port like {DefaultListen}");
             }
+            if (!IPAddress.IsLoopback(endpoint.Address))
+            {
+                // Until the endpoints have TLS and tokens, nothing leaves the machine (DESIGN.md, Safety rules).
+                return cli.Fail(ExitCodes.InvalidInput, $"--listen: {endpoint} is not a loopback address; Rotor serves its endpoints without TLS " +
+                    "or a token, so it listens on 127.0.0.1 or [::1] only (put a TLS proxy that authenticates in front of it to reach it from elsewhere)");
+            }
             SystemTrust.StartLoading();
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
@@ -75,6 +81,7 @@ public static partial class RotorCli
                 var applied = await ManifestLoader.ApplyAsync(paths, host, cli, ct);
                 if (applied != ExitCodes.Ok) return applied;
             }
+            await host.SweepKeysAsync(ct);
             var loop = new ReconcileLoop(host.Reconciler, host.Store, host.Time, loggers.CreateLogger<ReconcileLoop>(), host.WakeFile);
             await using var server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers, ct);
             var logger = loggers.CreateLogger("Rotor.Run");

@@ -6,21 +6,41 @@ namespace Rotor.Cli;
 /// <summary>The <c>rotor</c> command line. Writers and time are injected so tests run it in-process.</summary>
 public static partial class RotorCli
 {
-    public static Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, TimeProvider? time = null,
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, TimeProvider? time = null,
         Scheduling.ReconcilerOptions? options = null, CancellationToken cancellationToken = default)
     {
         var cli = new CliContext(output, error, time ?? TimeProvider.System) { ReconcilerOptions = options };
         var root = Build(cli);
         var parse = root.Parse(args);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
-            .ContinueWith(t => t.IsFaulted ? HandleException(cli, t.Exception!.InnerException!) : t.Result, TaskScheduler.Default);
+        try
+        {
+            // SIGINT and SIGTERM cancel the command's token (System.CommandLine's process termination
+            // handling); each command then stops at its next await, and every file it writes is written
+            // atomically, so a stop leaves the old file or the new one, never half of one.
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+            }, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return HandleException(cli, e);
+        }
     }
+
+    /// <summary>Exit code 130 (as for SIGINT) when a command was stopped.</summary>
+    public const int Cancelled = 130;
 
     private static int HandleException(CliContext cli, Exception e) => e switch
     {
+        OperationCanceledException => cli.Fail(Cancelled, "stopped before it finished; nothing was left half-written (run the command again to finish)"),
+        RotorException { Reason: "NotInitialized" } re => cli.Fail(ExitCodes.NotFound, re.Message),
         RotorException re => cli.Fail(ExitCodes.Failed, re.Message),
-        OperationCanceledException => cli.Fail(ExitCodes.Failed, "cancelled"),
-        _ => cli.Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message}"),
+        _ when OperationalError.Describe(e) is { } plain => cli.Fail(ExitCodes.Failed, plain),
+        _ => cli.Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message} (this is a bug in Rotor; please report it with the command that caused it)"),
     };
 
     public static RootCommand Build(CliContext cli)
@@ -62,8 +82,9 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
-            var (root, created) = await host.LocalCa.EnsureRootAsync(parse.GetValue(cn), ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, rootName: parse.GetValue(cn));
+            using var root = host.LocalCa.LoadRoot();
+            var created = host.Created;
             var fingerprint = root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
             if (cli.WantsJson(parse))
             {
@@ -111,11 +132,10 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             try
             {
-                cli.Output.WriteLine(await host.Reconciler.RollbackAsync(parse.GetValue(name)!, ct));
-                host.Wake();
+                cli.Output.WriteLine(await new Commands.CertificateCommands(host).RollbackAsync(parse.GetValue(name)!, ct));
                 return ExitCodes.Ok;
             }
             catch (RotorException e)
@@ -134,19 +154,14 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var n = parse.GetValue(name)!;
-            if (await host.Store.GetResourceAsync(Core.Resources.ResourceKinds.Certificate, n, ct) is null)
+            var immediately = now is not null && parse.GetValue(now);
+            if (!await new Commands.CertificateCommands(host).RequestRenewalAsync(n, immediately, reason,
+                    immediately ? message + " (--now: no key-update window wait)" : message, ct))
             {
                 return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found");
             }
-            var at = host.Time.GetUtcNow();
-            var immediately = now is not null && parse.GetValue(now);
-            var status = await host.Store.GetStatusAsync(n, ct) ?? new CertificateStatus { Name = n };
-            await host.Store.SaveStatusAsync(status with { RenewRequested = true, RenewNow = immediately || status.RenewNow, NextDueAt = at, Failures = 0 }, ct);
-            await host.Store.AppendEventAsync(new EventRecord(0, at, Core.Resources.ResourceKinds.Certificate, n, EventType.Normal, reason,
-                immediately ? message + " (--now: no key-update window wait)" : message), ct);
-            host.Wake();
             cli.Output.WriteLine($"certificate/{n} marked for {(verb == "renew" ? "renewal" : "rotation")}");
             return ExitCodes.Ok;
         });

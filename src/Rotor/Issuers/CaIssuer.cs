@@ -43,7 +43,7 @@ public sealed class CaIssuer : IIssuer
         {
             return await OpenGivenAsync(spec, manifestDirectory, time, cancellationToken);
         }
-        var (root, _) = await localCa.EnsureRootAsync(null, cancellationToken);
+        var root = localCa.LoadRoot();
         if (spec.Intermediate)
         {
             var intermediate = await localCa.EnsureIntermediateAsync(cancellationToken);

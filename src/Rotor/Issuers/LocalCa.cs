@@ -9,14 +9,17 @@ namespace Rotor.Issuers;
 /// <summary>
 /// Rotor's own CA in the data folder: a root (ECDSA P-384, 10 years) whose key lives in the key
 /// store as <c>ca-root</c>, and on request an intermediate (P-256, 5 years) as
-/// <c>ca-intermediate</c>. Created by <c>rotor init</c>, or on first use. Creation is crash-safe:
-/// the key is stored first, then the certificate; a key without its certificate is reused.
+/// <c>ca-intermediate</c>. The root is made only when a data folder is initialised
+/// (<see cref="Storage.DataFolder"/>); a missing root is an error, never made again (every issued
+/// certificate and every peer's trust is tied to it). The intermediate is made on first use,
+/// under the data folder's lock so two processes never make two. Creation is crash-safe: the
+/// key is stored first, then the certificate; a key without its certificate is reused.
 /// </summary>
 public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider time)
 {
     public const string RootKeyRef = "ca-root";
     public const string IntermediateKeyRef = "ca-intermediate";
-    private static readonly SemaphoreSlim CreationLock = new(1, 1);
+    private readonly SemaphoreSlim _creationLock = new(1, 1);
 
     public string Directory => Path.Combine(dataDirectory, "ca");
     public string RootPath => Path.Combine(Directory, "root.pem");
@@ -24,9 +27,21 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
 
     public bool RootExists => File.Exists(RootPath);
 
-    public async Task<(X509Certificate2 Certificate, bool Created)> EnsureRootAsync(string? commonName, CancellationToken cancellationToken)
+    /// <summary>The root CA certificate; a clear error when it is missing.</summary>
+    public X509Certificate2 LoadRoot()
     {
-        await CreationLock.WaitAsync(cancellationToken);
+        if (!File.Exists(RootPath))
+        {
+            throw new RotorException($"the local root CA ({RootPath}) is missing; restore it from a backup (Rotor makes a root only in `rotor init` on a new data folder)",
+                isTransient: false) { Reason = "DataFolderRefused" };
+        }
+        return X509CertificateLoader.LoadCertificateFromFile(RootPath);
+    }
+
+    /// <summary>Makes the root of a data folder being initialised (or finds the one already made).</summary>
+    public async Task<(X509Certificate2 Certificate, bool Created)> CreateRootAsync(string? commonName, CancellationToken cancellationToken)
+    {
+        await _creationLock.WaitAsync(cancellationToken);
         try
         {
             if (File.Exists(RootPath))
@@ -47,16 +62,21 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
         }
         finally
         {
-            CreationLock.Release();
+            _creationLock.Release();
         }
     }
 
     public async Task<X509Certificate2> EnsureIntermediateAsync(CancellationToken cancellationToken)
     {
-        var (root, _) = await EnsureRootAsync(null, cancellationToken);
-        await CreationLock.WaitAsync(cancellationToken);
+        using var root = LoadRoot();
+        if (File.Exists(IntermediatePath))
+        {
+            return X509CertificateLoader.LoadCertificateFromFile(IntermediatePath);
+        }
+        await _creationLock.WaitAsync(cancellationToken);
         try
         {
+            using var folderLock = await Storage.FolderLock.AcquireAsync(dataDirectory, time, TimeSpan.FromSeconds(60), cancellationToken);
             if (File.Exists(IntermediatePath))
             {
                 return X509CertificateLoader.LoadCertificateFromFile(IntermediatePath);
@@ -79,7 +99,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
         }
         finally
         {
-            CreationLock.Release();
+            _creationLock.Release();
         }
     }
 }

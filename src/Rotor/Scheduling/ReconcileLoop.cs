@@ -25,7 +25,6 @@ public sealed class ReconcileLoop(Reconciler reconciler, IStore store, TimeProvi
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var watcher = CreateWatcher();
-        await reconciler.SweepKeysAsync(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
             var batchFull = false;
@@ -43,7 +42,7 @@ public sealed class ReconcileLoop(Reconciler reconciler, IStore store, TimeProvi
             if (batchFull) continue;
 
             var now = time.GetUtcNow();
-            var next = await store.GetEarliestDueAsync(cancellationToken);
+            var next = await store.GetEarliestDueAsync(now, cancellationToken);
             var delay = next is { } n ? n - now : MaximumSleep;
             if (delay > MaximumSleep) delay = MaximumSleep;
             if (delay <= TimeSpan.Zero) continue;

@@ -126,25 +126,8 @@ public sealed partial class Reconciler
         foreach (var keyRef in versions.Where(v => v.State == VersionState.Retired).Select(v => v.KeyRef).Distinct().Where(k => !live.Contains(k)))
         {
             await keys.DeleteAsync(keyRef, cancellationToken);
+            await store.ForgetKeyIntentAsync(keyRef, name, cancellationToken);
         }
-    }
-
-    /// <summary>Deletes keys that no version or pending issuance refers to (a safety net run at start-up).</summary>
-    public async Task<int> SweepKeysAsync(CancellationToken cancellationToken)
-    {
-        var files = (await keys.ListAsync(cancellationToken))
-            .Where(k => k is not LocalCa.RootKeyRef and not LocalCa.IntermediateKeyRef && !k.StartsWith("account-", StringComparison.Ordinal))
-            .ToList();
-        if (files.Count == 0) return 0;
-        var referenced = await store.ListReferencedKeysAsync(cancellationToken);
-        var deleted = 0;
-        foreach (var keyRef in files.Where(k => !referenced.Contains(k)))
-        {
-            await keys.DeleteAsync(keyRef, cancellationToken);
-            Log.StrayKeyDeleted(logger, keyRef);
-            deleted++;
-        }
-        return deleted;
     }
 
     /// <summary>Stands in when Rotor was built without a probe: every probe fails, so a gate never passes blind.</summary>

@@ -38,6 +38,9 @@ public sealed partial class Reconciler
             keyRef = status.PendingKeyRef ?? KeyRefs.Generated(name);
             if (status.PendingKeyRef is null)
             {
+                // The store knows of the key before its file exists: the sweep deletes only keys it
+                // recorded (DESIGN.md, Safety rules), so a crash between the two leaves nothing unknown.
+                await store.RecordKeyIntentAsync(keyRef, name, time.GetUtcNow(), cancellationToken);
                 await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
             }
         }
@@ -103,6 +106,7 @@ public sealed partial class Reconciler
             if (!reuse && !keepPending)
             {
                 await keys.DeleteAsync(keyRef, cancellationToken);
+                await store.ForgetKeyIntentAsync(keyRef, name, cancellationToken);
             }
             var summary = report.Summary();
             Log.ValidationFailed(logger, name, summary);

@@ -11,7 +11,9 @@ public sealed partial class Reconciler
     /// A user's rollback (<c>rotor rollback NAME</c>). A rotation still in progress is rolled back
     /// everywhere it reached; otherwise the version in service gives way to the one it replaced,
     /// provided that one is still in its overlap window (valid, with its key and backup files).
-    /// Returns what was done, for the user.
+    /// Returns what was done, for the user. Runs under the certificate's lease
+    /// (<see cref="Commands.CertificateCommands.RollbackAsync"/>); rotation states change only
+    /// through the <see cref="RotationEngine"/>.
     /// </summary>
     public async Task<string> RollbackAsync(string name, CancellationToken cancellationToken)
     {
@@ -24,14 +26,9 @@ public sealed partial class Reconciler
 
         if (pending is not null)
         {
-            foreach (var r in await store.ListRotationsAsync(pending.Id, cancellationToken))
-            {
-                if (r.State is not (RotationState.Failed or RotationState.Retired))
-                {
-                    await store.SaveRotationAsync(r with { State = RotationState.RollingBack, Detail = "rollback requested by the user", UpdatedAt = time.GetUtcNow() }, cancellationToken);
-                }
-            }
-            var outcome = await RotateAsync(spec, stored, pending, active, alreadyActive: false, cancellationToken);
+            var rollbackEnv = await EnvironmentAsync(name, spec, stored, pending, cancellationToken);
+            var outcome = await _engine.RollBackOnRequestAsync(
+                new RotationJob(name, pending.Id, pending.Sha256Fingerprint, spec, active?.Id), rollbackEnv, cancellationToken);
             await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
             await EventAsync(name, EventType.Warning, "RollbackRequested", $"rotation of version {pending.Id} rolled back by the user ({outcome.Kind})", cancellationToken);
             return $"rotation of version {pending.Id} rolled back; version {active?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} stays in service";
@@ -49,18 +46,7 @@ public sealed partial class Reconciler
             // The target kept the files that were live before this version: exactly the previous version's.
             await target.RollbackAsync(await env.GetArtifactAsync(active.Id, binding, [], cancellationToken), cancellationToken);
         }
-        var now = time.GetUtcNow();
-        foreach (var r in await store.ListRotationsAsync(active.Id, cancellationToken))
-        {
-            await store.SaveRotationAsync(r with { State = RotationState.Failed, Detail = "rolled back by the user", UpdatedAt = now }, cancellationToken);
-        }
-        foreach (var r in await store.ListRotationsAsync(previous.Id, cancellationToken))
-        {
-            if (r.State == RotationState.Draining)
-            {
-                await store.SaveRotationAsync(r with { State = RotationState.Promoted, Detail = "reinstated by rollback", UpdatedAt = now, Progress = r.Progress with { DrainUntil = null, NextAt = null } }, cancellationToken);
-            }
-        }
+        await _engine.ReturnToPreviousAsync(new RotationJob(name, active.Id, active.Sha256Fingerprint, spec, previous.Id), env, cancellationToken);
         await store.SetVersionStateAsync(active.Id, VersionState.Failed, cancellationToken);
         await store.SetVersionStateAsync(previous.Id, VersionState.Active, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };

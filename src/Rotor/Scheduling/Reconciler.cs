@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Rotor.Commands;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Renewal;
 using Rotor.Core.Resources;
@@ -27,9 +28,13 @@ public sealed partial class Reconciler(
     TimeProvider time,
     ILogger<Reconciler> logger,
     ReconcilerOptions? options = null,
-    IProbe? probe = null)
+    IProbe? probe = null,
+    CertificateLeases? leases = null)
 {
     private readonly ReconcilerOptions _options = options ?? new ReconcilerOptions();
+
+    /// <summary>Every change to a certificate happens under its lease (DESIGN.md, Safety rules).</summary>
+    public CertificateLeases Leases { get; } = leases ?? new CertificateLeases(store, time, LeaseOwner.Detached(), logger);
 
     public int BatchSize => _options.BatchSize;
 
@@ -47,7 +52,7 @@ public sealed partial class Reconciler(
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
             async (name, ct) =>
             {
-                var outcome = await ReconcileAsync(name, ct);
+                var outcome = await ReconcileAsync(name, onlyIfDue: true, ct);
                 if (outcome.Failed) Interlocked.Increment(ref failed);
                 if (outcome.Issued) Interlocked.Increment(ref issued);
                 if (outcome.Deployed) Interlocked.Increment(ref deployed);
@@ -57,7 +62,40 @@ public sealed partial class Reconciler(
     }
 
     /// <summary>Works on one certificate now, whatever its due time.</summary>
-    public async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, CancellationToken cancellationToken)
+    public Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, CancellationToken cancellationToken) =>
+        ReconcileAsync(name, onlyIfDue: false, cancellationToken);
+
+    /// <summary>
+    /// Works on one certificate under its lease. A certificate another process holds is skipped
+    /// (it is that process's work); with <paramref name="onlyIfDue"/>, one that is no longer due
+    /// once the lease is held (another process just finished it) is left alone.
+    /// </summary>
+    private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, bool onlyIfDue, CancellationToken cancellationToken)
+    {
+        await using var held = await Leases.TryAcquireAsync(name, cancellationToken);
+        if (held is null)
+        {
+            Log.LeaseBusy(logger, name);
+            return (false, false, false);
+        }
+        using var scope = LeaseScope.Enter(held.Lease);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, held.Lost);
+        if (onlyIfDue && await store.GetStatusAsync(name, cancellationToken) is { } current && current.NextDueAt > time.GetUtcNow())
+        {
+            return (false, false, false);
+        }
+        try
+        {
+            return await ReconcileLeasedAsync(name, work.Token);
+        }
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && held.Lost.IsCancellationRequested))
+        {
+            // Another instance has the certificate now; nothing of this attempt may be written.
+            return (true, false, false);
+        }
+    }
+
+    private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileLeasedAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken);
         if (stored is null)
@@ -132,7 +170,7 @@ public sealed partial class Reconciler(
                     { Reason = "RolledBack" };
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not LeaseLostException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             await RecordFailureAsync(name, active, e, cancellationToken);
             return (true, issued, false);
@@ -150,8 +188,9 @@ public sealed partial class Reconciler(
             // The far end said when (ACME rateLimited): an earlier retry would only be refused again.
             delay = retryAfter;
         }
-        var reason = e is RotorException re ? re.Reason : "Failed";
-        var message = e is RotorException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        var operational = e is RotorException ? null : OperationalError.Describe(e);
+        var reason = e is RotorException re ? re.Reason : operational is not null ? "OperationalError" : "Failed";
+        var message = e is RotorException ? e.Message : operational ?? $"{e.GetType().Name}: {e.Message}";
         await store.SaveStatusAsync(status with
         {
             Failures = failures,
@@ -161,7 +200,7 @@ public sealed partial class Reconciler(
         }, cancellationToken);
         await EventAsync(name, EventType.Warning, reason, $"{message} (attempt {failures}; next attempt in {DurationParser.Format(delay)})", cancellationToken);
         Log.ReconcileFailed(logger, name, reason, failures, now + delay, message);
-        if (e is not RotorException)
+        if (e is not RotorException && operational is null)
         {
             Log.ReconcileBug(logger, name, e);
         }

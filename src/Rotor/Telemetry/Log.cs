@@ -54,6 +54,19 @@ internal static partial class Log
     [LoggerMessage(6003, LogLevel.Information, "Deleted stray key {KeyRef} left by an interrupted issuance")]
     public static partial void StrayKeyDeleted(ILogger logger, string keyRef);
 
+    [LoggerMessage(6004, LogLevel.Warning, "Kept key {KeyRef}: the store has no record of it (not made by this store, or its record was lost); " +
+        "Rotor deletes only keys whose making it recorded")]
+    public static partial void UnknownKeyKept(ILogger logger, string keyRef);
+
+    [LoggerMessage(5030, LogLevel.Information, "{Certificate}: took over the lease of {Owner}, a Rotor process on this machine that is gone")]
+    public static partial void LeaseTakenOver(ILogger logger, string certificate, string owner);
+
+    [LoggerMessage(5031, LogLevel.Warning, "{Certificate}: the lease (fencing token {Fencing}) was taken by another Rotor instance; this instance stops its work on it")]
+    public static partial void LeaseLost(ILogger logger, string certificate, long fencing);
+
+    [LoggerMessage(5032, LogLevel.Debug, "{Certificate}: skipped, another Rotor process is working on it")]
+    public static partial void LeaseBusy(ILogger logger, string certificate);
+
     [LoggerMessage(7001, LogLevel.Information, "Rotor is serving /healthz, /readyz and /metrics on http://{Endpoint}")]
     public static partial void Listening(ILogger logger, string endpoint);
 

@@ -39,7 +39,7 @@ public class SqliteStoreTests
         Assert.Equal(ApplyOutcome.Created, first[0].Outcome);
         Assert.Equal(1, first[0].Resource.Generation);
 
-        await store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now.AddDays(30), Failures = 3 }, default);
+        await store.UnderLeaseAsync("a", () => store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now.AddDays(30), Failures = 3 }, default));
         var same = await store.ApplyAsync([Cert("a", "h1")], Now.AddHours(1), default);
         Assert.Equal(ApplyOutcome.Unchanged, same[0].Outcome);
         Assert.Empty(await store.ListDueAsync(Now.AddHours(1), 10, default));
@@ -58,11 +58,12 @@ public class SqliteStoreTests
         await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
         for (var i = 0; i < 5; i++)
         {
-            await store.SaveStatusAsync(new CertificateStatus { Name = $"c{i}", NextDueAt = Now.AddMinutes(10 - i) }, default);
+            var name = $"c{i}";
+            await store.UnderLeaseAsync(name, () => store.SaveStatusAsync(new CertificateStatus { Name = name, NextDueAt = Now.AddMinutes(10 - i) }, default));
         }
         Assert.Equal(["c4", "c3", "c2"], await store.ListDueAsync(Now.AddMinutes(8), 10, default));
         Assert.Equal(["c4"], await store.ListDueAsync(Now.AddMinutes(8), 1, default));
-        Assert.Equal(Now.AddMinutes(6), await store.GetEarliestDueAsync(default));
+        Assert.Equal(Now.AddMinutes(6), await store.GetEarliestDueAsync(Now, default));
     }
 
     [Fact]
@@ -89,17 +90,21 @@ public class SqliteStoreTests
     {
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
-        var id = await store.AddVersionAsync(new CertificateVersion
+        var id = await store.UnderLeaseAsync("a", async () =>
         {
-            Certificate = "a", Serial = "01", Sha256Fingerprint = "AB", ChainPem = "pem", KeyRef = "a-key", IssuedForJson = "{}",
-            NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
-        }, default);
-        await store.SaveStatusAsync(new CertificateStatus { Name = "b", NextDueAt = Now, PendingKeyRef = "b-pending" }, default);
-        await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Staged, null, Now), default);
-        await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Promoted, null, Now), default);
+            var id = await store.AddVersionAsync(new CertificateVersion
+            {
+                Certificate = "a", Serial = "01", Sha256Fingerprint = "AB", ChainPem = "pem", KeyRef = "a-key", IssuedForJson = "{}",
+                NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
+            }, default);
+            await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Staged, null, Now), default);
+            await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Promoted, null, Now), default);
+            return id;
+        });
+        await store.UnderLeaseAsync("b", () => store.SaveStatusAsync(new CertificateStatus { Name = "b", NextDueAt = Now, PendingKeyRef = "b-pending" }, default));
         Assert.Equal(RotationState.Promoted, Assert.Single(await store.ListRotationsAsync(id, default)).State);
         Assert.Equal(["a-key", "b-pending"], (await store.ListReferencedKeysAsync(default)).Order());
-        await store.SetVersionStateAsync(id, VersionState.Retired, default);
+        await store.UnderLeaseAsync("a", () => store.SetVersionStateAsync(id, VersionState.Retired, default));
         Assert.Equal(["b-pending"], await store.ListReferencedKeysAsync(default));
     }
 
@@ -112,5 +117,68 @@ public class SqliteStoreTests
         Assert.Null(await store.TryAcquireLeaseAsync("a", "two", Now.AddSeconds(30), Now.AddMinutes(2), default));
         Assert.Equal(1, await store.TryAcquireLeaseAsync("a", "one", Now.AddSeconds(30), Now.AddMinutes(2), default));
         Assert.Equal(2, await store.TryAcquireLeaseAsync("a", "two", Now.AddMinutes(3), Now.AddMinutes(4), default));
+    }
+
+    [Fact]
+    public async Task A_writer_whose_lease_was_taken_cannot_write_and_one_without_a_lease_is_refused()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        var resource = Lease.ResourceOf("a");
+        var first = await store.TryAcquireLeaseAsync(resource, "one", Now, Now.AddMinutes(1), default);
+        var oldLease = new Lease("a", "one", first!.Value);
+        using (LeaseScope.Enter(oldLease))
+        {
+            await store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now, LastFailure = "by one" }, default);
+        }
+
+        // "one" stalls past its lease; "two" takes it (fencing token 2) and writes.
+        var second = await store.TryAcquireLeaseAsync(resource, "two", Now.AddMinutes(2), Now.AddMinutes(3), default);
+        Assert.Equal(first + 1, second);
+        using (LeaseScope.Enter(new Lease("a", "two", second!.Value)))
+        {
+            await store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now, LastFailure = "by two" }, default);
+        }
+
+        // "one" wakes up and writes with its old token: every kind of write is refused, nothing changes.
+        using (LeaseScope.Enter(oldLease))
+        {
+            await Assert.ThrowsAsync<LeaseLostException>(() => store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now, LastFailure = "by one, late" }, default));
+            await Assert.ThrowsAsync<LeaseLostException>(() => store.SaveIssuerStateAsync("a", "{}", default));
+            await Assert.ThrowsAsync<LeaseLostException>(() => store.AddVersionAsync(new CertificateVersion
+            {
+                Certificate = "a", Serial = "02", Sha256Fingerprint = "CD", ChainPem = "pem", KeyRef = "a-late", IssuedForJson = "{}",
+                NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
+            }, default));
+            await Assert.ThrowsAsync<LeaseLostException>(() => store.RecordKeyIntentAsync("a-late", "a", Now, default));
+        }
+        Assert.Equal("by two", (await store.GetStatusAsync("a", default))!.LastFailure);
+        Assert.Empty(await store.ListVersionsAsync("a", default));
+        Assert.Empty(await store.ListKeyIntentsAsync(default));
+
+        // Without any lease, or under another certificate's, a write is a bug and refused.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now }, default));
+        using (LeaseScope.Enter(new Lease("b", "two", 1)))
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveStatusAsync(new CertificateStatus { Name = "a", NextDueAt = Now }, default));
+        }
+    }
+
+    [Fact]
+    public async Task A_certificate_someone_holds_is_not_due_here_and_its_lease_end_is_the_next_wake()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        foreach (var name in new[] { "a", "b" })
+        {
+            await store.UnderLeaseAsync(name, () => store.SaveStatusAsync(new CertificateStatus { Name = name, NextDueAt = Now.AddMinutes(-1) }, default));
+        }
+        await store.TryAcquireLeaseAsync(Lease.ResourceOf("a"), "other", Now, Now.AddSeconds(60), default);
+        Assert.Equal(["b"], await store.ListDueAsync(Now, 10, default));
+        await store.UnderLeaseAsync("b", () => store.SaveStatusAsync(new CertificateStatus { Name = "b", NextDueAt = Now.AddHours(1) }, default));
+        Assert.Empty(await store.ListDueAsync(Now, 10, default));
+        Assert.Equal(Now.AddSeconds(60), await store.GetEarliestDueAsync(Now, default));
+        // Once the holder's lease has expired, the certificate is due again.
+        Assert.Equal(["a"], await store.ListDueAsync(Now.AddSeconds(61), 10, default));
     }
 }

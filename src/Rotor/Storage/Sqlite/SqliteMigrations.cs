@@ -90,5 +90,15 @@ internal static class SqliteMigrations
             ALTER TABLE certificate_status ADD COLUMN renew_now INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE certificate_status ADD COLUMN issuer_state TEXT;
             """),
+        (5, "the data folder's identity; keys recorded before they are made", """
+            CREATE TABLE meta(
+              key TEXT PRIMARY KEY,
+              value TEXT NOT NULL);
+
+            CREATE TABLE key_intents(
+              key_ref TEXT PRIMARY KEY,
+              certificate TEXT NOT NULL,
+              created_at INTEGER NOT NULL);
+            """),
     ];
 }

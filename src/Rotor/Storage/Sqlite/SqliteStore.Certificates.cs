@@ -37,7 +37,8 @@ public sealed partial class SqliteStore
     public async Task SaveStatusAsync(CertificateStatus s, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, $"""
+        await using var tx = await BeginFencedAsync(c, s.Name, cancellationToken);
+        using var cmd = Command(c, tx, $"""
             INSERT INTO certificate_status({StatusColumns})
             VALUES($n, $due, $f, $lf, $rr, $pk, $cv, $is, $na, $ra, $rd, $now)
             ON CONFLICT(name) DO UPDATE SET next_due_at = $due, failures = $f, last_failure = $lf, renew_requested = $rr,
@@ -49,13 +50,17 @@ public sealed partial class SqliteStore
             ("$na", s.NotAfter is { } na ? Ms(na) : null), ("$ra", s.RenewalAt is { } ra ? Ms(ra) : null), ("$rd", s.Ready ? 1 : 0),
             ("$now", s.RenewNow ? 1 : 0));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "SELECT name FROM certificate_status WHERE next_due_at <= $now ORDER BY next_due_at LIMIT $l",
-            ("$now", Ms(now)), ("$l", limit));
+        // A certificate another instance (or process) is working on is not due here: it would
+        // only wait for the lease. Its holder writes the next due time when it is done.
+        using var cmd = Command(c, null, $"""
+            SELECT name FROM certificate_status s WHERE next_due_at <= $now AND NOT {LeasedNow} ORDER BY next_due_at LIMIT $l
+            """, ("$now", Ms(now)), ("$l", limit));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -65,12 +70,21 @@ public sealed partial class SqliteStore
         return list;
     }
 
-    public async Task<DateTimeOffset?> GetEarliestDueAsync(CancellationToken cancellationToken)
+    public async Task<DateTimeOffset?> GetEarliestDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "SELECT MIN(next_due_at) FROM certificate_status");
+        // The first certificate in due order that nobody holds (an index walk that stops at once
+        // unless leases are held), or the end of a held lease, when that comes sooner.
+        using var cmd = Command(c, null, $"""
+            SELECT MIN(t) FROM (
+              SELECT * FROM (SELECT next_due_at AS t FROM certificate_status s WHERE NOT {LeasedNow} ORDER BY next_due_at LIMIT 1)
+              UNION ALL SELECT MIN(expires_at) FROM leases WHERE resource LIKE 'certificate/%' AND expires_at > $now)
+            """, ("$now", Ms(now)));
         return FromMs(await cmd.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value);
     }
+
+    /// <summary>SQL: certificate_status row <c>s</c> has a lease that has not expired at <c>$now</c>.</summary>
+    private const string LeasedNow = "EXISTS (SELECT 1 FROM leases l WHERE l.resource = 'certificate/' || s.name AND l.expires_at > $now)";
 
     private static CertificateStatus ReadStatus(SqliteDataReader r) => new()
     {
@@ -92,11 +106,13 @@ public sealed partial class SqliteStore
     public async Task SaveIssuerStateAsync(string name, string? issuerStateJson, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, """
+        await using var tx = await BeginFencedAsync(c, name, cancellationToken);
+        using var cmd = Command(c, tx, """
             INSERT INTO certificate_status(name, next_due_at, issuer_state) VALUES($n, 0, $s)
             ON CONFLICT(name) DO UPDATE SET issuer_state = $s
             """, ("$n", name), ("$s", issuerStateJson));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     private const string VersionColumns =
@@ -105,20 +121,25 @@ public sealed partial class SqliteStore
     public async Task<long> AddVersionAsync(CertificateVersion v, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, """
+        await using var tx = await BeginFencedAsync(c, v.Certificate, cancellationToken);
+        using var cmd = Command(c, tx, """
             INSERT INTO certificate_versions(certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at)
             VALUES($c, $g, $s, $fp, $nb, $na, $pem, $ic, $k, $st, $if, $t) RETURNING id
             """,
             ("$c", v.Certificate), ("$g", v.Generation), ("$s", v.Serial), ("$fp", v.Sha256Fingerprint), ("$nb", Ms(v.NotBefore)), ("$na", Ms(v.NotAfter)),
             ("$pem", v.ChainPem), ("$ic", v.IntermediateCount), ("$k", v.KeyRef), ("$st", v.State.ToString()), ("$if", v.IssuedForJson), ("$t", Ms(v.CreatedAt)));
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        await tx.CommitAsync(cancellationToken);
+        return id;
     }
 
     public async Task SetVersionStateAsync(long id, VersionState state, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "UPDATE certificate_versions SET state = $s WHERE id = $id", ("$s", state.ToString()), ("$id", id));
+        await using var tx = await BeginFencedVersionAsync(c, id, cancellationToken);
+        using var cmd = Command(c, tx, "UPDATE certificate_versions SET state = $s WHERE id = $id", ("$s", state.ToString()), ("$id", id));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<CertificateVersion?> GetVersionAsync(long id, CancellationToken cancellationToken)
@@ -178,12 +199,14 @@ public sealed partial class SqliteStore
     public async Task SaveRotationAsync(RotationRecord rotation, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, """
+        await using var tx = await BeginFencedVersionAsync(c, rotation.VersionId, cancellationToken);
+        using var cmd = Command(c, tx, """
             INSERT INTO rotations(version_id, target, state, detail, updated_at, progress) VALUES($v, $t, $s, $d, $u, $p)
             ON CONFLICT(version_id, target) DO UPDATE SET state = $s, detail = $d, updated_at = $u, progress = $p
             """, ("$v", rotation.VersionId), ("$t", rotation.Target), ("$s", rotation.State.ToString()), ("$d", rotation.Detail), ("$u", Ms(rotation.UpdatedAt)),
             ("$p", System.Text.Json.JsonSerializer.Serialize(rotation.Progress, RotorJsonContext.Default.RotationProgress)));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(long versionId, CancellationToken cancellationToken)

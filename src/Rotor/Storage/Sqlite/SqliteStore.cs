@@ -13,20 +13,22 @@ public sealed partial class SqliteStore : IStore
 {
     private readonly string _connectionString;
 
-    private SqliteStore(string path)
+    private SqliteStore(string path, bool create)
     {
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            // Only a folder being initialised may get a new database file; anywhere else a missing
+            // rotor.db is an error, never an empty store beside the folder's keys.
+            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
     }
 
-    public static async Task<SqliteStore> OpenAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<SqliteStore> OpenAsync(string path, DateTimeOffset now, CancellationToken cancellationToken, bool create = true)
     {
-        var store = new SqliteStore(path);
+        var store = new SqliteStore(path, create);
         await store.MigrateAsync(now, cancellationToken);
         return store;
     }
@@ -103,28 +105,5 @@ public sealed partial class SqliteStore : IStore
     {
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
-    }
-
-    public async Task<long?> TryAcquireLeaseAsync(string resource, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var c = await OpenConnectionAsync(cancellationToken);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
-        using var upsert = Command(c, tx, """
-            INSERT INTO leases(resource, owner, expires_at, fencing) VALUES($r, $o, $u, 1)
-            ON CONFLICT(resource) DO UPDATE SET owner = $o, expires_at = $u,
-              fencing = CASE WHEN leases.owner = $o THEN leases.fencing ELSE leases.fencing + 1 END
-            WHERE leases.owner = $o OR leases.expires_at <= $now
-            RETURNING fencing
-            """, ("$r", resource), ("$o", owner), ("$u", Ms(until)), ("$now", Ms(now)));
-        var result = await upsert.ExecuteScalarAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return result is null or DBNull ? null : Convert.ToInt64(result, CultureInfo.InvariantCulture);
-    }
-
-    public async Task ReleaseLeaseAsync(string resource, string owner, CancellationToken cancellationToken)
-    {
-        await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "DELETE FROM leases WHERE resource = $r AND owner = $o", ("$r", resource), ("$o", owner));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

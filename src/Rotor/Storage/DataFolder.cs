@@ -1,0 +1,180 @@
+using Rotor.Core.Abstractions;
+using Rotor.Issuers;
+using Rotor.Keys;
+using Rotor.Storage.Sqlite;
+
+namespace Rotor.Storage;
+
+/// <summary>Whether opening may initialise a new data folder.</summary>
+public enum DataFolderUse
+{
+    /// <summary>The folder must exist (reading, and changing what is stored): a missing one is an error, nothing is created.</summary>
+    Existing,
+
+    /// <summary><c>init</c>, and commands that store what they are given (apply, run, reconcile): a new folder is initialised.</summary>
+    CreateIfNew,
+}
+
+/// <summary>
+/// Opens a data folder only when its parts belong together, and refuses anything else with a
+/// message that says what is wrong and what to do (README, "When the data folder is damaged").
+/// A new folder (missing, or without a store, keys or CA) is initialised by <c>rotor init</c> or
+/// by the first command that changes something; an existing one must have its store, its master
+/// key and its CA. Nothing is made up to fill a gap: a new empty store beside existing keys would
+/// forget every certificate (and the key sweep would once have deleted their keys), a new master
+/// key opens none of them, and a new root CA is trusted by no peer.
+/// </summary>
+public static class DataFolder
+{
+    public const string DatabaseFileName = "rotor.db";
+    private const string MasterCheckKey = "master_key_check";
+    private const string RootFingerprintKey = "ca_root_sha256";
+
+    /// <summary>The opened store and master key of a checked folder (and whether it was new).</summary>
+    public sealed record Opened(SqliteStore Store, byte[] MasterKey, bool Created);
+
+    /// <param name="rootName">The common name of the local root CA, if this call initialises the folder.</param>
+    public static async Task<Opened> OpenAsync(string dataDirectory, DataFolderUse use, TimeProvider time, CancellationToken cancellationToken, string? rootName = null)
+    {
+        var fresh = IsNew(dataDirectory);
+        if (fresh && use == DataFolderUse.Existing)
+        {
+            throw new RotorException(
+                $"there is no Rotor data folder at {dataDirectory} (chosen by --data, else $ROTOR_DATA, else ./rotor-data in the current folder); " +
+                "run `rotor init` or apply manifests there first, or point --data at the folder Rotor uses", isTransient: false) { Reason = "NotInitialized" };
+        }
+        Directory.CreateDirectory(dataDirectory);
+        File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var folderLock = await FolderLock.AcquireAsync(dataDirectory, time, TimeSpan.FromSeconds(60), cancellationToken);
+        // Checked again under the lock: another process may have initialised the folder meanwhile.
+        return IsNew(dataDirectory)
+            ? await InitialiseAsync(dataDirectory, rootName, time, cancellationToken)
+            : await CheckAsync(dataDirectory, time, cancellationToken);
+    }
+
+    /// <summary>
+    /// A folder is new when it holds none of what Rotor keeps: no store, no key file, no CA file.
+    /// (A master.key alone, or a lock file, may be there: an operator can provide the master key.)
+    /// </summary>
+    private static bool IsNew(string dataDirectory) =>
+        !File.Exists(Path.Combine(dataDirectory, DatabaseFileName)) && !HasFiles(Path.Combine(dataDirectory, "keys"), "*.key") && !HasCaFiles(dataDirectory);
+
+    private static bool HasFiles(string directory, string pattern) => Directory.Exists(directory) && Directory.EnumerateFiles(directory, pattern).Any();
+
+    private static async Task<Opened> InitialiseAsync(string dataDirectory, string? rootName, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var master = await MasterKey.LoadOrCreateAsync(dataDirectory, cancellationToken);
+        var store = await SqliteStore.OpenAsync(DatabasePath(dataDirectory), time.GetUtcNow(), cancellationToken, create: true);
+        try
+        {
+            File.SetUnixFileMode(DatabasePath(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var localCa = new LocalCa(dataDirectory, new FileKeyStore(Path.Combine(dataDirectory, "keys"), master), time);
+            var (root, _) = await localCa.CreateRootAsync(rootName, cancellationToken);
+            await store.SetMetaAsync(MasterCheckKey, Keys.MasterKey.CheckValue(master), cancellationToken);
+            await store.SetMetaAsync(RootFingerprintKey, root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), cancellationToken);
+            return new Opened(store, master, Created: true);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<Opened> CheckAsync(string dataDirectory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var db = DatabasePath(dataDirectory);
+        var hasKeys = HasFiles(Path.Combine(dataDirectory, "keys"), "*.key");
+        var holds = (hasKeys ? $"{KeyFiles(dataDirectory).Count} key file(s) in keys/" : "no keys") + (HasCaFiles(dataDirectory) ? " and the local CA in ca/" : "");
+        if (!File.Exists(db) || new FileInfo(db).Length == 0)
+        {
+            throw Refused(dataDirectory, $"{DatabaseFileName} is {(File.Exists(db) ? "empty" : "missing")}, but the folder holds {holds}. " +
+                "A new store would not know these certificates or their keys. Restore rotor.db from a backup; or move the folder aside, " +
+                "`rotor init` a new one and apply your manifests again (new keys and certificates are issued; the old keys stay in the old folder)");
+        }
+        SqliteStore store;
+        try
+        {
+            store = await SqliteStore.OpenAsync(db, time.GetUtcNow(), cancellationToken, create: false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw Refused(dataDirectory, $"{DatabaseFileName} is not a Rotor store that can be opened ({e.Message}). Restore it from a backup");
+        }
+        try
+        {
+            var master = await Keys.MasterKey.LoadAsync(dataDirectory, cancellationToken)
+                ?? throw Refused(dataDirectory, $"{Keys.MasterKey.FileName} is missing and {Keys.MasterKey.EnvironmentVariable} is not set. " +
+                    $"The keys in keys/ open only with the master key they were sealed under, so Rotor makes no new one here: restore " +
+                    $"{Keys.MasterKey.FileName} from a backup, or set {Keys.MasterKey.EnvironmentVariable}");
+            var check = Keys.MasterKey.CheckValue(master);
+            var recorded = await store.GetMetaAsync(MasterCheckKey, cancellationToken);
+            if (recorded is null)
+            {
+                // A store from before folder checks, or one made by hand: adopted only if it knows something.
+                if (hasKeys && await store.IsEmptyAsync(cancellationToken))
+                {
+                    throw Refused(dataDirectory, $"{DatabaseFileName} is an empty store, but the folder holds {holds}. Restore rotor.db from a backup");
+                }
+                await store.SetMetaAsync(MasterCheckKey, check, cancellationToken);
+            }
+            else if (recorded != check)
+            {
+                throw Refused(dataDirectory, $"{DatabaseFileName} was made with another master key: it belongs to another data folder, or " +
+                    $"{Keys.MasterKey.FileName} / {Keys.MasterKey.EnvironmentVariable} changed. Put back this folder's rotor.db, or the master key it was made with");
+            }
+            await CheckCaAsync(dataDirectory, store, cancellationToken);
+            return new Opened(store, master, Created: false);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task CheckCaAsync(string dataDirectory, SqliteStore store, CancellationToken cancellationToken)
+    {
+        var rootPath = Path.Combine(dataDirectory, "ca", "root.pem");
+        var recorded = await store.GetMetaAsync(RootFingerprintKey, cancellationToken);
+        var rootKey = Path.Combine(dataDirectory, "keys", LocalCa.RootKeyRef + ".key");
+        if (!File.Exists(rootPath))
+        {
+            if (recorded is not null || File.Exists(rootKey))
+            {
+                throw Refused(dataDirectory, "ca/root.pem is missing, but the local CA's key is still in keys/ " +
+                    (recorded is null ? "" : $"(root sha256 {recorded}) ") +
+                    "Every certificate Rotor issued, and every peer's trust, is tied to that root: restore ca/root.pem from a backup " +
+                    "(or copy it from a peer's trust store). Rotor does not make a new root outside `rotor init` on a new folder");
+            }
+            return;
+        }
+        using var root = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(rootPath);
+        var fingerprint = root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        if (recorded is null)
+        {
+            await store.SetMetaAsync(RootFingerprintKey, fingerprint, cancellationToken);
+        }
+        else if (!string.Equals(recorded, fingerprint, StringComparison.OrdinalIgnoreCase))
+        {
+            throw Refused(dataDirectory, $"ca/root.pem (sha256 {fingerprint}) is not the root this store was made with (sha256 {recorded}). Restore the original ca/root.pem");
+        }
+    }
+
+    private static RotorException Refused(string dataDirectory, string problem) =>
+        new($"refusing to use the data folder {dataDirectory}: {problem}. Nothing was changed", isTransient: false) { Reason = "DataFolderRefused" };
+
+    private static string DatabasePath(string dataDirectory) => Path.Combine(dataDirectory, DatabaseFileName);
+
+    private static IReadOnlyList<string> KeyFiles(string dataDirectory)
+    {
+        var keys = Path.Combine(dataDirectory, "keys");
+        return Directory.Exists(keys) ? Directory.GetFiles(keys, "*.key") : [];
+    }
+
+    private static bool HasCaFiles(string dataDirectory)
+    {
+        var ca = Path.Combine(dataDirectory, "ca");
+        return Directory.Exists(ca) && Directory.EnumerateFiles(ca).Any();
+    }
+}
