@@ -18,7 +18,7 @@ internal static class ReconcilePassChild
 
         // `rotor reconcile` sweeps stray keys before its pass; timed apart, since it lists every key.
         started = Stopwatch.GetTimestamp();
-        var swept = await host.Reconciler.SweepKeysAsync(cancellationToken);
+        var (swept, _) = await host.SweepKeysAsync(cancellationToken);
         var sweep = Stopwatch.GetElapsedTime(started);
 
         started = Stopwatch.GetTimestamp();

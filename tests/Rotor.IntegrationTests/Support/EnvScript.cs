@@ -28,7 +28,10 @@ internal static class EnvScript
     {
         try
         {
-            var result = await ChildProcess.RunAsync(StartInfo(folder, script, args, environment), timeout, cancellationToken);
+            // The lab scripts get the test run's whole environment (Rotor's own children get a clean one).
+            var psi = StartInfo(folder, script, args, environment);
+            var whole = psi.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal);
+            var result = await ChildProcess.RunAsync(psi, whole, timeout, cancellationToken);
             return result.TimedOut
                 ? (-1, $"{script} did not finish within {timeout.TotalSeconds:0} s")
                 : (result.ExitCode, result.Output + result.Errors);
