@@ -29,6 +29,34 @@ public static class Program
                 },
             };
         }
-        return RotorCli.InvokeAsync(args, Console.Out, Console.Error, TimeProvider.System, options);
+        return RunAsync(args, options);
+    }
+
+    /// <summary>How long a stopped command may take to end at its next await before the process exits anyway.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs the command; SIGTERM and SIGINT cancel it. A command that does not end within
+    /// <see cref="StopGrace"/> (blocked in a read the kernel does not interrupt, such as an unopened
+    /// FIFO) is left behind and the process exits 130: every write Rotor makes is atomic, so there
+    /// is nothing half-done to finish. <c>rotor run</c> treats the stop as its normal end (exit 0).
+    /// </summary>
+    private static async Task<int> RunAsync(string[] args, ReconcilerOptions? options)
+    {
+        using var stop = new CancellationTokenSource();
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true; // the command ends itself, through its token
+            stopped.TrySetResult();
+            stop.Cancel();
+        }
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        var command = RotorCli.InvokeAsync(args, Console.Out, Console.Error, TimeProvider.System, options, stop.Token);
+        var grace = stopped.Task.ContinueWith(_ => Task.Delay(StopGrace), TaskScheduler.Default).Unwrap();
+        if (await Task.WhenAny(command, grace) == command) return await command;
+        await Console.Error.WriteLineAsync("error: stopped before it finished; nothing was left half-written (run the command again to finish)");
+        return ExitCodes.Cancelled;
     }
 }

@@ -15,5 +15,8 @@ public static class ExitCodes
     /// <summary>The named resource does not exist.</summary>
     public const int NotFound = 3;
 
-    public const string Help = "Exit codes: 0 ok, 1 something failed, 2 invalid input (nothing changed), 3 not found.";
+    /// <summary>Stopped by SIGINT or SIGTERM before it finished (as shells report a Ctrl-C); nothing was left half-written.</summary>
+    public const int Cancelled = 130;
+
+    public const string Help = "Exit codes: 0 ok, 1 something failed, 2 invalid input (nothing changed), 3 not found, 130 stopped (SIGINT/SIGTERM).";
 }

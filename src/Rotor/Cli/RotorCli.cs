@@ -14,15 +14,15 @@ public static partial class RotorCli
         var parse = root.Parse(args);
         try
         {
-            // SIGINT and SIGTERM cancel the command's token (System.CommandLine's process termination
-            // handling); each command then stops at its next await, and every file it writes is written
-            // atomically, so a stop leaves the old file or the new one, never half of one.
+            // A stop (SIGINT, SIGTERM: Program turns them into this token) ends the command at its
+            // next await; every file it writes is written atomically, so a stop leaves the old file
+            // or the new one, never half of one. System.CommandLine's own signal handling is off.
             return await parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+                ProcessTerminationTimeout = null,
             }, cancellationToken);
         }
         catch (Exception e)
@@ -31,12 +31,9 @@ public static partial class RotorCli
         }
     }
 
-    /// <summary>Exit code 130 (as for SIGINT) when a command was stopped.</summary>
-    public const int Cancelled = 130;
-
     private static int HandleException(CliContext cli, Exception e) => e switch
     {
-        OperationCanceledException => cli.Fail(Cancelled, "stopped before it finished; nothing was left half-written (run the command again to finish)"),
+        OperationCanceledException => cli.Fail(ExitCodes.Cancelled, "stopped before it finished; nothing was left half-written (run the command again to finish)"),
         RotorException { Reason: "NotInitialized" } re => cli.Fail(ExitCodes.NotFound, re.Message),
         RotorException re => cli.Fail(ExitCodes.Failed, re.Message),
         _ when OperationalError.Describe(e) is { } plain => cli.Fail(ExitCodes.Failed, plain),
