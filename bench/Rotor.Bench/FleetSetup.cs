@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Rotor.Core.Abstractions;
@@ -31,7 +32,9 @@ internal static class FleetSetup
         // Only the path is stored (relative paths resolve against it); nothing reads the file.
         var manifest = Path.Combine(dataDirectory, "fleet.yaml");
         var started = Stopwatch.GetTimestamp();
-        await using var store = await SqliteStore.OpenAsync(Path.Combine(dataDirectory, "rotor.db"), now, cancellationToken);
+        // Initialised as `rotor init` does (master key, store, local root CA).
+        var (store, _, _) = await DataFolder.OpenAsync(dataDirectory, DataFolderUse.CreateIfNew, TimeProvider.System, cancellationToken);
+        await using var _ = store;
 
         var issuer = new IssuerSpec(IssuerKind.Ca, Ca: new CaIssuerSpec(null, null, null, Intermediate: true, CaIssuerSpec.DefaultBackdate, SecureMode: false));
         var target = new TargetSpec(TargetKind.File, new FileTargetSpec { Path = Path.Combine(dataDirectory, "out") });
@@ -58,25 +61,28 @@ internal static class FleetSetup
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                long? versionId = null;
-                if (template is not null)
+                await store.UnderLeaseAsync(CertificateName(i), async () =>
                 {
-                    var keyRef = $"{CertificateName(i)}-{i:x12}";
-                    // A placeholder, not a sealed key: the not-due path only lists key names (the
-                    // stray-key sweep), and sealing 100,000 real keys with fsync would take minutes.
-                    await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "keys", keyRef + ".key"), Placeholder, ct);
-                    versionId = await store.AddVersionAsync(template with { Certificate = CertificateName(i), KeyRef = keyRef }, ct);
-                }
-                await store.SaveStatusAsync(new CertificateStatus
-                {
-                    Name = CertificateName(i),
-                    NextDueAt = nextDue,
-                    RenewalAt = nextDue,
-                    NotAfter = now.AddDays(60),
-                    Issuer = IssuerName,
-                    CurrentVersionId = versionId,
-                    Ready = true,
-                }, ct);
+                    long? versionId = null;
+                    if (template is not null)
+                    {
+                        var keyRef = $"{CertificateName(i)}-{i:x12}";
+                        // A placeholder, not a sealed key: the not-due path only lists key names (the
+                        // stray-key sweep), and sealing 100,000 real keys with fsync would take minutes.
+                        await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "keys", keyRef + ".key"), Placeholder, ct);
+                        versionId = await store.AddVersionAsync(template with { Certificate = CertificateName(i), KeyRef = keyRef }, ct);
+                    }
+                    await store.SaveStatusAsync(new CertificateStatus
+                    {
+                        Name = CertificateName(i),
+                        NextDueAt = nextDue,
+                        RenewalAt = nextDue,
+                        NotAfter = now.AddDays(60),
+                        Issuer = IssuerName,
+                        CurrentVersionId = versionId,
+                        Ready = true,
+                    }, ct);
+                });
             });
         var statuses = Stopwatch.GetElapsedTime(started);
         var what = steadyState ? "key files + versions (AddVersionAsync) + statuses (SaveStatusAsync)" : "statuses (SaveStatusAsync)";
@@ -100,7 +106,7 @@ internal static class FleetSetup
     private static async Task<CertificateVersion> IssueTemplateAsync(string dataDirectory, SqliteStore store, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
-        var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), await MasterKey.LoadOrCreateAsync(dataDirectory, cancellationToken));
+        var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), (await MasterKey.LoadAsync(dataDirectory, cancellationToken))!);
         var issuer = await CaIssuer.OpenAsync(new CaIssuerSpec(null, null, null, Intermediate: true, CaIssuerSpec.DefaultBackdate, SecureMode: false),
             dataDirectory, new LocalCa(dataDirectory, keys, time), keys, time, cancellationToken);
         var spec = SpecSerializer.SpecOf<CertificateSpec>((await store.GetResourceAsync(ResourceKinds.Certificate, CertificateName(0), cancellationToken))!);

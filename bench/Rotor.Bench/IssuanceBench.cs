@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -29,6 +30,7 @@ internal static class IssuanceBench
             var time = TimeProvider.System;
             var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), RandomNumberGenerator.GetBytes(32));
             var localCa = new LocalCa(dataDirectory, keys, time);
+            await localCa.CreateRootAsync(null, cancellationToken);
             await using var store = await SqliteStore.OpenAsync(Path.Combine(dataDirectory, "rotor.db"), time.GetUtcNow(), cancellationToken);
             // The intermediate is P-256, so its signature is the one `openssl speed ecdsap256` times;
             // the root (what `ca: {}` signs with by default) is P-384 and is reported beside it.
@@ -193,7 +195,8 @@ internal static class IssuanceBench
                 IssuedForJson = SpecSerializer.SerializeFacts(SpecSerializer.FactsFor(spec, default, default)),
                 CreatedAt = TimeProvider.System.GetUtcNow(),
             };
-            await store.AddVersionAsync(version, cancellationToken);
+            // Under the certificate's lease, as the reconciler writes (one lease row per issuance).
+            await store.UnderLeaseAsync(name, () => store.AddVersionAsync(version, cancellationToken));
             stages?.Add(t1 - t0, t2 - t1, t3 - t2, Stopwatch.GetTimestamp() - t3);
         }
     }
