@@ -83,7 +83,17 @@ public static partial class RotorCli
             }
             await host.SweepKeysAsync(ct);
             var loop = new ReconcileLoop(host.Reconciler, host.Store, host.Time, loggers.CreateLogger<ReconcileLoop>(), host.WakeFile);
-            await using var server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers, ct);
+            HttpEndpoints server;
+            try
+            {
+                server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers, ct);
+            }
+            catch (IOException e)
+            {
+                return cli.Fail(ExitCodes.Failed, $"--listen: cannot listen on {endpoint} ({e.Message}); another `rotor run` may be using it " +
+                    "(several may share a data folder, each on its own --listen address, e.g. 127.0.0.1:0)");
+            }
+            await using var running = server;
             var logger = loggers.CreateLogger("Rotor.Run");
             Log.Listening(logger, server.Address);
             try

@@ -18,4 +18,17 @@ public class ListenTests
         Assert.Contains("loopback", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(rotor.Data), "a refused run must not create the data folder");
     }
+
+    [Fact]
+    public async Task A_second_run_on_an_address_in_use_says_so_plainly()
+    {
+        using var rotor = new TestRotor();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = (System.Net.IPEndPoint)taken.LocalEndpoint;
+        var (code, _, err) = await rotor.RunAsync("run", "--listen", address.ToString());
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains($"--listen: cannot listen on {address}", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("bug in Rotor", err, StringComparison.Ordinal);
+    }
 }
