@@ -53,7 +53,9 @@ public static class Program
         }
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
-        var command = RotorCli.InvokeAsync(args, Console.Out, Console.Error, TimeProvider.System, options, stop.Token);
+        // On the thread pool: a command may block before its first await (opening a FIFO), and the
+        // wait for the stop below must still run.
+        var command = Task.Run(() => RotorCli.InvokeAsync(args, Console.Out, Console.Error, TimeProvider.System, options, stop.Token));
         var grace = stopped.Task.ContinueWith(_ => Task.Delay(StopGrace), TaskScheduler.Default).Unwrap();
         if (await Task.WhenAny(command, grace) == command) return await command;
         await Console.Error.WriteLineAsync("error: stopped before it finished; nothing was left half-written (run the command again to finish)");

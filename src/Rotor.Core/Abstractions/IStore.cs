@@ -71,5 +71,11 @@ public interface IStore : IAsyncDisposable
     Task<long?> TakeOverLeaseAsync(string resource, string deadOwner, string owner, DateTimeOffset until, CancellationToken cancellationToken);
 
     Task<LeaseHolder?> GetLeaseAsync(string resource, CancellationToken cancellationToken);
+
+    /// <summary>Holders of leases that have not expired at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<string>> ListLeaseOwnersAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Ends every lease of <paramref name="deadOwner"/> now (expires it; the fencing counter stays, so the next holder's is higher).</summary>
+    Task ExpireLeasesOfAsync(string deadOwner, CancellationToken cancellationToken);
     Task ReleaseLeaseAsync(string resource, string owner, CancellationToken cancellationToken);
 }

@@ -32,6 +32,23 @@ public sealed class CertificateLeases(IStore store, TimeProvider time, LeaseOwne
     }
 
     /// <summary>
+    /// Ends the leases of Rotor processes on this machine that are gone (kill -9, a crash), so
+    /// their certificates are due again at once instead of when the leases would have expired.
+    /// </summary>
+    public async Task<int> ExpireDeadAsync(CancellationToken cancellationToken)
+    {
+        var ended = 0;
+        foreach (var holder in await store.ListLeaseOwnersAsync(time.GetUtcNow(), cancellationToken))
+        {
+            if (!owner.IsKnownDead(holder)) continue;
+            await store.ExpireLeasesOfAsync(holder, cancellationToken);
+            Log.LeasesOfDeadOwnerEnded(logger, holder);
+            ended++;
+        }
+        return ended;
+    }
+
+    /// <summary>
     /// The certificate's lease, waiting up to <paramref name="wait"/> for its holder to finish
     /// (the CLI's commands: a user's rollback waits for the pass in progress, it never interleaves).
     /// </summary>

@@ -41,6 +41,8 @@ public sealed partial class Reconciler(
     public async Task<PassResult> RunPassAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        // A process on this folder that died holding leases hands its certificates back now.
+        await Leases.ExpireDeadAsync(cancellationToken);
         var due = await store.ListDueAsync(time.GetUtcNow(), _options.BatchSize, cancellationToken);
         if (due.Count == 0)
         {

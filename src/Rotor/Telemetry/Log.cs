@@ -64,6 +64,9 @@ internal static partial class Log
     [LoggerMessage(5031, LogLevel.Warning, "{Certificate}: the lease (fencing token {Fencing}) was taken by another Rotor instance; this instance stops its work on it")]
     public static partial void LeaseLost(ILogger logger, string certificate, long fencing);
 
+    [LoggerMessage(5033, LogLevel.Information, "Ended the leases of {Owner}, a Rotor process on this machine that is gone")]
+    public static partial void LeasesOfDeadOwnerEnded(ILogger logger, string owner);
+
     [LoggerMessage(5032, LogLevel.Debug, "{Certificate}: skipped, another Rotor process is working on it")]
     public static partial void LeaseBusy(ILogger logger, string certificate);
 

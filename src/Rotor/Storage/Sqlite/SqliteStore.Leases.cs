@@ -45,6 +45,23 @@ public sealed partial class SqliteStore
         return await reader.ReadAsync(cancellationToken) ? new LeaseHolder(reader.GetString(0), FromMs(reader.GetInt64(1)), reader.GetInt64(2)) : null;
     }
 
+    public async Task<IReadOnlyList<string>> ListLeaseOwnersAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "SELECT DISTINCT owner FROM leases WHERE expires_at > $now", ("$now", Ms(now)));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var owners = new List<string>();
+        while (await reader.ReadAsync(cancellationToken)) owners.Add(reader.GetString(0));
+        return owners;
+    }
+
+    public async Task ExpireLeasesOfAsync(string deadOwner, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        using var cmd = Command(c, null, "UPDATE leases SET expires_at = 0 WHERE owner = $o", ("$o", deadOwner));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task ReleaseLeaseAsync(string resource, string owner, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
