@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rotor.Cli;
 using Rotor.Core.Renewal;
@@ -39,7 +40,7 @@ public class AcmeFailureTests(AcmeLab lab)
         File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"), overwrite: true);
         await using var host = await RotorHost.OpenAsync(data, time, NullLoggerFactory.Instance, new ReconcilerOptions { UnitRandom = () => 0.5 }, default);
         var status = (await host.Store.GetStatusAsync("never", default))!;
-        await host.Store.SaveStatusAsync(status with { RenewRequested = true }, default);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { RenewRequested = true }, default));
         var started = Environment.TickCount64;
         var result = await host.Reconciler.ReconcileAsync("never", default);
         Assert.True(result.Failed);

@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using Microsoft.Extensions.Logging;
 using System.Security.Cryptography.X509Certificates;
 using Rotor.Cli;
@@ -61,7 +62,7 @@ public class AcmeIssuerTests(AcmeLab lab)
         lab.StartPebble("fast");
         File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"), overwrite: true);
         var status = (await host.Store.GetStatusAsync("trunk", default))!;
-        await host.Store.SaveStatusAsync(status with { RenewRequested = true }, default);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { RenewRequested = true }, default));
         var again = await host.Reconciler.ReconcileAsync("trunk", default);
         var events = await host.Store.ListEventsAsync("Certificate", "trunk", 20, default);
         Assert.False(again.Failed, string.Join("\n", events.Select(e => e.Message)));

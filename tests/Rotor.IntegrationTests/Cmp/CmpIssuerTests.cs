@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -163,7 +164,7 @@ public class CmpIssuerTests(CmpLab lab)
         // Due at 13:00 (a manual renewal): the kur waits for 02:00 the next day; nothing is sent.
         var mark = lab.Log("ok").Length;
         var status = (await host.Store.GetStatusAsync(Cert, default))!;
-        await host.Store.SaveStatusAsync(status with { RenewRequested = true, NextDueAt = time.GetUtcNow() }, default);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { RenewRequested = true, NextDueAt = time.GetUtcNow() }, default));
         var waiting = await host.Reconciler.ReconcileAsync(Cert, default);
         Assert.False(waiting.Failed || waiting.Issued);
         var opening = new DateTimeOffset(day.AddDays(1).AddHours(2), TimeSpan.Zero);
@@ -183,7 +184,7 @@ public class CmpIssuerTests(CmpLab lab)
         // 13:00 again: `rotor renew --now` does not wait for the window.
         time.SetUtcNow(opening.AddHours(11));
         status = (await host.Store.GetStatusAsync(Cert, default))!;
-        await host.Store.SaveStatusAsync(status with { RenewRequested = true, RenewNow = true, NextDueAt = time.GetUtcNow() }, default);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { RenewRequested = true, RenewNow = true, NextDueAt = time.GetUtcNow() }, default));
         var now = await host.Reconciler.ReconcileAsync(Cert, default);
         Assert.True(now.Issued && !now.Failed, await EventsAsync(host));
         Assert.Equal(3, (await host.Store.ListVersionsAsync(Cert, default)).Count);
@@ -392,6 +393,11 @@ public class CmpIssuerTests(CmpLab lab)
         using var key = lab.Key("ee1");
         IssueRequest Request() => new(Cert, spec, key, new Lazy<byte[]>(() => []));
         var mark = lab.Log("poll").Length;
+        // Both requests run under the certificate's lease, as the reconciler's would (the issuer
+        // writes its transaction state as it goes).
+        var now = TimeProvider.System.GetUtcNow();
+        var fencing = await host.Store.TryAcquireLeaseAsync(Lease.ResourceOf(Cert), StoreLeases.TestOwner, now, now.AddHours(1), default);
+        using var lease = LeaseScope.Enter(new Lease(Cert, StoreLeases.TestOwner, fencing!.Value));
 
         var older = issuer.IssueAsync(Request(), default);
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);

@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Security.Cryptography.X509Certificates;
 using Rotor.Acme.Ari;
 using Rotor.IntegrationTests.Support;
@@ -42,7 +43,7 @@ public class AriTests(AcmeLab lab)
         // The CA pulls this certificate's window into the past (as before a mass revocation).
         // When the certificate comes due, the pass asks again and renews at once.
         proxy.SetRenewalWindow(certId, new AriWindow(now.AddDays(-2), now.AddDays(-1)));
-        await host.Store.SaveStatusAsync(status with { NextDueAt = TimeProvider.System.GetUtcNow().AddSeconds(-1) }, ct);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { NextDueAt = TimeProvider.System.GetUtcNow().AddSeconds(-1) }, ct));
         var pass = await host.Reconciler.RunPassAsync(ct);
         Assert.True(pass.Issued == 1 && pass.Failed == 0, $"{pass}\n" + await ProxyRotor.EventsAsync(host));
 
@@ -83,7 +84,7 @@ public class AriTests(AcmeLab lab)
         // When that hour has come, Rotor asks again; the window has not moved, so nothing is
         // issued and the next look is an hour on once more.
         var asked = proxy.RenewalInfoRequests.Count;
-        await host.Store.SaveStatusAsync(status with { NextDueAt = TimeProvider.System.GetUtcNow().AddSeconds(-1) }, ct);
+        await host.Store.UnderLeaseAsync(status.Name, () => host.Store.SaveStatusAsync(status with { NextDueAt = TimeProvider.System.GetUtcNow().AddSeconds(-1) }, ct));
         before = TimeProvider.System.GetUtcNow();
         var pass = await host.Reconciler.RunPassAsync(ct);
         after = TimeProvider.System.GetUtcNow();
