@@ -88,12 +88,31 @@ public sealed partial class Reconciler(
         }
         try
         {
-            return await ReconcileLeasedAsync(name, work.Token);
+            var generation = (await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken))?.Generation;
+            var result = await ReconcileLeasedAsync(name, work.Token);
+            await DueAgainIfAppliedMeanwhileAsync(name, generation, work.Token);
+            return result;
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && held.Lost.IsCancellationRequested))
         {
             // Another instance has the certificate now; nothing of this attempt may be written.
             return (true, false, false);
+        }
+    }
+
+    /// <summary>
+    /// <c>rotor apply</c> does not wait for a certificate's lease: it stores the new spec and makes
+    /// the certificate due now. A pass that was working on the old spec meanwhile then wrote its own
+    /// next due time over that; this puts it back, so the change is worked on at once, not at renewal.
+    /// </summary>
+    private async Task DueAgainIfAppliedMeanwhileAsync(string name, long? generation, CancellationToken cancellationToken)
+    {
+        var current = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken);
+        if (current is null || current.Generation == generation) return;
+        var now = time.GetUtcNow();
+        if (await store.GetStatusAsync(name, cancellationToken) is { } status && status.NextDueAt > now)
+        {
+            await store.SaveStatusAsync(status with { NextDueAt = now }, cancellationToken);
         }
     }
 
