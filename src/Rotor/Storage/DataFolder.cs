@@ -29,6 +29,9 @@ public static class DataFolder
     public const string DatabaseFileName = "rotor.db";
     private const string MasterCheckKey = "master_key_check";
     private const string RootFingerprintKey = "ca_root_sha256";
+    private const string InitKey = "initialised";
+    private const string InitStarted = "started";
+    private const string InitDone = "done";
 
     /// <summary>The opened store and master key of a checked folder (and whether it was new).</summary>
     public sealed record Opened(SqliteStore Store, byte[] MasterKey, bool Created);
@@ -68,10 +71,11 @@ public static class DataFolder
         try
         {
             File.SetUnixFileMode(DatabasePath(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var localCa = new LocalCa(dataDirectory, new FileKeyStore(Path.Combine(dataDirectory, "keys"), master), time);
-            var (root, _) = await localCa.CreateRootAsync(rootName, cancellationToken);
+            // Marked unfinished first: a crash before the end (the root key stored, its certificate
+            // not yet) is finished by the next open instead of being refused as a damaged folder.
+            await store.SetMetaAsync(InitKey, InitStarted, cancellationToken);
             await store.SetMetaAsync(MasterCheckKey, Keys.MasterKey.CheckValue(master), cancellationToken);
-            await store.SetMetaAsync(RootFingerprintKey, root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), cancellationToken);
+            await FinishInitialisingAsync(dataDirectory, rootName, store, master, time, cancellationToken);
             return new Opened(store, master, Created: true);
         }
         catch
@@ -79,6 +83,15 @@ public static class DataFolder
             await store.DisposeAsync();
             throw;
         }
+    }
+
+    private static async Task FinishInitialisingAsync(string dataDirectory, string? rootName, SqliteStore store, byte[] master, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var localCa = new LocalCa(dataDirectory, new FileKeyStore(Path.Combine(dataDirectory, "keys"), master), time);
+        var (root, _) = await localCa.CreateRootAsync(rootName, cancellationToken);
+        await store.SetMetaAsync(RootFingerprintKey, root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), cancellationToken);
+        await store.SetMetaAsync(InitKey, InitDone, cancellationToken);
     }
 
     private static async Task<Opened> CheckAsync(string dataDirectory, TimeProvider time, CancellationToken cancellationToken)
@@ -92,6 +105,9 @@ public static class DataFolder
                 "A new store would not know these certificates or their keys. Restore rotor.db from a backup; or move the folder aside, " +
                 "`rotor init` a new one and apply your manifests again (new keys and certificates are issued; the old keys stay in the old folder)");
         }
+        // A store made before Rotor kept it private (0644 inside the 0700 folder) is made private now.
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (File.GetUnixFileMode(db) != Private) File.SetUnixFileMode(db, Private);
         SqliteStore store;
         try
         {
@@ -122,6 +138,12 @@ public static class DataFolder
             {
                 throw Refused(dataDirectory, $"{DatabaseFileName} was made with another master key: it belongs to another data folder, or " +
                     $"{Keys.MasterKey.FileName} / {Keys.MasterKey.EnvironmentVariable} changed. Put back this folder's rotor.db, or the master key it was made with");
+            }
+            if (await store.GetMetaAsync(InitKey, cancellationToken) == InitStarted)
+            {
+                // An initialisation that was cut short (the master key check above matched).
+                await FinishInitialisingAsync(dataDirectory, null, store, master, time, cancellationToken);
+                return new Opened(store, master, Created: true);
             }
             await CheckCaAsync(dataDirectory, store, cancellationToken);
             return new Opened(store, master, Created: false);

@@ -167,4 +167,23 @@ public class DataFolderTests
         using var rotor = await IssuedAsync();
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(rotor.Data, "rotor.db")));
     }
+
+    [Fact]
+    public async Task An_initialisation_cut_short_after_the_root_key_is_finished_by_the_next_command()
+    {
+        using var rotor = new TestRotor();
+        Assert.Equal(0, (await rotor.RunAsync("init")).Code);
+        // As if killed after the root key was stored and before its certificate was written.
+        File.Delete(Path.Combine(rotor.Data, "ca", "root.pem"));
+        await using (var store = await SqliteStore.OpenAsync(Path.Combine(rotor.Data, "rotor.db"), TestRotor.Start, default, create: false))
+        {
+            await store.SetMetaAsync("initialised", "started", default);
+        }
+        SqliteConnection.ClearAllPools();
+        var (code, output, err) = await rotor.RunAsync("init");
+        Assert.True(code == 0, err);
+        Assert.Contains("Created local root CA", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(rotor.Data, "ca", "root.pem")));
+        Assert.Equal(0, (await rotor.RunAsync("get", "certificates")).Code);
+    }
 }
