@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text;
+using Rotor.Core.Resources;
+
+namespace Rotor.Tests.Resources;
+
+/// <summary>
+/// The parser is total and bounded: hostile text gives one clear error (rule and field), fast,
+/// with little memory, and never an exception.
+/// </summary>
+public class ManifestLimitsTests
+{
+    private const long MaxAllocatedBytes = 200L * 1024 * 1024;
+
+    /// <summary>Parses on this thread and checks the time and the bytes it allocated.</summary>
+    private static ManifestParseResult ParseBounded(string text)
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        var result = ManifestParser.Parse(text, "m.yaml");
+        clock.Stop();
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.True(allocated < MaxAllocatedBytes, $"allocated {allocated / 1e6:F0} MB");
+        return result;
+    }
+
+    private static ManifestError Only(ManifestParseResult result, string rule)
+    {
+        Assert.Empty(result.Resources);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(rule, error.Rule);
+        return error;
+    }
+
+    [Fact]
+    public void Nesting_40000_deep_is_refused_at_the_depth_limit_without_recursing()
+    {
+        var text = HostileManifests.DeepNesting();
+        Assert.InRange(text.Length, 80_000, 81_000);
+        var error = Only(ParseBounded(text), "yaml-depth");
+        Assert.Equal(5, error.Line);
+        Assert.StartsWith("spec.dnsNames[0][0]", error.Field, StringComparison.Ordinal);
+        Assert.Contains("64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_block_nesting_is_refused_too()
+    {
+        var error = Only(ParseBounded(HostileManifests.DeepBlockNesting()), "yaml-depth");
+        Assert.StartsWith("spec.a.a.a", error.Field, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_is_read()
+    {
+        var depth = ManifestLimits.MaxDepth - 2; // the document's mapping and spec are two levels
+        var text = "apiVersion: rotor/v1\nkind: Certificate\nmetadata: {name: c}\nspec: {commonName: a.example.test, issuerRef: {name: local}, x: " +
+            new string('[', depth) + new string(']', depth) + "}\n";
+        var result = ManifestParser.Parse(text, "m.yaml");
+        Assert.Equal("unknown-field", Assert.Single(result.Errors).Rule);
+        Assert.Equal("yaml-depth", Assert.Single(ManifestParser.Parse(text.Replace("x: [", "x: [[", StringComparison.Ordinal), "m.yaml").Errors).Rule);
+    }
+
+    [Fact]
+    public void An_alias_bomb_used_as_a_key_is_refused_before_it_expands()
+    {
+        var text = HostileManifests.AliasBomb();
+        Assert.True(Encoding.UTF8.GetByteCount(text) < 500, text.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var error = Only(ParseBounded(text), "yaml-aliases");
+        Assert.StartsWith("spec.", error.Field, StringComparison.Ordinal);
+        Assert.Contains("250,000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_within_the_limit_are_read_as_the_values_they_name()
+    {
+        var result = ManifestParser.Parse("""
+            apiVersion: rotor/v1
+            kind: Certificate
+            metadata: {name: c}
+            spec:
+              dnsNames: &names [a.example.test, b.example.test]
+              issuerRef: {name: local}
+              deploy:
+                - {target: out, path: out/c}
+            ---
+            apiVersion: rotor/v1
+            kind: Certificate
+            metadata: {name: d}
+            spec: {dnsNames: *names, issuerRef: {name: local}}
+            """, "m.yaml");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("yaml-aliases", error.Rule); // anchors belong to their own document
+        Assert.Equal("spec.dnsNames", error.Field);
+
+        result = ManifestParser.Parse("""
+            apiVersion: rotor/v1
+            kind: Certificate
+            metadata: {name: c}
+            spec:
+              dnsNames: &names [a.example.test, b.example.test]
+              ipAddresses: []
+              issuerRef: &issuer {name: local}
+              deploy:
+                - {target: out, path: out/c, endpoints: *names}
+            """, "m.yaml");
+        Assert.Empty(result.Errors);
+        Assert.Equal(["a.example.test", "b.example.test"], result.Resources[0].AsCertificate().Deploy[0].Endpoints);
+    }
+
+    [Fact]
+    public void A_file_of_document_separators_is_refused_at_the_document_limit()
+    {
+        var error = Only(ParseBounded(HostileManifests.DocumentSeparators(ManifestLimits.MaxFileBytes)), "yaml-documents");
+        Assert.Equal(ManifestLimits.MaxDocuments + 1, error.Line);
+        Assert.Empty(ParseBounded(HostileManifests.DocumentSeparators(4 * 1_000)).Errors);
+    }
+
+    [Fact]
+    public void Text_longer_than_a_manifest_file_may_be_is_refused_unread()
+    {
+        var error = Only(ParseBounded(new string('#', ManifestLimits.MaxFileBytes + 1)), "yaml-size");
+        Assert.Equal("(file)", error.Field);
+        error = Assert.Single(ManifestParser.Parse(new byte[ManifestLimits.MaxFileBytes + 1], "m.yaml").Errors);
+        Assert.Equal("yaml-size", error.Rule);
+    }
+
+    [Fact]
+    public void A_file_of_millions_of_values_is_refused_at_the_node_limit()
+    {
+        var error = Only(ParseBounded(HostileManifests.ManyValues(ManifestLimits.MaxFileBytes)), "yaml-nodes");
+        Assert.StartsWith("spec.dnsNames[", error.Field, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hundred_thousand_unknown_keys_give_a_bounded_report()
+    {
+        var sb = new StringBuilder("apiVersion: rotor/v1\nkind: Endpoint\nmetadata: {name: e}\nspec:\n  host: sip.example.test\n");
+        for (var i = 0; i < 100_000; i++) sb.Append("  k").Append(i).Append(": 1\n");
+        var result = ParseBounded(sb.ToString());
+        Assert.Empty(result.Resources);
+        Assert.Equal(ManifestLimits.MaxErrors + 1, result.Errors.Count);
+        Assert.Equal("error-limit", result.Errors[^1].Rule);
+        Assert.Contains("99,000 more", result.Errors[^1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_written_twice_is_reported_and_the_document_refused()
+    {
+        var result = ManifestParser.Parse("apiVersion: rotor/v1\nkind: Endpoint\nmetadata: {name: e}\nspec:\n  host: a.example.test\n  host: b.example.test\n", "m.yaml");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("duplicate-key", "spec.host", 6), (error.Rule, error.Field, error.Line));
+        Assert.Empty(result.Resources);
+    }
+
+    [Theory]
+    [InlineData("commonName: \"\\UFFFFFFFF\"", "spec.commonName", "invalid-unicode")]
+    [InlineData("commonName: \"\\U00110000\"", "spec.commonName", "yaml-syntax")]
+    [InlineData("commonName: \"\\uD800\"", "spec.commonName", "yaml-syntax")]
+    [InlineData("dnsNames: [a.example.test, *nowhere]", "spec.dnsNames[1]", "yaml-aliases")]
+    public void A_broken_escape_or_alias_names_the_field_it_is_in(string line, string field, string rule)
+    {
+        var error = Only(ManifestParser.Parse(HostileManifests.Certificate("  " + line), "m.yaml"), rule);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(6, error.Line);
+    }
+}
