@@ -9,6 +9,7 @@ internal sealed partial class MappingReader
     private readonly ManifestMapping _node;
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
     private readonly ManifestErrorList _errors;
+    private Dictionary<string, ManifestNode>? _index;
 
     public MappingReader(ManifestMapping node, string path, ManifestErrorList errors)
     {
@@ -34,15 +35,24 @@ internal sealed partial class MappingReader
     public void Error(string key, string rule, string message) =>
         Error(Find(key) ?? _node, Field(key), rule, message);
 
-    /// <summary>The path of a key below this mapping; a key with control characters is shown escaped.</summary>
+    /// <summary>The path of a key below this mapping; a key with control characters is shown escaped, an empty one as ''.</summary>
     public string Field(string key)
     {
-        var shown = ManifestErrorList.Printable(key);
+        var shown = key.Length == 0 ? "''" : ManifestErrorList.Printable(key);
         return Path.Length == 0 ? shown : Path + "." + shown;
     }
 
     public ManifestNode? Find(string key)
     {
+        if (_node.Children.Count > 16)
+        {
+            // A large mapping (a broken or hostile one, mostly unknown keys) is indexed once, so
+            // that looking fields up, once per list item in some checks, stays linear in its size.
+            _index ??= BuildIndex();
+            if (!_index.TryGetValue(key, out var found)) return null;
+            _consumed.Add(key);
+            return found;
+        }
         foreach (var (k, v) in _node.Children)
         {
             if (k is ManifestScalar s && s.Value == key)
@@ -52,6 +62,16 @@ internal sealed partial class MappingReader
             }
         }
         return null;
+    }
+
+    private Dictionary<string, ManifestNode> BuildIndex()
+    {
+        var index = new Dictionary<string, ManifestNode>(StringComparer.Ordinal);
+        foreach (var (k, v) in _node.Children)
+        {
+            if (k is ManifestScalar s) index.TryAdd(s.Value, v); // the first of a repeated key, as the loop finds
+        }
+        return index;
     }
 
     /// <summary>The line of a list item, for errors about one entry.</summary>

@@ -8,7 +8,8 @@ internal sealed partial class YamlDocumentReader
     /// <summary>
     /// One step of YamlDotNet's parser. What it throws on broken text becomes one error at the
     /// field being read: its syntax errors, and the few things it does not catch itself (an
-    /// escape like <c>\UFFFFFFFF</c> that names no character).
+    /// escape like <c>\UFFFFFFFF</c> that names no character, a tag like <c>!![x</c> or <c>!&lt;&gt;</c>
+    /// that is no URI).
     /// </summary>
     private bool TryMoveNext(Parser parser, out bool more)
     {
@@ -20,12 +21,17 @@ internal sealed partial class YamlDocumentReader
         }
         catch (YamlException ex)
         {
-            return Stop(ex.Start, PathHere(), "yaml-syntax", "malformed YAML: " + (ex.InnerException?.Message ?? ex.Message));
+            return Stop(ex.Start, PathHere(), "yaml-syntax", "malformed YAML: " + ManifestErrorList.Printable(ex.InnerException?.Message ?? ex.Message, 200));
         }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "utf32")
         {
             return Stop(_lastMark, PathHere(), "invalid-unicode",
                 "an escape (\\U or \\u) names no Unicode character; the largest is \\U0010FFFF and D800-DFFF are not characters");
+        }
+        catch (ArgumentException ex)
+        {
+            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            return Stop(_lastMark, PathHere(), "yaml-syntax", "malformed YAML: " + ManifestErrorList.Printable(message, 200));
         }
         catch (InvalidOperationException)
         {
@@ -68,7 +74,7 @@ internal sealed partial class YamlDocumentReader
         };
     }
 
-    private static string Segment(string key) => ManifestErrorList.Printable(key, 40);
+    private static string Segment(string key) => key.Length == 0 ? "''" : ManifestErrorList.Printable(key, 40);
 
     private static string Join(string path, string segment) =>
         segment.Length == 0 ? path

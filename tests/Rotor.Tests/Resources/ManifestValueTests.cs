@@ -154,6 +154,18 @@ public class ManifestValueTests
         Assert.Equal(field, OnlyError(Document(kind, spec), rule).Field);
     }
 
+    /// <summary>Found by fuzzing: "Europe" names a folder of the zone database, and looking it up threw SecurityException.</summary>
+    [Theory]
+    [InlineData("Europe")]
+    [InlineData("Europe/")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("\"\"")]
+    public void A_time_zone_that_is_no_zone_is_refused(string zone)
+    {
+        var error = OnlyError(Document("Issuer", "  cmp: {servers: [https://ca.example.test/], sharedSecret: {reference: r, secretRef: {env: K}}, kurWindow: {start: \"02:00\", end: \"04:00\", timeZone: " + zone + "}}"), "time-zone");
+        Assert.Equal("spec.cmp.kurWindow.timeZone", error.Field);
+    }
+
     [Fact]
     public void The_longest_durations_still_give_representable_dates()
     {
