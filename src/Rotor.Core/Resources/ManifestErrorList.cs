@@ -17,14 +17,15 @@ internal sealed class ManifestErrorList(string file)
     /// <summary>Every error reported so far, kept or not.</summary>
     public int Count { get; private set; }
 
-    public void Add(ManifestError error)
+    /// <summary>Adds an error; past the limit it is only counted, unless it is <paramref name="essential"/>.</summary>
+    public void Add(ManifestError error, bool essential = false)
     {
         Count++;
-        if (_kept.Count < ManifestLimits.MaxErrors) _kept.Add(error);
+        if (_kept.Count < ManifestLimits.MaxErrors || essential) _kept.Add(error);
     }
 
-    public void Add(long line, long column, string field, string rule, string message) =>
-        Add(new ManifestError(File, ClampToInt(line), ClampToInt(column), field, rule, message));
+    public void Add(long line, long column, string field, string rule, string message, bool essential = false) =>
+        Add(new ManifestError(File, ClampToInt(line), ClampToInt(column), field, rule, message), essential);
 
     /// <summary>The kept errors, and one more that says how many were left out.</summary>
     public List<ManifestError> ToList()

@@ -158,9 +158,10 @@ internal sealed partial class YamlDocumentReader
         }
     }
 
+    /// <summary>Reports why reading stopped; always kept, however many errors came before it.</summary>
     private bool Stop(Mark at, string field, string rule, string message)
     {
-        _errors.Add(at.Line, at.Column, field, rule, message);
+        _errors.Add(at.Line, at.Column, field, rule, message, essential: true);
         return false;
     }
 

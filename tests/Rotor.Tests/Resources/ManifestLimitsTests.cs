@@ -128,8 +128,35 @@ public class ManifestLimitsTests(ITestOutputHelper output)
         Assert.StartsWith("spec.dnsNames[", error.Field, StringComparison.Ordinal);
     }
 
+    /// <summary>Whatever a file of the largest allowed size repeats, reading it stays within the bound.</summary>
+    [Theory]
+    [InlineData("a")]
+    [InlineData(" ")]
+    [InlineData("\n")]
+    [InlineData("# comment\n")]
+    [InlineData("\"\\x41\\u0042")]
+    [InlineData("'a''")]
+    [InlineData("- ")]
+    [InlineData("? ")]
+    [InlineData("a: ")]
+    [InlineData("&a ")]
+    [InlineData("!!str ")]
+    [InlineData("[a, *x, ")]
+    [InlineData("{a: 1, ")]
+    [InlineData("a:\n  - b\n")]
+    [InlineData("--- |\n  x\n")]
+    [InlineData("a: &x [1]\nb: *x\n")]
+    public void A_file_of_the_largest_size_repeating_one_thing_is_read_within_the_bound(string unit)
+    {
+        var text = new StringBuilder(ManifestLimits.MaxFileBytes);
+        while (text.Length + unit.Length <= ManifestLimits.MaxFileBytes - 1) text.Append(unit);
+        var result = ParseBounded(text.ToString(), $"'{unit.ReplaceLineEndings("\\n")}' repeated");
+        Assert.Empty(result.Resources);
+        Assert.InRange(result.Errors.Count, 0, ManifestLimits.MaxErrors + 2); // blanks and comments only: no document, no error
+    }
+
     [Fact]
-    public void A_hundred_thousand_unknown_keys_give_a_bounded_report()
+    public void Forty_thousand_unknown_keys_give_a_bounded_report()
     {
         var sb = new StringBuilder("apiVersion: rotor/v1\nkind: Endpoint\nmetadata: {name: e}\nspec:\n  host: sip.example.test\n");
         for (var i = 0; i < 40_000; i++) sb.Append("  k").Append(i).Append(": 1\n");
@@ -158,6 +185,19 @@ public class ManifestLimitsTests(ITestOutputHelper output)
         var result = ManifestParser.Parse("apiVersion: rotor/v1\nkind: Endpoint\nmetadata: {name: e}\nspec: {host: a.example.test}\n: \n", "m.yaml");
         var error = Assert.Single(result.Errors);
         Assert.Equal(("unknown-field", "''"), (error.Rule, error.Field));
+    }
+
+    [Fact]
+    public void The_error_that_stopped_reading_is_shown_even_past_the_error_limit()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < 2_000; i++) text.Append("a: 1\n");
+        text.Append("b: ").Append('[', 100).Append('\n');
+        var errors = ManifestParser.Parse(text.ToString(), "m.yaml").Errors;
+        Assert.Equal(ManifestLimits.MaxErrors + 2, errors.Count);
+        Assert.Equal(["duplicate-key", "yaml-depth", "error-limit"], errors.Select(e => e.Rule).Distinct());
+        Assert.Equal("yaml-depth", errors[^2].Rule);
+        Assert.Contains("999 more", errors[^1].Message, StringComparison.Ordinal);
     }
 
     [Fact]
