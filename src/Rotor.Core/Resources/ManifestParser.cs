@@ -70,7 +70,7 @@ public static partial class ManifestParser
             : new ManifestParseResult([], [error]);
     }
 
-    internal static string SizeMessage(long size) =>
+    private static string SizeMessage(long size) =>
         $"the file is {size:N0} bytes; a manifest file may hold at most {ManifestLimits.MaxFileBytes:N0} bytes (split it into several files)";
 
     private static Resource? ParseDocument(MappingReader doc, string file)
