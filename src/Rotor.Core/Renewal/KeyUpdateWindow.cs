@@ -34,8 +34,9 @@ public sealed class KeyUpdateWindow
         {
             return TimeZoneInfo.FindSystemTimeZoneById(id);
         }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException)
         {
+            // SecurityException: the id names a folder of the zone database (e.g. "Europe"), not a zone.
             return null;
         }
     }

@@ -4,13 +4,18 @@ namespace Rotor.Core.Resources;
 
 /// <summary>
 /// Go-style durations as cert-manager writes them (<c>2160h</c>, <c>1h30m</c>, <c>90s</c>), plus
-/// <c>d</c> for days. A bare number is refused: it is ambiguous.
+/// <c>d</c> for days. A bare number is refused: it is ambiguous. So is anything longer than
+/// <see cref="ManifestLimits.MaxDuration"/>: dates computed from it would not be representable.
 /// </summary>
 public static class DurationParser
 {
-    public static bool TryParse(string text, out TimeSpan value)
+    public static bool TryParse(string text, out TimeSpan value) => TryParse(text, out value, out _);
+
+    /// <summary>As <see cref="TryParse(string, out TimeSpan)"/>; <paramref name="tooLong"/> tells a well-written but too long duration from a malformed one.</summary>
+    public static bool TryParse(string text, out TimeSpan value, out bool tooLong)
     {
         value = TimeSpan.Zero;
+        tooLong = false;
         var s = text.Trim();
         if (s.Length == 0)
         {
@@ -49,8 +54,9 @@ public static class DurationParser
             }
             total += seconds.Value;
         }
-        if (total > TimeSpan.MaxValue.TotalSeconds / 2)
+        if (!(total <= ManifestLimits.MaxDuration.TotalSeconds))
         {
+            tooLong = true; // also a sum that overflowed to infinity
             return false;
         }
         value = TimeSpan.FromSeconds(total);

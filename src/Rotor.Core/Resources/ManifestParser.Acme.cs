@@ -142,7 +142,7 @@ public static partial class ManifestParser
         var e = d.Mapping("exec");
         if (e is not null)
         {
-            exec = new ExecDnsSpec(e.String("command", required: true) ?? "", e.Duration("timeout") ?? TimeSpan.FromSeconds(60));
+            exec = new ExecDnsSpec(e.String("command", required: true) ?? "", Timeout(e, "timeout") ?? TimeSpan.FromSeconds(60));
             e.RejectUnknown();
         }
         WebhookDnsSpec? webhook = null;
@@ -158,15 +158,17 @@ public static partial class ManifestParser
         {
             d.Error(d.Node, d.Path, "dns01-one-provider", "give exactly one DNS provider: rfc2136, exec or webhook");
         }
+        var port = d.Int("authoritativePort") ?? 53;
+        if (port is < 1 or > 65535) d.Error("authoritativePort", "port-range", $"{port} must be from 1 to 65535");
         var result = new Dns01SolverSpec
         {
             Rfc2136 = rfc,
             Exec = exec,
             Webhook = webhook,
-            PropagationTimeout = d.Duration("propagationTimeout") ?? TimeSpan.FromMinutes(2),
+            PropagationTimeout = Timeout(d, "propagationTimeout") ?? TimeSpan.FromMinutes(2),
             Resolvers = d.StringList("resolvers"),
             CheckNameservers = d.StringList("checkNameservers"),
-            AuthoritativePort = d.Int("authoritativePort") ?? 53,
+            AuthoritativePort = port,
         };
         d.RejectUnknown();
         return result;

@@ -195,7 +195,8 @@ public static partial class ManifestParser
         var g = r.Mapping("healthGate");
         if (g is not null)
         {
-            var window = g.Duration("window") ?? gate.Window;
+            // Probes per window are counted in an int: a day at 50 per second fits, a century does not.
+            var window = g.Duration("window", ManifestLimits.MaxTimeout) ?? gate.Window;
             var success = g.Number("successRate") ?? gate.SuccessRate;
             var rollback = g.Number("rollbackBelow") ?? gate.RollbackBelow;
             var rate = g.Number("probesPerSecond") ?? gate.ProbesPerSecond;

@@ -175,8 +175,8 @@ public static partial class ManifestParser
         {
             p.Error("maxPolls", "range", $"must be between 0 and 1000 (is {maxPolls})");
         }
-        var message = p.Duration("messageTimeout") ?? defaults.MessageTimeout;
-        var total = p.Duration("totalTimeout") ?? defaults.TotalTimeout;
+        var message = p.Duration("messageTimeout", ManifestLimits.MaxTimeout) ?? defaults.MessageTimeout;
+        var total = p.Duration("totalTimeout", ManifestLimits.MaxTimeout) ?? defaults.TotalTimeout;
         if (message <= TimeSpan.Zero) p.Error("messageTimeout", "positive", "must be longer than 0s");
         if (total <= TimeSpan.Zero) p.Error("totalTimeout", "positive", "must be longer than 0s");
         if (message > total)

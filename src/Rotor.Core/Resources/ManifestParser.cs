@@ -1,6 +1,3 @@
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
-
 namespace Rotor.Core.Resources;
 
 /// <summary>The documents read from one manifest text, and every error found in them.</summary>
@@ -8,49 +5,42 @@ public sealed record ManifestParseResult(IReadOnlyList<Resource> Resources, IRea
 
 /// <summary>
 /// Reads <c>rotor/v1</c> documents from YAML text. Never stops at the first problem: every
-/// document is read and every error is returned with its line, field and rule.
+/// document is read and every error is returned with its line, field and rule. Total and
+/// bounded: any text, however broken or hostile, gives errors (never an exception) within the
+/// time and memory <see cref="ManifestLimits"/> allow. Broken YAML, or YAML past a limit, is one
+/// error where reading stopped: nothing after it can be trusted to be small.
 /// </summary>
 public static partial class ManifestParser
 {
     public static ManifestParseResult Parse(string text, string file)
     {
-        var errors = new List<ManifestError>();
+        var errors = new ManifestErrorList(file);
+        if (text.Length > ManifestLimits.MaxFileBytes)
+        {
+            errors.Add(1, 1, "(file)", "yaml-size", SizeMessage(text.Length));
+            return new ManifestParseResult([], errors.ToList());
+        }
         var resources = new List<Resource>();
-        var stream = new YamlStream();
-        var parser = new Parser(new StringReader(text));
-        try
+        var documents = YamlDocumentReader.Read(text, errors);
+        if (documents is null)
         {
-            stream.Load(parser);
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new ManifestError(file, (int)ex.Start.Line, (int)ex.Start.Column, "(document)", "yaml-syntax",
-                "malformed YAML: " + (ex.InnerException?.Message ?? ex.Message)));
-            return new ManifestParseResult(resources, errors);
-        }
-        catch (InvalidOperationException)
-        {
-            // The scanner gave up without a position of its own; the last event it read is the best clue.
-            var at = parser.Current?.End ?? Mark.Empty;
-            errors.Add(new ManifestError(file, (int)at.Line, (int)at.Column, "(document)", "yaml-syntax",
-                "malformed YAML after this point (an unclosed bracket or quote?)"));
-            return new ManifestParseResult(resources, errors);
+            return new ManifestParseResult(resources, errors.ToList());
         }
 
-        foreach (var doc in stream.Documents)
+        foreach (var doc in documents)
         {
-            if (doc.RootNode is YamlScalarNode { Value: null or "" })
+            if (doc.Root is ManifestScalar { Value: "" })
             {
                 continue; // an empty document between two '---'
             }
-            if (doc.RootNode is not YamlMappingNode root)
+            if (doc.Root is not ManifestMapping root)
             {
-                errors.Add(new ManifestError(file, (int)doc.RootNode.Start.Line, (int)doc.RootNode.Start.Column,
-                    "(document)", "type", "a document must be a mapping with apiVersion, kind, metadata and spec"));
+                errors.Add(doc.Root.Start.Line, doc.Root.Start.Column,
+                    "(document)", "type", "a document must be a mapping with apiVersion, kind, metadata and spec");
                 continue;
             }
-            var resource = ParseDocument(new MappingReader(root, "", file, errors), file);
-            if (resource is not null)
+            var resource = ParseDocument(new MappingReader(root, "", errors), file);
+            if (resource is not null && !doc.HasErrors)
             {
                 resources.Add(resource);
             }
@@ -62,8 +52,26 @@ public static partial class ManifestParser
             errors.Add(new ManifestError(file, second.Source.Line, 1, "metadata.name", "unique-name",
                 $"{dup.Key.Kind} '{dup.Key.Name}' is defined more than once"));
         }
-        return new ManifestParseResult(resources, errors);
+        return new ManifestParseResult(resources, errors.ToList());
     }
+
+    /// <summary>
+    /// Reads a manifest file's bytes: UTF-8 (or UTF-16/32 with a byte order mark). Bytes that are
+    /// not valid in that encoding are refused with their line, never replaced by U+FFFD.
+    /// </summary>
+    public static ManifestParseResult Parse(ReadOnlySpan<byte> content, string file)
+    {
+        if (content.Length > ManifestLimits.MaxFileBytes)
+        {
+            return new ManifestParseResult([], [new ManifestError(file, 1, 1, "(file)", "yaml-size", SizeMessage(content.Length))]);
+        }
+        return ManifestText.TryDecode(content, file, out var text, out var error)
+            ? Parse(text, file)
+            : new ManifestParseResult([], [error]);
+    }
+
+    private static string SizeMessage(long size) =>
+        $"the file is {size:N0} bytes; a manifest file may hold at most {ManifestLimits.MaxFileBytes:N0} bytes (split it into several files)";
 
     private static Resource? ParseDocument(MappingReader doc, string file)
     {
@@ -71,12 +79,12 @@ public static partial class ManifestParser
         var apiVersion = doc.String("apiVersion", required: true);
         if (apiVersion is not null && apiVersion != ResourceKinds.ApiVersion)
         {
-            doc.Error("apiVersion", "api-version", $"'{apiVersion}' is not supported; use {ResourceKinds.ApiVersion}");
+            doc.Error("apiVersion", "api-version", $"'{ManifestErrorList.Printable(apiVersion)}' is not supported; use {ResourceKinds.ApiVersion}");
         }
         var kind = doc.String("kind", required: true);
         if (kind is not null && !ResourceKinds.All.Contains(kind))
         {
-            doc.Error("kind", "known-kind", $"unknown kind '{kind}'; expected one of {string.Join(", ", ResourceKinds.All)}");
+            doc.Error("kind", "known-kind", $"unknown kind '{ManifestErrorList.Printable(kind)}'; expected one of {string.Join(", ", ResourceKinds.All)}");
             kind = null;
         }
         string? name = null;
@@ -125,13 +133,13 @@ public static partial class ManifestParser
         {
             spec.Error(spec.Node, spec.Path, "one-kind",
                 $"{what} spec must have exactly one kind key, one of: {string.Join(", ", kinds)}" +
-                (present.Count > 1 ? $" (found {string.Join(", ", present)})" : ""));
+                (present.Count > 1 ? $" (found {string.Join(", ", present.Take(5).Select(k => ManifestErrorList.Printable(k)))}{(present.Count > 5 ? ", …" : "")})" : ""));
             return null;
         }
         var key = present[0];
         if (!kinds.Contains(key))
         {
-            spec.Error(key, "known-kind", $"unknown {what.ToLowerInvariant()} kind '{key}'; supported: {string.Join(", ", kinds)}");
+            spec.Error(key, "known-kind", $"unknown {what.ToLowerInvariant()} kind '{ManifestErrorList.Printable(key)}'; supported: {string.Join(", ", kinds)}");
             return null;
         }
         return (key, spec.Mapping(key));
@@ -175,106 +183,5 @@ public static partial class ManifestParser
         }
         body?.RejectUnknown();
         return new IssuerSpec(IssuerKind.Ca, Ca: new CaIssuerSpec(cert, key, chain, intermediate, backdate, secure));
-    }
-
-    private static TargetSpec? ParseTarget(MappingReader spec)
-    {
-        var kind = OneKind(spec, ["file", "kamailio"], "Target");
-        if (kind is null) return null;
-        if (kind.Value.Key == "kamailio") return ParseKamailio(spec, kind.Value.Body);
-        var f = kind.Value.Body;
-        if (f is null)
-        {
-            return new TargetSpec(TargetKind.File, new FileTargetSpec());
-        }
-        var defaults = new FileTargetSpec();
-        var result = new FileTargetSpec
-        {
-            Path = f.String("path"),
-            CertificateFile = FileName(f, "certificate") ?? defaults.CertificateFile,
-            ChainFile = FileName(f, "chain") ?? defaults.ChainFile,
-            FullChainFile = FileName(f, "fullchain") ?? defaults.FullChainFile,
-            PrivateKeyFile = FileName(f, "privateKey") ?? defaults.PrivateKeyFile,
-            Owner = f.String("owner"),
-            Group = f.String("group"),
-            Mode = FileMode(f, "mode") ?? FileTargetSpec.DefaultMode,
-            KeyMode = FileMode(f, "keyMode") ?? FileTargetSpec.DefaultKeyMode,
-            Pkcs12 = ParsePkcs12(f),
-            Reload = ParseReload(f),
-        };
-        if ((result.KeyMode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.GroupWrite)) != 0)
-        {
-            f.Error("keyMode", "key-mode", "a private key must not be readable by others nor writable by the group; use 0600 or 0640");
-        }
-        f.RejectUnknown();
-        return new TargetSpec(TargetKind.File, result);
-    }
-
-    private static string? FileName(MappingReader m, string key)
-    {
-        var v = m.String(key);
-        if (v is not null && (v.Length == 0 || v.Contains('/') || v is "." or ".."))
-        {
-            m.Error(key, "file-name", $"'{v}' must be a plain file name inside the target folder");
-            return null;
-        }
-        return v;
-    }
-
-    private static UnixFileMode? FileMode(MappingReader m, string key)
-    {
-        var v = m.String(key);
-        if (v is null) return null;
-        try
-        {
-            var mode = Convert.ToInt32(v, 8);
-            if (mode is < 0 or > 0x1FF) throw new FormatException();
-            return (UnixFileMode)mode;
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
-        {
-            m.Error(key, "file-mode", $"'{v}' is not an octal file mode like 0644");
-            return null;
-        }
-    }
-
-    private static Pkcs12Spec? ParsePkcs12(MappingReader f)
-    {
-        var p = f.Mapping("pkcs12");
-        if (p is null) return null;
-        var file = FileName(p, "file") ?? "keystore.p12";
-        var password = p.SecretRef("passwordSecretRef");
-        if (p.Has("password"))
-        {
-            p.Error("password", "secret-by-reference", "secrets are never written inline; use passwordSecretRef: {env: NAME} or {file: PATH}");
-        }
-        p.RejectUnknown();
-        return new Pkcs12Spec(file, password);
-    }
-
-    private static ReloadSpec? ParseReload(MappingReader f)
-    {
-        var r = f.Mapping("reload");
-        if (r is null) return null;
-        var command = r.String("command");
-        string? signal = null, pidFile = null;
-        var sig = r.Mapping("signal");
-        if (sig is not null)
-        {
-            signal = sig.String("name") ?? "HUP";
-            pidFile = sig.String("pidFile", required: true);
-            if (!Signals.TryParse(signal, out _))
-            {
-                sig.Error("name", "signal-name", $"'{signal}' is not a signal Rotor sends; use one of {string.Join(", ", Signals.Names)}");
-            }
-            sig.RejectUnknown();
-        }
-        var timeout = r.Duration("timeout") ?? ReloadSpec.DefaultTimeout;
-        r.RejectUnknown();
-        if ((command is null) == (signal is null))
-        {
-            r.Error(r.Node, r.Path, "reload-one-of", "give exactly one of 'command' or 'signal'");
-        }
-        return new ReloadSpec(command, signal, pidFile, timeout);
     }
 }

@@ -41,7 +41,7 @@ public static class ManifestLoader
         var resources = new List<Resource>();
         foreach (var file in ExpandPaths(paths, errors))
         {
-            var result = ManifestParser.Parse(await File.ReadAllTextAsync(file, cancellationToken), file);
+            var result = await ParseFileAsync(file, cancellationToken);
             resources.AddRange(result.Resources);
             errors.AddRange(result.Errors);
         }
@@ -63,6 +63,48 @@ public static class ManifestLoader
         }
         return (resources, errors);
     }
+
+    /// <summary>
+    /// Reads one file, at most <see cref="ManifestLimits.MaxFileBytes"/> of it: a larger file is
+    /// refused before its content is read (and a file that grows while read, or a device that never
+    /// ends, stops at the limit), so a huge file costs neither memory nor time.
+    /// </summary>
+    internal static async Task<ManifestParseResult> ParseFileAsync(string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+            if (stream.CanSeek && stream.Length > ManifestLimits.MaxFileBytes)
+            {
+                return TooLarge(file, stream.Length);
+            }
+            // One byte past the limit tells "too large" from "exactly at the limit"; a file that
+            // grows while read, or a device that never ends, stops there.
+            const int cap = ManifestLimits.MaxFileBytes + 1;
+            var buffer = new byte[stream.CanSeek && stream.Length > 0 ? stream.Length + 1 : 64 * 1024];
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length == cap) break;
+                    Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, cap));
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0) break;
+                length += read;
+            }
+            return length > ManifestLimits.MaxFileBytes ? TooLarge(file, length) : ManifestParser.Parse(buffer.AsSpan(0, length), file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ManifestParseResult([], [new ManifestError(file, 0, 0, "-f", "file-read", "cannot read the file: " + e.Message)]);
+        }
+    }
+
+    private static ManifestParseResult TooLarge(string file, long size) =>
+        new([], [new ManifestError(file, 1, 1, "(file)", "yaml-size",
+            $"the file is {size:N0} bytes or more; a manifest file may hold at most {ManifestLimits.MaxFileBytes:N0} bytes (split it into several files)")]);
 
     /// <summary>
     /// Loads, and stores if valid. Prints each outcome (to <paramref name="outcomes"/>, else standard
