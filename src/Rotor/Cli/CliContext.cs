@@ -80,6 +80,9 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         return new LoggerFactory([provider], filters);
     }
 
+    /// <summary>The data folder this command uses (--data, else $ROTOR_DATA, else ./rotor-data).</summary>
+    public string DataDirectory(ParseResult parse) => RotorHost.ResolveDataDirectory(parse.GetValue(Data));
+
     /// <summary>Opens the data folder; <paramref name="use"/> Read never creates or initialises one.</summary>
     public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken,
         Storage.DataFolderUse use = Storage.DataFolderUse.CreateIfNew, string? rootName = null)
@@ -87,7 +90,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         var options = parse.GetValue(Parallelism) is int parallelism
             ? (ReconcilerOptions ?? new ReconcilerOptions()) with { Parallelism = parallelism }
             : ReconcilerOptions;
-        return await RotorHost.OpenAsync(RotorHost.ResolveDataDirectory(parse.GetValue(Data)), Time, loggers, options, cancellationToken, use, rootName);
+        return await RotorHost.OpenAsync(DataDirectory(parse), Time, loggers, options, cancellationToken, use, rootName);
     }
 
     /// <summary>The error for a --parallelism outside 1..<see cref="MaxParallelism"/>, or null.</summary>

@@ -35,7 +35,7 @@ public static class ManifestLoader
 
     /// <summary>Parses and checks; returns the resources, or the full list of errors.</summary>
     public static async Task<(IReadOnlyList<Resource> Resources, IReadOnlyList<ManifestError> Errors)> LoadAsync(
-        IEnumerable<string> paths, IStore store, CancellationToken cancellationToken)
+        IEnumerable<string> paths, IStore? store, CancellationToken cancellationToken)
     {
         var errors = new List<ManifestError>();
         var resources = new List<Resource>();
@@ -54,7 +54,7 @@ public static class ManifestLoader
         var existing = new Dictionary<string, HashSet<string>>();
         foreach (var kind in ResourceKinds.All)
         {
-            existing[kind] = (await store.ListResourcesAsync(kind, cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            existing[kind] = store is null ? [] : (await store.ListResourcesAsync(kind, cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
         errors.AddRange(ReferenceValidator.Validate(resources, (kind, name) => existing[kind].Contains(name)));
         if (errors.Count == 0)
@@ -107,12 +107,18 @@ public static class ManifestLoader
             $"the file is {size:N0} bytes or more; a manifest file may hold at most {ManifestLimits.MaxFileBytes:N0} bytes (split it into several files)")]);
 
     /// <summary>
-    /// Loads, and stores if valid. Prints each outcome (to <paramref name="outcomes"/>, else standard
-    /// output; or every error) and returns an exit code.
+    /// Checks manifests before a new data folder is made for them: when the folder does not exist yet,
+    /// invalid manifests are refused (exit 2) without creating anything. Null when they may be applied.
     /// </summary>
-    public static async Task<int> ApplyAsync(IEnumerable<string> paths, RotorHost host, CliContext cli, CancellationToken cancellationToken, TextWriter? outcomes = null)
+    public static async Task<int?> RefuseBeforeCreatingAsync(IEnumerable<string> paths, string dataDirectory, CliContext cli, CancellationToken cancellationToken)
     {
-        var (resources, errors) = await LoadAsync(paths, host.Store, cancellationToken);
+        if (!Storage.DataFolder.IsNew(dataDirectory)) return null;
+        var (resources, errors) = await LoadAsync(paths, null, cancellationToken);
+        return Refuse(resources, errors, cli);
+    }
+
+    private static int? Refuse(IReadOnlyList<Resource> resources, IReadOnlyList<ManifestError> errors, CliContext cli)
+    {
         if (errors.Count > 0)
         {
             cli.Error.WriteLine($"error: {errors.Count} problem(s) found; nothing was applied:");
@@ -122,10 +128,17 @@ public static class ManifestLoader
             }
             return ExitCodes.InvalidInput;
         }
-        if (resources.Count == 0)
-        {
-            return cli.Fail(ExitCodes.InvalidInput, "no rotor/v1 documents found");
-        }
+        return resources.Count == 0 ? cli.Fail(ExitCodes.InvalidInput, "no rotor/v1 documents found") : null;
+    }
+
+    /// <summary>
+    /// Loads, and stores if valid. Prints each outcome (to <paramref name="outcomes"/>, else standard
+    /// output; or every error) and returns an exit code.
+    /// </summary>
+    public static async Task<int> ApplyAsync(IEnumerable<string> paths, RotorHost host, CliContext cli, CancellationToken cancellationToken, TextWriter? outcomes = null)
+    {
+        var (resources, errors) = await LoadAsync(paths, host.Store, cancellationToken);
+        if (Refuse(resources, errors, cli) is { } refused) return refused;
         var now = host.Time.GetUtcNow();
         var applied = await host.Store.ApplyAsync(resources.Select(r => SpecSerializer.ToStored(r, now)).ToList(), now, cancellationToken);
         foreach (var (r, outcome) in applied)

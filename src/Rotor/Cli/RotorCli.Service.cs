@@ -21,6 +21,8 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             if (cli.CheckParallelism(parse) is { } bad) return cli.Fail(ExitCodes.InvalidInput, bad);
+            if (parse.GetValue(files) is { Length: > 0 } manifests
+                && await ManifestLoader.RefuseBeforeCreatingAsync(manifests, cli.DataDirectory(parse), cli, ct) is { } refused) return refused;
             SystemTrust.StartLoading();
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
@@ -73,6 +75,8 @@ public static partial class RotorCli
                 return cli.Fail(ExitCodes.InvalidInput, $"--listen: {endpoint} is not a loopback address; Rotor serves its endpoints without TLS " +
                     "or a token, so it listens on 127.0.0.1 or [::1] only (put a TLS proxy that authenticates in front of it to reach it from elsewhere)");
             }
+            if (parse.GetValue(files) is { Length: > 0 } manifests
+                && await ManifestLoader.RefuseBeforeCreatingAsync(manifests, cli.DataDirectory(parse), cli, ct) is { } refused) return refused;
             SystemTrust.StartLoading();
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);

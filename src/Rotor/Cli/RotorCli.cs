@@ -106,6 +106,7 @@ public static partial class RotorCli
         var cmd = new Command("apply", "Check manifests and store them; nothing is stored unless every document is valid") { files };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (await ManifestLoader.RefuseBeforeCreatingAsync(parse.GetValue(files)!, cli.DataDirectory(parse), cli, ct) is { } refused) return refused;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct);
             return await ManifestLoader.ApplyAsync(parse.GetValue(files)!, host, cli, ct);

@@ -59,7 +59,7 @@ public static class DataFolder
     /// A folder is new when it holds none of what Rotor keeps: no store, no key file, no CA file.
     /// (A master.key alone, or a lock file, may be there: an operator can provide the master key.)
     /// </summary>
-    private static bool IsNew(string dataDirectory) =>
+    public static bool IsNew(string dataDirectory) =>
         !File.Exists(Path.Combine(dataDirectory, DatabaseFileName)) && !HasFiles(Path.Combine(dataDirectory, "keys"), "*.key") && !HasCaFiles(dataDirectory);
 
     private static bool HasFiles(string directory, string pattern) => Directory.Exists(directory) && Directory.EnumerateFiles(directory, pattern).Any();

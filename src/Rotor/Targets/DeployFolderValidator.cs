@@ -11,14 +11,14 @@ namespace Rotor.Targets;
 /// </summary>
 public static class DeployFolderValidator
 {
-    public static async Task<IReadOnlyList<ManifestError>> ValidateAsync(IReadOnlyList<Resource> applying, IStore store, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ManifestError>> ValidateAsync(IReadOnlyList<Resource> applying, IStore? store, CancellationToken cancellationToken)
     {
         var errors = new List<ManifestError>();
         if (!applying.Any(r => r.Kind is ResourceKinds.Certificate or ResourceKinds.Target)) return errors;
 
         // Targets and certificates as they will be after this apply: the applied ones win over the stored.
         var targets = new Dictionary<string, (TargetSpec Spec, string Directory)>(StringComparer.Ordinal);
-        foreach (var t in await store.ListResourcesAsync(ResourceKinds.Target, cancellationToken))
+        foreach (var t in store is null ? [] : await store.ListResourcesAsync(ResourceKinds.Target, cancellationToken))
         {
             targets[t.Name] = (SpecSerializer.SpecOf<TargetSpec>(t), SpecSerializer.BaseDirectory(t));
         }
@@ -27,7 +27,7 @@ public static class DeployFolderValidator
             targets[t.Name] = (t.AsTarget(), t.Source.Directory);
         }
         var certificates = new Dictionary<string, (CertificateSpec Spec, string Directory, Resource? Applied)>(StringComparer.Ordinal);
-        foreach (var c in await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken))
+        foreach (var c in store is null ? [] : await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken))
         {
             certificates[c.Name] = (SpecSerializer.SpecOf<CertificateSpec>(c), SpecSerializer.BaseDirectory(c), null);
         }

@@ -186,4 +186,18 @@ public class DataFolderTests
         Assert.True(File.Exists(Path.Combine(rotor.Data, "ca", "root.pem")));
         Assert.Equal(0, (await rotor.RunAsync("get", "certificates")).Code);
     }
+
+    [Theory]
+    [InlineData("apply")]
+    [InlineData("reconcile")]
+    [InlineData("run")]
+    public async Task An_invalid_manifest_given_to_a_new_folder_creates_nothing(string command)
+    {
+        using var rotor = new TestRotor();
+        var bad = rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Certificate().Replace("issuerRef: {name: local}", "issuerRef: {name: nowhere}", StringComparison.Ordinal)));
+        var (code, _, err) = await rotor.RunAsync(command == "run" ? ["run", "-f", bad, "--listen", "127.0.0.1:0"] : [command, "-f", bad]);
+        Assert.Equal(Rotor.Cli.ExitCodes.InvalidInput, code);
+        Assert.Contains("nothing was applied", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(rotor.Data), "the data folder was created for a manifest that was refused");
+    }
 }
