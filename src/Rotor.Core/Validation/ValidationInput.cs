@@ -37,6 +37,12 @@ public sealed record ValidationInput
     /// <summary>If set, the key must be this algorithm and size (what the spec asked for).</summary>
     public PrivateKeySpec? ExpectedKey { get; init; }
 
+    /// <summary>
+    /// Certificates of the input that did not decode at all, found while reading it (e.g. "--chain:
+    /// certificate 2 (line 31): not a DER X.509 certificate"); each fails malformed-certificate.
+    /// </summary>
+    public IReadOnlyList<string> DecodeProblems { get; init; } = [];
+
     public KeyPolicy KeyPolicy { get; init; } = KeyPolicy.Default;
     public bool SecureMode { get; init; }
     public required DateTimeOffset Now { get; init; }

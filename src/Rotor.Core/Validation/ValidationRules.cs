@@ -16,10 +16,17 @@ public static class ValidationRules
     public const string KeyUnencrypted = "key-unencrypted";
     public const string NoIpSansSecureMode = "no-ip-sans-secure-mode";
 
+    /// <summary>The chain holds at most <see cref="CertificateValidator.MaxChainLength"/> CA certificates.</summary>
+    public const string ChainLength = "chain-length";
+
+    /// <summary>Every certificate decodes: each extension, key and name the rules read (which part, which certificate).</summary>
+    public const string MalformedCertificate = "malformed-certificate";
+
     public static readonly IReadOnlyList<string> All =
     [
         ChainTrusted, KeyMatches, SansCoverSpec, SansCoverPrevious, Usages, CurrentlyValid,
         OutlivesRenewBefore, KeyPolicy, SignaturePolicy, LeafNotCa, KeyUnencrypted, NoIpSansSecureMode,
+        ChainLength, MalformedCertificate,
     ];
 }
 

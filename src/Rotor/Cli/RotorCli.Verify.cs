@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Rotor.Certificates;
 using Rotor.Core.Resources;
 using Rotor.Core.Validation;
-using Rotor.Issuers;
 using Spectre.Console;
 
 namespace Rotor.Cli;
@@ -22,60 +21,48 @@ public static partial class RotorCli
         var renewBefore = new Option<string?>("--renew-before") { Description = "The certificate must be valid longer than this (e.g. 720h)" };
         var previous = new Option<string?>("--previous") { Description = "The certificate being replaced: its names must still be covered" };
         var secure = new Option<bool>("--secure") { Description = "Secure mode: no IP address names" };
-        var cmd = new Command("verify", "Check certificate files against every pre-deploy rule, as Rotor does before it deploys")
+        var cmd = new Command("verify",
+            $"Check certificate files against every pre-deploy rule, as Rotor does before it deploys. Each file is read up to {PemLimits.Chain.Size}. " +
+            "Malformed certificate content fails a rule (exit 1); a file that cannot be read or is not PEM is invalid input (exit 2)")
         {
             cert, key, chain, trust, names, usages, renewBefore, previous, secure,
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            X509Certificate2 leaf;
-            var extra = new List<X509Certificate2>();
-            var anchors = new List<X509Certificate2>();
-            string? keyPem = null;
-            IReadOnlySet<string>? previousNames = null;
             TimeSpan? rb = null;
-            try
-            {
-                var certs = CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(parse.GetValue(cert)!, ct));
-                if (certs.Count == 0) return cli.Fail(ExitCodes.InvalidInput, $"--cert: no certificate in {parse.GetValue(cert)}");
-                leaf = certs[0];
-                extra.AddRange(certs.Skip(1));
-                if (parse.GetValue(chain) is { } c) extra.AddRange(CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(c, ct)));
-                if (parse.GetValue(trust) is { } t) anchors.AddRange(CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(t, ct)));
-                if (parse.GetValue(key) is { } k) keyPem = await File.ReadAllTextAsync(k, ct);
-                if (parse.GetValue(previous) is { } p) previousNames = CertificateNames.Read(CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(p, ct))[0]);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-            {
-                return cli.Fail(ExitCodes.InvalidInput, e.Message);
-            }
             if (parse.GetValue(renewBefore) is { } rbText)
             {
                 if (!DurationParser.TryParse(rbText, out var parsed)) return cli.Fail(ExitCodes.InvalidInput, $"--renew-before: '{rbText}' is not a duration like 720h");
                 rb = parsed;
             }
+            var usageList = parse.GetValue(usages) is { Length: > 0 } u ? u : [Usages.ServerAuth];
+            var unknown = usageList.Where(x => !Usages.Known.Contains(x)).ToList();
+            if (unknown.Count > 0) return cli.Fail(ExitCodes.InvalidInput, $"--usage: unknown usage '{unknown[0]}'; use one of {string.Join(", ", Usages.Known)}");
             var required = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var n in parse.GetValue(names) ?? [])
             {
                 required.Add(IPAddress.TryParse(n, out var ip) ? "IP:" + ip : "DNS:" + n);
             }
-            var usageList = parse.GetValue(usages) is { Length: > 0 } u ? u : [Usages.ServerAuth];
-            var unknown = usageList.Where(x => !Usages.Known.Contains(x)).ToList();
-            if (unknown.Count > 0) return cli.Fail(ExitCodes.InvalidInput, $"--usage: unknown usage '{unknown[0]}'; use one of {string.Join(", ", Usages.Known)}");
 
-            var report = CertificateValidator.Validate(new ValidationInput
-            {
-                Leaf = leaf,
-                Chain = extra,
-                TrustAnchors = anchors,
-                PrivateKeyPem = keyPem,
-                RequiredNames = required,
-                PreviousNames = previousNames,
-                RequiredUsages = usageList,
-                RenewBefore = rb,
-                SecureMode = parse.GetValue(secure),
-                Now = cli.Time.GetUtcNow(),
-            });
+            var files = await VerifyFiles.ReadAsync(parse.GetValue(cert)!, parse.GetValue(chain), parse.GetValue(trust), parse.GetValue(key), parse.GetValue(previous), ct);
+            if (files.Error is not null) return cli.Fail(ExitCodes.InvalidInput, files.Error);
+
+            var report = files.Leaf is null
+                ? CertificateValidator.NotDecodable(files.DecodeProblems)
+                : CertificateValidator.Validate(new ValidationInput
+                {
+                    Leaf = files.Leaf,
+                    Chain = files.Chain,
+                    TrustAnchors = files.Anchors,
+                    PrivateKeyPem = files.KeyPem,
+                    RequiredNames = required,
+                    PreviousNames = files.PreviousNames,
+                    RequiredUsages = usageList,
+                    RenewBefore = rb,
+                    SecureMode = parse.GetValue(secure),
+                    DecodeProblems = files.DecodeProblems,
+                    Now = cli.Time.GetUtcNow(),
+                });
             if (cli.WantsJson(parse))
             {
                 cli.WriteJson(new VerifyJson(report.Passed, report.Results), CliJsonContext.Default.VerifyJson);
@@ -93,5 +80,69 @@ public static partial class RotorCli
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The files <c>rotor verify</c> reads, each through <see cref="PemReader"/>'s caps. <see cref="Error"/>
+    /// (exit 2) names the option; certificate blocks that are PEM but do not decode go to
+    /// <see cref="DecodeProblems"/> and fail malformed-certificate (exit 1).
+    /// </summary>
+    private sealed record VerifyFiles(
+        X509Certificate2? Leaf,
+        IReadOnlyList<X509Certificate2> Chain,
+        IReadOnlyList<X509Certificate2> Anchors,
+        string? KeyPem,
+        IReadOnlySet<string>? PreviousNames,
+        IReadOnlyList<string> DecodeProblems,
+        string? Error)
+    {
+        private static VerifyFiles Failed(string error) => new(null, [], [], null, null, [], error);
+
+        public static async Task<VerifyFiles> ReadAsync(string certPath, string? chainPath, string? trustPath, string? keyPath, string? previousPath, CancellationToken ct)
+        {
+            var problems = new List<string>();
+            var certs = await PemReader.ReadCertificateFileAsync(certPath, PemLimits.Chain, ct);
+            if (certs.Error is not null) return Failed($"--cert: {certs.Error}");
+            problems.AddRange(certs.Undecodable.Select(p => $"--cert: {p}"));
+            var leaf = certs.FirstDecodes ? certs.Certificates[0] : null;
+            var chain = new List<X509Certificate2>(certs.FirstDecodes ? certs.Certificates.Skip(1) : certs.Certificates);
+            if (chainPath is not null)
+            {
+                var read = await PemReader.ReadCertificateFileAsync(chainPath, PemLimits.Chain, ct);
+                if (read.Error is not null) return Failed($"--chain: {read.Error}");
+                problems.AddRange(read.Undecodable.Select(p => $"--chain: {p}"));
+                chain.AddRange(read.Certificates);
+            }
+            IReadOnlyList<X509Certificate2> anchors = [];
+            if (trustPath is not null)
+            {
+                // Trust is configuration, not the certificate under test: a broken anchor is invalid input.
+                var read = await PemReader.ReadCertificateFileAsync(trustPath, PemLimits.TrustBundle, ct);
+                if (read.Error is not null) return Failed($"--trust: {read.Error}");
+                if (read.Undecodable.Count > 0) return Failed($"--trust: {trustPath}: {read.Undecodable[0]}");
+                anchors = read.Certificates;
+            }
+            string? keyPem = null;
+            if (keyPath is not null)
+            {
+                // Only read here: what the key holds is judged by the key rules, whose messages never quote it.
+                var (text, error) = await PemReader.ReadTextAsync(keyPath, PemLimits.Chain, ct);
+                if (text is null) return Failed($"--key: {error}");
+                keyPem = text;
+            }
+            IReadOnlySet<string>? previousNames = null;
+            if (previousPath is not null)
+            {
+                var read = await PemReader.ReadCertificateFileAsync(previousPath, PemLimits.Chain, ct);
+                if (read.Error is not null) return Failed($"--previous: {read.Error}");
+                if (!read.FirstDecodes) return Failed($"--previous: {previousPath}: {read.Undecodable[0]}");
+                if (!CertificateNames.TryRead(read.Certificates[0], out var prev, out var problem))
+                {
+                    return Failed($"--previous: {previousPath}: its subjectAltName does not decode: {problem}");
+                }
+                previousNames = prev;
+            }
+            return new VerifyFiles(leaf, chain, anchors, keyPem, previousNames, problems, null);
+        }
     }
 }

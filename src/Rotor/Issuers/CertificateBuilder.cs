@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Rotor.Certificates;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 
@@ -118,10 +119,16 @@ internal static class CertificateBuilder
 
     public static string ToPem(X509Certificate2 certificate) => certificate.ExportCertificatePem() + "\n";
 
+    /// <summary>
+    /// The certificates of <paramref name="pem"/>, in order; empty when it holds none. Linear in the
+    /// text and capped at <see cref="PemLimits.TrustBundle"/>'s count (see <see cref="PemReader"/>).
+    /// </summary>
+    /// <exception cref="CryptographicException">The text is not readable PEM, holds too many blocks, or a certificate block does not decode.</exception>
     public static IReadOnlyList<X509Certificate2> ReadPemChain(string pem)
     {
-        var collection = new X509Certificate2Collection();
-        collection.ImportFromPem(pem);
-        return [.. collection];
+        var read = PemReader.ReadCertificates(pem, PemLimits.TrustBundle.MaxCertificates);
+        if (read.Error is not null) throw new CryptographicException(read.Error);
+        if (read.Undecodable.Count > 0) throw new CryptographicException(string.Join("; ", read.Undecodable));
+        return read.Certificates;
     }
 }

@@ -55,6 +55,15 @@ public sealed record LeafOptions
 
     /// <summary>The signing CA; null means <see cref="TestPki.Intermediate"/>.</summary>
     public TestCa? Issuer { get; init; }
+
+    /// <summary>Extensions added as given, after the others: raw DER a test crafts (a malformed EKU, a 5-byte iPAddress).</summary>
+    public IReadOnlyList<X509Extension> ExtraExtensions { get; init; } = [];
+
+    /// <summary>False leaves out the subject and authority key identifiers (for a test that crafts its own).</summary>
+    public bool KeyIdentifiers { get; init; } = true;
+
+    /// <summary>The public key to certify instead of the generated key's (e.g. one on an unknown curve).</summary>
+    public PublicKey? PublicKey { get; init; }
 }
 
 /// <summary>
@@ -86,12 +95,13 @@ public static class TestPki
     }
 
     public static TestCa CreateIntermediate(TestCa issuer, string subject, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null,
-        HashAlgorithmName? hash = null)
+        HashAlgorithmName? hash = null, IReadOnlyList<X509Extension>? extraExtensions = null)
     {
         var key = RSA.Create(2048);
         var h = hash ?? HashAlgorithmName.SHA256;
         var request = CaRequest(new X500DistinguishedName(subject), key, h);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        foreach (var extra in extraExtensions ?? []) request.CertificateExtensions.Add(extra);
         var cert = request.Create(issuer.Certificate.SubjectName, Generator(issuer.Key, h),
             notBefore ?? new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero),
             notAfter ?? new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero), NextSerial());
@@ -103,7 +113,7 @@ public static class TestPki
         var o = options ?? new LeafOptions();
         var issuer = o.Issuer ?? Intermediate;
         var key = o.KeyType.Create();
-        var request = new CertificateRequest(new X500DistinguishedName(o.Subject), new PublicKey(key), o.Hash);
+        var request = new CertificateRequest(new X500DistinguishedName(o.Subject), o.PublicKey ?? new PublicKey(key), o.Hash);
         if (o.IsCa is { } isCa)
         {
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(isCa, false, 0, true));
@@ -126,8 +136,12 @@ public static class TestPki
             foreach (var uri in o.Uris) san.AddUri(uri);
             request.CertificateExtensions.Add(san.Build());
         }
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        if (o.KeyIdentifiers)
+        {
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer.Certificate, true, false));
+        }
+        foreach (var extra in o.ExtraExtensions) request.CertificateExtensions.Add(extra);
         var cert = request.Create(issuer.Certificate.SubjectName, Generator(issuer.Key, o.Hash), o.NotBefore, o.NotAfter, NextSerial());
         return new TestLeaf(cert, key, key.ExportPkcs8PrivateKeyPem());
     }
