@@ -115,6 +115,16 @@ internal static class PemReader
         }
     }
 
+    /// <summary>
+    /// <see cref="ReadTextAsync"/> for callers that report read problems as <see cref="IOException"/>
+    /// (trust files of issuers and probes): the same caps, the same message.
+    /// </summary>
+    public static async Task<string> ReadBoundedTextAsync(string path, PemLimits limits, CancellationToken cancellationToken)
+    {
+        var (text, error) = await ReadTextAsync(path, limits, cancellationToken);
+        return text ?? throw new IOException(error);
+    }
+
     /// <summary>A hint for the usual mistakes: an empty file, a DER file or other binary data.</summary>
     private static string Hint(string text)
     {

@@ -170,11 +170,18 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         }
     }
 
-    public Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
     {
-        // A few certificates: read synchronously, without the thread-pool hop of an async read.
-        IReadOnlyList<X509Certificate2> roots = _spec.TrustedRoots is null ? [] : CertificateBuilder.ReadPemChain(File.ReadAllText(Resolve(_spec.TrustedRoots)));
-        return Task.FromResult(roots);
+        if (_spec.TrustedRoots is null) return [];
+        var path = Resolve(_spec.TrustedRoots);
+        try
+        {
+            return CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
+        }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new RotorException($"trustedRoots '{path}' cannot be read: {e.Message}", isTransient: true, e) { Reason = "AcmeTrustFile" };
+        }
     }
 
     public async Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken)

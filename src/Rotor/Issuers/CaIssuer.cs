@@ -73,7 +73,7 @@ public sealed class CaIssuer : IIssuer
             // The key file's content is never echoed: only which file and what kind of problem.
             throw new RotorException($"cannot load the CA given in the issuer ({spec.CertificatePath}, {spec.PrivateKeyPath}): {e.GetType().Name}", isTransient: false);
         }
-        var chain = spec.ChainPath is null ? [] : CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(Resolve(spec.ChainPath), cancellationToken));
+        var chain = spec.ChainPath is null ? [] : CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(Resolve(spec.ChainPath), Certificates.PemLimits.Chain, cancellationToken));
         var all = new[] { ca }.Concat(chain).ToList();
         var roots = all.Where(c => c.Subject == c.Issuer).ToList();
         if (roots.Count == 0) roots = [all[^1]];

@@ -317,7 +317,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
     {
         try
         {
-            var certificates = CertificateBuilder.ReadPemChain(await File.ReadAllTextAsync(path, cancellationToken));
+            var certificates = CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
             if (certificates.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = "CmpTrustFile" };
             return certificates;
         }

@@ -25,7 +25,7 @@ public sealed record TlsProbeOptions
     /// <exception cref="InvalidDataException">The file holds no certificate.</exception>
     public static async Task<IReadOnlyList<X509Certificate2>> ReadTrustAnchorsAsync(string path, CancellationToken cancellationToken)
     {
-        var pem = await File.ReadAllTextAsync(path, cancellationToken);
+        var pem = await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken);
         IReadOnlyList<X509Certificate2> anchors;
         try
         {
