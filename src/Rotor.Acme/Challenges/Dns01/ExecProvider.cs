@@ -16,7 +16,10 @@ public sealed class ExecProviderOptions
     /// <summary>How long one run may take before it is killed (with its children). Default 60 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Extra environment for the script (API tokens and the like); the values are never shown.</summary>
+    /// <summary>
+    /// The script's environment besides PATH (API tokens and the like); the values are never shown.
+    /// Nothing else of the calling process's environment reaches the script.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public override string ToString() => $"exec {Program}";
@@ -61,6 +64,11 @@ public sealed class ExecProvider(ExecProviderOptions options, TimeProvider? time
             RedirectStandardError = true,
         };
         foreach (var a in arguments) start.ArgumentList.Add(a);
+        // A clean environment: PATH and what the options give, never the caller's own (which may
+        // hold a master key or the secrets of other solvers).
+        var path = System.Environment.GetEnvironmentVariable("PATH");
+        start.Environment.Clear();
+        start.Environment["PATH"] = string.IsNullOrEmpty(path) ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path;
         foreach (var (name, value) in options.Environment) start.Environment[name] = value;
         if (IsRaw) start.Environment["EXEC_MODE"] = "RAW";
 

@@ -45,6 +45,32 @@ public sealed class ExecProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task The_script_sees_PATH_and_its_own_variables_not_the_callers_environment()
+    {
+        const string secret = "exec-env-secret-4711";
+        Environment.SetEnvironmentVariable("ROTOR_TEST_EXEC_SECRET", secret);
+        try
+        {
+            var dump = _dir.Combine("env.txt");
+            var provider = new ExecProvider(new ExecProviderOptions
+            {
+                Program = Script($"env > '{dump}'"),
+                Environment = new Dictionary<string, string> { ["API_TOKEN"] = "t0k" },
+            });
+            await provider.AddTxtAsync("_acme-challenge.a.example.test", "example.test.", "v", _bound.Token);
+            var names = File.ReadAllLines(dump).Select(l => l.Split('=')[0]).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("PATH", names);
+            Assert.Contains("API_TOKEN", names);
+            Assert.DoesNotContain("ROTOR_TEST_EXEC_SECRET", names);
+            Assert.DoesNotContain(secret, File.ReadAllText(dump), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ROTOR_TEST_EXEC_SECRET", null);
+        }
+    }
+
+    [Fact]
     public async Task Raw_mode_passes_domain_token_and_key_authorization()
     {
         var provider = new ExecProvider(new ExecProviderOptions { Program = Script(), Mode = Dns01HookMode.Raw });
