@@ -55,25 +55,8 @@ public static partial class RotorCli
             using var key = ReadKey(pem, spec.PrivateKey, out var problem);
             if (key is null) return cli.Fail(ExitCodes.InvalidInput, $"--key '{path}': {problem}");
 
-            var keyRef = KeyRefs.Imported(n);
             var now = host.Time.GetUtcNow();
-            var renew = await new Commands.CertificateCommands(host).UnderLeaseAsync(n, async lt =>
-            {
-                // Recorded before the file exists, as for a generated key (DESIGN.md, Safety rules).
-                await host.Store.RecordKeyIntentAsync(keyRef, n, now, lt);
-                await host.Keys.ImportAsync(keyRef, key, lt);
-                var status = await host.Store.GetStatusAsync(n, lt) ?? new CertificateStatus { Name = n };
-                var replaced = status.PendingKeyRef;
-                var renewing = status.CurrentVersionId is not null;
-                await host.Store.SaveStatusAsync(status with { PendingKeyRef = keyRef, RenewRequested = status.RenewRequested || renewing, NextDueAt = now, Failures = 0 }, lt);
-                if (replaced is not null && replaced != keyRef)
-                {
-                    // A key imported or generated earlier for a version that was never issued.
-                    await host.Keys.DeleteAsync(replaced, lt);
-                    await host.Store.ForgetKeyIntentAsync(replaced, n, lt);
-                }
-                return renewing;
-            }, ct);
+            var renew = await new Commands.CertificateCommands(host).ImportKeyAsync(n, key, ct);
             var fingerprint = Convert.ToHexString(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
             var message = $"{spec.PrivateKey.Describe()} key imported (public key SHA-256 {fingerprint}); the next version is issued for it" +
                 (renew ? " and a renewal is requested" : "");

@@ -38,6 +38,32 @@ public sealed class CertificateCommands(RotorHost host)
         return true;
     }
 
+    /// <summary>
+    /// Stores a user's key for the certificate's next version (<c>rotor key import</c>) and asks for
+    /// that version when one is in service already (the return value). A key imported earlier and
+    /// never used is deleted.
+    /// </summary>
+    public Task<bool> ImportKeyAsync(string name, System.Security.Cryptography.AsymmetricAlgorithm key, CancellationToken cancellationToken) =>
+        UnderLeaseAsync(name, async ct =>
+        {
+            var keyRef = Keys.KeyRefs.Imported(name);
+            var now = host.Time.GetUtcNow();
+            // Recorded before the file exists, as for a generated key (DESIGN.md, Safety rules).
+            await host.Store.RecordKeyIntentAsync(keyRef, name, now, ct);
+            await host.Keys.ImportAsync(keyRef, key, ct);
+            var status = await host.Store.GetStatusAsync(name, ct) ?? new CertificateStatus { Name = name };
+            var replaced = status.PendingKeyRef;
+            var renewing = status.CurrentVersionId is not null;
+            await host.Store.SaveStatusAsync(status with { PendingKeyRef = keyRef, RenewRequested = status.RenewRequested || renewing, NextDueAt = now, Failures = 0 }, ct);
+            if (replaced is not null && replaced != keyRef)
+            {
+                // A key imported or generated earlier for a version that was never issued.
+                await host.Keys.DeleteAsync(replaced, ct);
+                await host.Store.ForgetKeyIntentAsync(replaced, name, ct);
+            }
+            return renewing;
+        }, cancellationToken);
+
     /// <summary>A user's rollback (see <see cref="Scheduling.Reconciler.RollbackAsync"/>), under the lease.</summary>
     public async Task<string> RollbackAsync(string name, CancellationToken cancellationToken)
     {
