@@ -74,11 +74,11 @@ internal static class AcmeResponseReader
     /// <summary>
     /// The problem type without the ACME URN prefix. Callers branch on it and name events after
     /// it, so a type that is not a plain token of visible ASCII (RFC 7807 types are URIs) counts
-    /// as absent.
+    /// as absent, as does an empty one.
     /// </summary>
     internal static string? Short(string? type)
     {
-        if (type is null || type.Length > AcmeLimits.MaxTokenLength || type.Any(c => c is < '!' or > '~')) return null;
+        if (string.IsNullOrEmpty(type) || type.Length > AcmeLimits.MaxTokenLength || type.Any(c => c is < '!' or > '~')) return null;
         return type.StartsWith(AcmeException.ProblemPrefix, StringComparison.Ordinal) ? type[AcmeException.ProblemPrefix.Length..] : type;
     }
 

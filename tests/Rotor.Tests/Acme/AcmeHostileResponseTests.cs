@@ -60,6 +60,16 @@ public class AcmeHostileResponseTests
     }
 
     [Fact]
+    public async Task A_retry_after_too_large_for_the_header_is_no_retry_after()
+    {
+        var client = await ClientAsync(Server("/new-order", r => WithHeader(new ScriptedResponse(HttpStatusCode.ServiceUnavailable, "application/problem+json",
+            """{"type":"urn:ietf:params:acme:error:serverInternal","detail":"later"}"""u8.ToArray(), r.Headers), "Retry-After", "1000000000000")));
+        var e = await Assert.ThrowsAsync<AcmeException>(() => client.NewOrderAsync(Names, null, null, CancellationToken.None));
+        Assert.True(e.IsTransient);
+        Assert.Null(e.RetryAfter);
+    }
+
+    [Fact]
     public async Task A_location_that_is_not_an_http_url_is_malformed()
     {
         var client = await ClientAsync(Server("/new-order", r => WithHeader(r, "Location", "file:///etc/passwd")));
