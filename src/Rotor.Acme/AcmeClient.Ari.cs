@@ -6,9 +6,6 @@ namespace Rotor.Acme;
 
 public sealed partial class AcmeClient
 {
-    /// <summary>RFC 9773 4.3: a Retry-After over a day may be treated as a day.</summary>
-    internal static readonly TimeSpan MaxRenewalInfoRetryAfter = TimeSpan.FromDays(1);
-
     /// <summary>Whether the server offers ARI (a <c>renewalInfo</c> URL in its directory).</summary>
     public async Task<bool> SupportsRenewalInfoAsync(CancellationToken cancellationToken) =>
         (await GetDirectoryAsync(cancellationToken)).RenewalInfo is not null;
@@ -41,7 +38,6 @@ public sealed partial class AcmeClient
         if (end <= start) throw AcmeException.Malformed($"suggestedWindow ends ({end:u}) before it starts ({start:u})");
         // explanationURL is for people only: one that is not an http(s) URL is left out.
         var explanation = json["explanationURL"] is System.Text.Json.Nodes.JsonValue e && e.TryGetValue<string>(out var text) ? AcmeUrl.TryResolve(null, text) : null;
-        var retryAfter = response.RetryAfter > MaxRenewalInfoRetryAfter ? MaxRenewalInfoRetryAfter : response.RetryAfter;
-        return new RenewalWindow(start, end, explanation, retryAfter);
+        return new RenewalWindow(start, end, explanation, response.RetryAfter);
     }
 }

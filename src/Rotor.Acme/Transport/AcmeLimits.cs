@@ -51,10 +51,12 @@ internal static class AcmeLimits
     public const int MaxQuotedChars = 1024;
 
     /// <summary>
-    /// The longest Retry-After taken as it is: a week covers the longest rate-limit window of
-    /// public CAs; a larger value (up to 68 years fits the header) is read as a week.
+    /// The longest Retry-After taken as it is. A year is above any rate-limit window and any
+    /// renewalInfo recheck a CA means (Rotor honours long ones: a recheck after the renewal
+    /// window is the renewal time itself); a larger value (the header holds up to 68 years, a
+    /// date up to year 9999) is read as a year, so that adding it to now never overflows.
     /// </summary>
-    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(365);
 
     /// <summary>Dates further than this from now (order expiry, ARI windows) are not believed.</summary>
     public static readonly TimeSpan MaxDateDistance = TimeSpan.FromDays(100 * 365);

@@ -50,13 +50,13 @@ public class AcmeHostileResponseTests
     [Theory]
     [InlineData("2147483647")]
     [InlineData("Fri, 31 Dec 9999 23:59:59 GMT")]
-    public async Task A_retry_after_beyond_a_week_is_read_as_a_week(string retryAfter)
+    public async Task A_retry_after_beyond_a_year_is_read_as_a_year(string retryAfter)
     {
         var client = await ClientAsync(Server("/new-order", r => WithHeader(new ScriptedResponse(HttpStatusCode.TooManyRequests, "application/problem+json",
             """{"type":"urn:ietf:params:acme:error:rateLimited","detail":"slow down"}"""u8.ToArray(), r.Headers), "Retry-After", retryAfter)));
         var e = await Assert.ThrowsAsync<AcmeException>(() => client.NewOrderAsync(Names, null, null, CancellationToken.None));
         Assert.Equal("rateLimited", e.ProblemType);
-        Assert.Equal(TimeSpan.FromDays(7), e.RetryAfter);
+        Assert.Equal(TimeSpan.FromDays(365), e.RetryAfter);
     }
 
     [Fact]
