@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Rotor.Acme.Jws;
 using Rotor.Acme.Orders;
 using Rotor.Acme.Transport;
@@ -28,19 +29,19 @@ public sealed partial class AcmeClient
             payload["profile"] = profile;
         }
         var response = await PostAsync(directory.NewOrder, payload, cancellationToken);
-        var url = response.Location ?? throw new AcmeException("newOrder answered without a Location header");
-        return AcmeOrder.Parse(url, response.Json());
+        var url = response.Location ?? throw AcmeException.Malformed("newOrder answered without a usable Location header");
+        return AcmeOrder.Parse(url, response.Json("the new order"));
     }
 
     public async Task<AcmeOrder> GetOrderAsync(Uri url, CancellationToken cancellationToken) =>
-        AcmeOrder.Parse(url, (await PostAsGetAsync(url, cancellationToken)).Json());
+        AcmeOrder.Parse(url, (await PostAsGetAsync(url, cancellationToken)).Json($"the order at {url.AbsolutePath}"));
 
     public async Task<AcmeAuthorization> GetAuthorizationAsync(Uri url, CancellationToken cancellationToken) =>
-        AcmeAuthorization.Parse(url, (await PostAsGetAsync(url, cancellationToken)).Json());
+        AcmeAuthorization.Parse(url, (await PostAsGetAsync(url, cancellationToken)).Json($"the authorization at {url.AbsolutePath}"));
 
     /// <summary>Tells the server the challenge is ready to be checked (POST with an empty object).</summary>
     public async Task<AcmeChallenge> AnswerChallengeAsync(AcmeChallenge challenge, CancellationToken cancellationToken) =>
-        AcmeChallenge.Parse(challenge.Url, (await PostAsync(challenge.Url, new JsonObject(), cancellationToken)).Json());
+        AcmeChallenge.Parse(challenge.Url, (await PostAsync(challenge.Url, new JsonObject(), cancellationToken)).Json($"the challenge at {challenge.Url.AbsolutePath}"));
 
     /// <summary>The key authorization of a challenge token (RFC 8555 8.1).</summary>
     public string KeyAuthorization(string token) => token + "." + AccountKey.Thumbprint();
@@ -55,7 +56,7 @@ public sealed partial class AcmeClient
         return await PollAsync(url, async ct =>
         {
             var response = await PostAsGetAsync(url, ct);
-            var authz = AcmeAuthorization.Parse(url, response.Json());
+            var authz = AcmeAuthorization.Parse(url, response.Json($"the authorization at {url.AbsolutePath}"));
             return (authz, authz.Status is not "pending" and not "processing", response.RetryAfter);
         }, cancellationToken);
     }
@@ -64,7 +65,7 @@ public sealed partial class AcmeClient
     public async Task<AcmeOrder> FinalizeAsync(AcmeOrder order, byte[] csrDer, CancellationToken cancellationToken)
     {
         var response = await PostAsync(order.Finalize, new JsonObject { ["csr"] = Base64Url.Encode(csrDer) }, cancellationToken);
-        var current = AcmeOrder.Parse(order.Url, response.Json());
+        var current = AcmeOrder.Parse(order.Url, response.Json($"the finalized order at {order.Url.AbsolutePath}"));
         if (current.Status is "valid" or "invalid") return current;
         return await WaitForOrderAsync(order.Url, response.RetryAfter, cancellationToken);
     }
@@ -74,7 +75,7 @@ public sealed partial class AcmeClient
         return await PollAsync(url, async ct =>
         {
             var response = await PostAsGetAsync(url, ct);
-            var order = AcmeOrder.Parse(url, response.Json());
+            var order = AcmeOrder.Parse(url, response.Json($"the order at {url.AbsolutePath}"));
             return (order, order.Status is "valid" or "invalid" or "ready", response.RetryAfter);
         }, cancellationToken, firstWait);
     }
@@ -138,19 +139,22 @@ public sealed partial class AcmeClient
         return Options.PollSteps[Math.Min(waitsSoFar, Options.PollSteps.Count - 1)];
     }
 
-    /// <summary>Downloads the certificate chain (leaf first) and the URLs of alternate chains.</summary>
+    /// <summary>
+    /// Downloads the certificate chain (leaf first) and the URLs of alternate chains (at most
+    /// <see cref="AcmeLimits.MaxAlternates"/>).
+    /// </summary>
     public async Task<(X509Certificate2Collection Chain, IReadOnlyList<Uri> Alternates)> DownloadCertificateAsync(Uri url, CancellationToken cancellationToken)
     {
         var response = await PostAsGetAsync(url, cancellationToken, "application/pem-certificate-chain");
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPem(System.Text.Encoding.ASCII.GetString(response.Body));
-        if (chain.Count == 0) throw new AcmeException($"the certificate at {url.AbsolutePath} holds no PEM certificate");
-        return (chain, response.LinksOf("alternate").ToList());
+        var chain = PemChain.Read(response.Body, $"the certificate at {url.AbsolutePath}");
+        return (chain, response.LinksOf("alternate").Take(AcmeLimits.MaxAlternates).ToList());
     }
 
     /// <summary>
     /// Downloads the default chain and, if <paramref name="preferredIssuer"/> is given, the first
     /// alternate whose topmost certificate's issuer common name matches it (as certbot and lego do).
+    /// An alternate is a wish: one that cannot be fetched or read is passed over, so the default
+    /// chain of an issued certificate is never lost to it.
     /// </summary>
     public async Task<X509Certificate2Collection> DownloadPreferredChainAsync(Uri url, string? preferredIssuer, CancellationToken cancellationToken)
     {
@@ -158,11 +162,28 @@ public sealed partial class AcmeClient
         if (preferredIssuer is null || Matches(chain, preferredIssuer)) return chain;
         foreach (var alternate in alternates)
         {
-            var (candidate, _) = await DownloadCertificateAsync(alternate, cancellationToken);
-            if (Matches(candidate, preferredIssuer)) return candidate;
+            X509Certificate2Collection candidate;
+            try
+            {
+                (candidate, _) = await DownloadCertificateAsync(alternate, cancellationToken);
+            }
+            catch (AcmeException e)
+            {
+                LogAlternateSkipped(_logger, alternate, e.Message);
+                continue;
+            }
+            if (Matches(candidate, preferredIssuer))
+            {
+                PemChain.Dispose(chain);
+                return candidate;
+            }
+            PemChain.Dispose(candidate);
         }
         return chain;
     }
+
+    [LoggerMessage(1003, LogLevel.Debug, "alternate chain {Url} passed over: {Reason}")]
+    private static partial void LogAlternateSkipped(ILogger logger, Uri url, string reason);
 
     private static bool Matches(X509Certificate2Collection chain, string issuerName) =>
         string.Equals(chain[^1].GetNameInfo(X509NameType.SimpleName, forIssuer: true), issuerName, StringComparison.OrdinalIgnoreCase);

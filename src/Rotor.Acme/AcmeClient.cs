@@ -51,7 +51,7 @@ public sealed partial class AcmeClient
             if (_directory is null)
             {
                 var response = await _http.GetAsync(_directoryUrl, cancellationToken);
-                _directory = AcmeDirectory.Parse(response.Json(), _directoryUrl);
+                _directory = AcmeDirectory.Parse(response.Json($"the ACME directory at {_directoryUrl}"), _directoryUrl);
                 _http.SetNewNonceUrl(_directory.NewNonce);
             }
             return _directory;
@@ -111,10 +111,15 @@ public sealed partial class AcmeClient
 
     private AcmeAccount ReadAccount(AcmeResponse response)
     {
-        AccountUrl = response.Location ?? throw new AcmeException("newAccount answered without a Location header");
-        var json = response.Json();
-        return new AcmeAccount(AccountUrl, json["status"]?.GetValue<string>() ?? "valid",
-            (json["contact"] as JsonArray ?? []).Select(c => c!.GetValue<string>()).ToList());
+        var url = response.Location ?? throw AcmeException.Malformed("newAccount answered without a usable Location header");
+        const string what = "the account";
+        var json = response.Json(what);
+        var account = new AcmeAccount(url, AcmeJson.String(json, "status", what) ?? "valid",
+            AcmeJson.Array(json, "contact", what, AcmeLimits.MaxContacts)
+                .Select((c, n) => AcmeJson.AsString(c, $"contact[{n}]", what, AcmeLimits.MaxUrlLength) ?? "").ToList());
+        // Set only once the answer has been read whole: a malformed one leaves the client without an account.
+        AccountUrl = url;
+        return account;
     }
 
     public async Task DeactivateAccountAsync(CancellationToken cancellationToken)

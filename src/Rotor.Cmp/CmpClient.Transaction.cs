@@ -76,10 +76,13 @@ public sealed partial class CmpClient
         var polls = 0;
         while (true)
         {
-            var content = CertRepMessage.GetInstance(response.Body.Content);
-            var certResponse = content.GetResponse() is [var first, ..]
-                ? first
-                : throw CmpException.Refused($"{CmpRequestBodies.Name(response.Body.Type)} carries no CertResponse", CmpReasons.Malformed);
+            var name = CmpRequestBodies.Name(response.Body.Type);
+            var (content, certResponse) = CmpDecode.Run(name, () =>
+            {
+                var rep = CertRepMessage.GetInstance(response.Body.Content);
+                return (rep, rep.GetResponse() is [var first, ..] ? first : null);
+            });
+            if (certResponse is null) throw CmpException.Refused($"{name} carries no CertResponse", CmpReasons.Malformed);
             var status = CmpStatusInfo.Decode(certResponse.Status);
             switch (status.Status)
             {
@@ -117,11 +120,15 @@ public sealed partial class CmpClient
             if (response.Body.Type == enrollment.ResponseType) return (response, polls);
 
             // PollRepContent ::= SEQUENCE OF SEQUENCE { certReqId INTEGER, checkAfter INTEGER, reason PKIFreeText OPTIONAL }
-            var rep = PollRepContent.GetInstance(response.Body.Content);
-            if (rep.Count == 0) throw CmpException.Refused("pollRep is empty", CmpReasons.Malformed);
-            var checkAfter = TimeSpan.FromSeconds(Math.Max(0, rep.GetCheckAfter(0).LongValueExact));
+            var seconds = CmpDecode.Run("pollRep", () =>
+            {
+                var rep = PollRepContent.GetInstance(response.Body.Content);
+                return rep.Count == 0 ? (long?)null : CheckAfterSeconds(rep.GetCheckAfter(0));
+            }) ?? throw CmpException.Refused("pollRep is empty", CmpReasons.Malformed);
+            var checkAfter = TimeSpan.FromSeconds(seconds);
             if (polls >= _options.MaxPolls) continue;
-            if (_time.GetUtcNow() + checkAfter > scope.Deadline)
+            // Compared with the time left, not added to now: that sum cannot overflow.
+            if (checkAfter > scope.Deadline - _time.GetUtcNow())
             {
                 await AbandonAsync(tx, "polling would exceed the total timeout", scope);
                 throw new CmpException($"CMP polling gave up: checkAfter {checkAfter.TotalSeconds:0} s would pass the total timeout of {_options.TotalTimeout}",
@@ -139,6 +146,13 @@ public sealed partial class CmpClient
             }
         }
     }
+
+    /// <summary>
+    /// checkAfter in seconds: a negative one is now, and one beyond an int (68 years) is as
+    /// good as for ever, which the total timeout refuses anyway.
+    /// </summary>
+    private static long CheckAfterSeconds(DerInteger checkAfter) =>
+        checkAfter.Value.SignValue < 0 ? 0 : checkAfter.Value.BitLength > 31 ? int.MaxValue : checkAfter.Value.LongValue;
 
     /// <summary>
     /// Sends one request and returns the verified response, which must be one of
@@ -180,11 +194,13 @@ public sealed partial class CmpClient
         LogReceived(_logger, CmpRequestBodies.Name(type), tx.Server, tx.TransactionIdHex);
         if (type == PkiBody.TYPE_ERROR)
         {
-            var error = ErrorMsgContent.GetInstance(response.Body.Content);
-            var details = error.ErrorDetails is { Count: > 0 } d
-                ? " (" + string.Join("; ", Enumerable.Range(0, d.Count).Select(i => d[i].GetString())) + ")"
-                : "";
-            throw CmpException.FromStatus("CMP server answered with an error message" + details, CmpReasons.ErrorMessage, CmpStatusInfo.Decode(error.PkiStatusInfo));
+            var (info, details) = CmpDecode.Run("the error message", () =>
+            {
+                var error = ErrorMsgContent.GetInstance(response.Body.Content);
+                return (error.PkiStatusInfo, CmpText.Lines(error.ErrorDetails));
+            });
+            var text = details.Count > 0 ? " (" + string.Join("; ", details) + ")" : "";
+            throw CmpException.FromStatus("CMP server answered with an error message" + text, CmpReasons.ErrorMessage, CmpStatusInfo.Decode(info));
         }
         if (!expected.Contains(type))
         {

@@ -47,8 +47,18 @@ public sealed class CmpException : Exception
     /// <summary>The transactionID of the failed transaction in hex, when one was started.</summary>
     public string? TransactionId { get; internal set; }
 
-    internal static CmpException Refused(string check, string reason) =>
-        new("CMP response refused: " + check, reason, isTransient: false);
+    /// <summary>
+    /// A response Rotor does not accept. A failed check (protection, transactionID, nonces,
+    /// signer) or an unsupported choice is final until something changes; a malformed response
+    /// (<see cref="CmpReasons.Malformed"/>) is transient: it is usually a proxy's page, a body cut
+    /// short or a passing server fault, and the reconciler's backoff bounds what retrying costs.
+    /// </summary>
+    internal static CmpException Refused(string check, string reason, Exception? inner = null) =>
+        new("CMP response refused: " + check, reason, isTransient: reason == CmpReasons.Malformed, inner: inner);
+
+    /// <summary>A response that cannot be decoded; <paramref name="what"/> names the part, <paramref name="inner"/> is the decoder's own error.</summary>
+    internal static CmpException Malformed(string what, Exception? inner = null) =>
+        Refused(inner is null ? what : $"{what} ({CmpText.Quote(inner.Message, 200)})", CmpReasons.Malformed, inner);
 
     /// <summary>
     /// A rejection or error from the server. Only the server's own trouble (systemUnavail,

@@ -8,9 +8,12 @@ public sealed class Http01WebrootSolver(string webroot) : IChallengeSolver
     private string PathOf(ChallengeRequest request) =>
         Path.Combine(webroot, ".well-known", "acme-challenge", request.Token);
 
+    // The token becomes a file name: only base64url (RFC 8555 8.3) keeps it inside the challenge folder.
+    private static bool IsSafe(string token) => Transport.AcmeLimits.IsBase64Url(token, Transport.AcmeLimits.MaxTokenLength);
+
     public async Task PresentAsync(ChallengeRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        if (request.Token.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        if (!IsSafe(request.Token))
         {
             throw new Transport.AcmeException("the challenge token has characters outside base64url; refusing to use it as a file name");
         }
@@ -25,6 +28,8 @@ public sealed class Http01WebrootSolver(string webroot) : IChallengeSolver
 
     public Task CleanupAsync(ChallengeRequest request, CancellationToken cancellationToken)
     {
+        // Cleanup follows even a refused present: a token that present refused names no file of ours.
+        if (!IsSafe(request.Token)) return Task.CompletedTask;
         File.Delete(PathOf(request));
         return Task.CompletedTask;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Rotor.Acme.Transport;
 
 namespace Rotor.Acme.Directory;
 
@@ -14,24 +15,30 @@ public sealed record AcmeDirectory(
     bool ExternalAccountRequired,
     IReadOnlyDictionary<string, string> Profiles)
 {
+    /// <summary>Reads the directory; a missing required URL or a field of the wrong type is an <see cref="AcmeException"/>.</summary>
     public static AcmeDirectory Parse(JsonObject json, Uri baseUri)
     {
-        Uri? Url(JsonNode? node) => node?.GetValue<string>() is { } s ? new Uri(baseUri, s) : null;
-        Uri Required(string name) => Url(json[name]) ?? throw new Transport.AcmeException($"the ACME directory at {baseUri} has no '{name}'");
-        var meta = json["meta"] as JsonObject;
+        var what = $"the ACME directory at {baseUri}";
+        Uri Required(string name) => AcmeJson.Url(json, name, baseUri, what) ?? throw AcmeException.Malformed($"{what} has no '{name}'");
+        var meta = AcmeJson.Object(json, "meta", what);
         var profiles = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (meta?["profiles"] is JsonObject p)
+        if (meta is not null && AcmeJson.Object(meta, "profiles", what + ": meta") is { } p)
         {
+            if (p.Count > AcmeLimits.MaxProfiles)
+            {
+                throw AcmeException.Malformed($"{what}: meta.profiles has {p.Count} entries (at most {AcmeLimits.MaxProfiles} are accepted)");
+            }
             foreach (var (name, description) in p)
             {
-                profiles[name] = description?.ToString() ?? "";
+                // A description is only shown to people; any JSON is quoted as text.
+                profiles[AcmeLimits.Quote(name, 100)] = AcmeLimits.Quote(description is JsonValue v && v.TryGetValue<string>(out var s) ? s : description?.ToJsonString());
             }
         }
         return new AcmeDirectory(
             Required("newNonce"), Required("newAccount"), Required("newOrder"),
-            Url(json["revokeCert"]), Url(json["keyChange"]), Url(json["renewalInfo"]),
-            Url(meta?["termsOfService"]),
-            meta?["externalAccountRequired"]?.GetValue<bool>() ?? false,
+            AcmeJson.Url(json, "revokeCert", baseUri, what), AcmeJson.Url(json, "keyChange", baseUri, what), AcmeJson.Url(json, "renewalInfo", baseUri, what),
+            meta is null ? null : AcmeJson.Url(meta, "termsOfService", baseUri, what + ": meta"),
+            meta is not null && (AcmeJson.Bool(meta, "externalAccountRequired", what + ": meta") ?? false),
             profiles);
     }
 }

@@ -11,6 +11,13 @@ public sealed class AcmeException : Exception
 {
     public const string ProblemPrefix = "urn:ietf:params:acme:error:";
 
+    /// <summary>
+    /// The <see cref="ProblemType"/> of a response Rotor could not use: not the JSON, PEM or
+    /// header it should be, too large, or with counts, URLs or dates out of bounds. Not an RFC 8555
+    /// type (its <c>malformed</c> means the client's request was malformed).
+    /// </summary>
+    public const string MalformedResponse = "malformedResponse";
+
     public AcmeException(string message, string? problemType, HttpStatusCode? status, bool isTransient, TimeSpan? retryAfter = null,
         IReadOnlyList<AcmeSubproblem>? subproblems = null, Exception? inner = null)
         : base(message, inner)
@@ -25,6 +32,15 @@ public sealed class AcmeException : Exception
     public AcmeException() : this("ACME request failed", null, null, false) { }
     public AcmeException(string message) : this(message, null, null, false) { }
     public AcmeException(string message, Exception inner) : this(message, null, null, false, inner: inner) { }
+
+    /// <summary>
+    /// A server response that cannot be used. Transient: it is usually a proxy's error page, a
+    /// body cut short or a passing server fault, and the next attempt may get a good answer; the
+    /// reconciler's backoff bounds what retrying costs. <paramref name="what"/> names what was
+    /// wrong; it is built from the response only, never from keys or EAB secrets.
+    /// </summary>
+    public static AcmeException Malformed(string what, Exception? inner = null) =>
+        new("malformed ACME response: " + what, MalformedResponse, null, isTransient: true, inner: inner);
 
     /// <summary>The problem type without its URN prefix (<c>badNonce</c>, <c>rateLimited</c>, ...), or null.</summary>
     public string? ProblemType { get; }

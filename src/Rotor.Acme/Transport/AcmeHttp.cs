@@ -43,7 +43,7 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
         RetryDroppedAsync(url, async () =>
         {
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
-            return await ReadAsync(response, cancellationToken);
+            return await ReadAsync(response, AcmeLimits.MaxJsonBytes, cancellationToken);
         }, cancellationToken);
 
     /// <summary>
@@ -70,7 +70,7 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
             }, cancellationToken);
             try
             {
-                return await ReadAsync(response, cancellationToken);
+                return await ReadAsync(response, LimitFor(accept), cancellationToken);
             }
             catch (AcmeException e) when (e.ProblemType == "badNonce" && attempt < maxBadNonceRetries)
             {
@@ -80,6 +80,9 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
             }
         }
     }
+
+    private static int LimitFor(string accept) =>
+        accept.Contains("pem-certificate-chain", StringComparison.OrdinalIgnoreCase) ? AcmeLimits.MaxChainBytes : AcmeLimits.MaxJsonBytes;
 
     private async Task<AcmeResponse> RetryDroppedAsync(Uri url, Func<Task<AcmeResponse>> request, CancellationToken cancellationToken)
     {
@@ -113,7 +116,9 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
         using var request = create();
         try
         {
-            return await http.SendAsync(request, cancellationToken);
+            // Headers only: the body is read by ReadBodyAsync, up to a limit. The default would
+            // buffer all of it first, up to the client's 2 GB MaxResponseContentBufferSize.
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException e)
         {
@@ -132,105 +137,67 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
         if (_nonces.TryDequeue(out var nonce)) return nonce;
         var url = _newNonceUrl ?? throw new InvalidOperationException("the directory must be loaded before signed requests");
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, url), cancellationToken);
-        if (response.Headers.TryGetValues("Replay-Nonce", out var values))
+        if (response.Headers.TryGetValues("Replay-Nonce", out var values) && values.FirstOrDefault(IsNonce) is { } fresh)
         {
-            return values.First();
+            return fresh;
         }
-        throw new AcmeException($"newNonce at {url} returned no Replay-Nonce (HTTP {(int)response.StatusCode})", null, response.StatusCode, isTransient: true);
+        throw new AcmeException($"newNonce at {url} returned no usable Replay-Nonce (HTTP {(int)response.StatusCode})", null, response.StatusCode, isTransient: true);
     }
 
-    private async Task<AcmeResponse> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>RFC 8555 6.5.1: a nonce is base64url, and a client must ignore one that is not.</summary>
+    private static bool IsNonce(string value) => AcmeLimits.IsBase64Url(value, AcmeLimits.MaxNonceLength);
+
+    private async Task<AcmeResponse> ReadAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
     {
         if (response.Headers.TryGetValues("Replay-Nonce", out var nonces))
         {
-            foreach (var n in nonces) _nonces.Enqueue(n);
+            foreach (var n in nonces.Where(IsNonce))
+            {
+                if (_nonces.Count >= AcmeLimits.MaxPooledNonces) break;
+                _nonces.Enqueue(n);
+            }
         }
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var url = response.RequestMessage?.RequestUri;
+        var body = await ReadBodyAsync(response, limit, url, cancellationToken);
         var contentType = response.Content.Headers.ContentType?.MediaType ?? "";
         var retryAfter = RetryAfterHeader.Read(response.Headers, time.GetUtcNow());
         if (!response.IsSuccessStatusCode)
         {
-            throw Problem(response.StatusCode, contentType, body, retryAfter, response.RequestMessage?.RequestUri);
+            throw AcmeResponseReader.Problem(response.StatusCode, contentType, body, retryAfter, url);
         }
-        var links = new List<(Uri, string)>();
-        if (response.Headers.TryGetValues("Link", out var linkValues))
+        if (body is null)
         {
-            foreach (var v in linkValues.SelectMany(SplitLinks))
-            {
-                if (ParseLink(v, response.RequestMessage?.RequestUri) is { } link) links.Add(link);
-            }
+            throw AcmeException.Malformed($"the answer from {url?.AbsolutePath} is larger than {limit} bytes");
         }
-        var location = response.Headers.Location is { } loc && response.RequestMessage?.RequestUri is { } baseUri ? new Uri(baseUri, loc) : response.Headers.Location;
-        return new AcmeResponse(response.StatusCode, location, links, retryAfter, contentType, body);
+        return new AcmeResponse(response.StatusCode, AcmeResponseReader.Location(response), AcmeResponseReader.Links(response), retryAfter, contentType, body);
     }
 
-    private static AcmeException Problem(HttpStatusCode status, string contentType, byte[] body, TimeSpan? retryAfter, Uri? url)
+    /// <summary>
+    /// The body up to <paramref name="limit"/> bytes (null beyond). With headers-only sending the
+    /// client's Timeout ends once the headers are in, so the body gets the same time again: a
+    /// server that trickles its body cannot hold the request open for ever.
+    /// </summary>
+    private async Task<byte[]?> ReadBodyAsync(HttpResponseMessage response, int limit, Uri? url, CancellationToken cancellationToken)
     {
-        string? type = null;
-        var detail = "";
-        var subproblems = new List<AcmeSubproblem>();
-        if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (http.Timeout != Timeout.InfiniteTimeSpan) timeout.CancelAfter(http.Timeout);
+        try
         {
-            try
-            {
-                if (JsonNode.Parse(body) is JsonObject problem)
-                {
-                    type = Short(problem["type"]?.GetValue<string>());
-                    detail = problem["detail"]?.GetValue<string>() ?? "";
-                    if (problem["subproblems"] is JsonArray subs)
-                    {
-                        foreach (var s in subs.OfType<JsonObject>())
-                        {
-                            subproblems.Add(new AcmeSubproblem(Short(s["type"]?.GetValue<string>()), s["detail"]?.GetValue<string>(), s["identifier"]?["value"]?.GetValue<string>()));
-                        }
-                    }
-                }
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
+            return await AcmeResponseReader.ReadBoundedAsync(response.Content, limit, timeout.Token);
         }
-        var text = $"ACME {type ?? "error"} (HTTP {(int)status}) from {url?.AbsolutePath}: {detail}".TrimEnd(' ', ':');
-        if (subproblems.Count > 0) text += "; " + string.Join("; ", subproblems.Select(s => $"{s.Identifier}: {s.Type} {s.Detail}"));
-        if (retryAfter is { } ra) text += $" (retry after {ra.TotalSeconds:0}s)";
-        return new AcmeException(text, type, status, AcmeException.IsTransientProblem(type, status), retryAfter, subproblems);
-    }
-
-    internal static string? Short(string? type) =>
-        type is not null && type.StartsWith(AcmeException.ProblemPrefix, StringComparison.Ordinal) ? type[AcmeException.ProblemPrefix.Length..] : type;
-
-    private static IEnumerable<string> SplitLinks(string header)
-    {
-        // Link: <a>;rel="x", <b>;rel="y" — commas inside <...> do not split.
-        var depth = 0;
-        var start = 0;
-        for (var i = 0; i < header.Length; i++)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            if (header[i] == '<') depth++;
-            else if (header[i] == '>') depth--;
-            else if (header[i] == ',' && depth == 0)
-            {
-                yield return header[start..i];
-                start = i + 1;
-            }
+            throw new AcmeException($"the ACME server at {url?.GetLeftPart(UriPartial.Authority)} did not send its answer in time",
+                "connection", null, isTransient: true, inner: e);
         }
-        yield return header[start..];
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new AcmeException($"the answer from the ACME server at {url?.GetLeftPart(UriPartial.Authority)} broke off: {e.Message}",
+                "connection", null, isTransient: true, inner: e);
+        }
     }
 
-    private static (Uri, string)? ParseLink(string value, Uri? baseUri)
-    {
-        var open = value.IndexOf('<', StringComparison.Ordinal);
-        var close = value.IndexOf('>', StringComparison.Ordinal);
-        if (open < 0 || close < open) return null;
-        var target = value[(open + 1)..close];
-        var relIndex = value.IndexOf("rel=", close, StringComparison.OrdinalIgnoreCase);
-        if (relIndex < 0) return null;
-        var rel = value[(relIndex + 4)..].Trim().Trim('"');
-        var semicolon = rel.IndexOf(';', StringComparison.Ordinal);
-        if (semicolon >= 0) rel = rel[..semicolon].Trim('"');
-        var uri = baseUri is null ? new Uri(target) : new Uri(baseUri, target);
-        return (uri, rel);
-    }
+    internal static string? Short(string? type) => AcmeResponseReader.Short(type);
 
     [LoggerMessage(1002, LogLevel.Debug, "the connection to {Url} dropped ({Reason}); request made again, retry {Attempt}")]
     private static partial void LogDropped(ILogger logger, Uri url, int attempt, string reason);

@@ -3,7 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace Rotor.Acme.Transport;
 
-/// <summary>A successful ACME response: status, Location, links, Retry-After, and the body.</summary>
+/// <summary>
+/// A successful ACME response: status, Location, links, Retry-After, and the body. The body is at
+/// most <see cref="AcmeLimits.MaxJsonBytes"/> (<see cref="AcmeLimits.MaxChainBytes"/> for a
+/// certificate chain); Location and links are absolute http(s) URLs; Retry-After is capped.
+/// </summary>
 public sealed record AcmeResponse(
     HttpStatusCode Status,
     Uri? Location,
@@ -12,7 +16,8 @@ public sealed record AcmeResponse(
     string ContentType,
     byte[] Body)
 {
-    public JsonObject Json() => JsonNode.Parse(Body) as JsonObject ?? throw new AcmeException("ACME server answered with JSON that is not an object");
+    /// <summary>The body as a JSON object, or an <see cref="AcmeException"/> naming <paramref name="what"/>.</summary>
+    public JsonObject Json(string what = "the ACME server's answer") => AcmeJson.ParseObject(Body, what);
 
     public IEnumerable<Uri> LinksOf(string rel) => Links.Where(l => l.Rel == rel).Select(l => l.Uri);
 }

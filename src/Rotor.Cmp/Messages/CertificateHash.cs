@@ -24,8 +24,8 @@ internal static class CertificateHash
         "1.2.840.10045.4.3.2" or "1.2.840.113549.1.1.11" => HashAlgorithmName.SHA256,
         "1.2.840.10045.4.3.3" or "1.2.840.113549.1.1.12" => HashAlgorithmName.SHA384,
         "1.2.840.10045.4.3.4" or "1.2.840.113549.1.1.13" => HashAlgorithmName.SHA512,
-        // id-RSASSA-PSS: the hash named in its RSASSA-PSS-params (default SHA-1).
-        "1.2.840.113549.1.1.10" => FromHashOid(RsassaPssParameters.GetInstance(signatureAlgorithm.Parameters).HashAlgorithm.Algorithm.Id),
+        // id-RSASSA-PSS: the hash named in its RSASSA-PSS-params (default SHA-1, also when the parameters are absent).
+        "1.2.840.113549.1.1.10" => FromHashOid((RsassaPssParameters.GetInstance(signatureAlgorithm.Parameters) ?? new RsassaPssParameters()).HashAlgorithm.Algorithm.Id),
         // id-Ed25519: RFC 9481 section 2 pairs it with SHA-512.
         "1.3.101.112" => HashAlgorithmName.SHA512,
         var other => throw CmpException.Refused($"certHash: no digest is known for the certificate's signature algorithm {other}", CmpReasons.Unsupported),

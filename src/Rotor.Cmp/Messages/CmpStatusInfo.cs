@@ -23,17 +23,13 @@ public sealed record CmpStatusInfo(CmpStatus Status, CmpFailInfo FailInfo, IRead
     /// </summary>
     internal static CmpStatusInfo Decode(PkiStatusInfo info)
     {
-        var value = info.Status.IntValueExact;
-        if (!CmpStatusText.TryFromWire(value, out var status))
+        // PkiStatusInfo.Status is the INTEGER's value; one that does not fit an int is no status either.
+        if (info.Status.BitLength > 31 || !CmpStatusText.TryFromWire(info.Status.IntValue, out var status))
         {
-            throw CmpException.Refused($"PKIStatus {value} is not a known status (0..6)", CmpReasons.Malformed);
+            throw CmpException.Refused($"PKIStatus {CmpDecode.Describe(info.Status)} is not a known status (0..6)", CmpReasons.Malformed);
         }
-        var strings = new List<string>();
-        if (info.StatusString is { } free)
-        {
-            for (var i = 0; i < free.Count; i++) strings.Add(free[i].GetString());
-        }
-        return new CmpStatusInfo(status, CmpFailInfoText.Decode(info.FailInfo), strings);
+        // The server's text goes into messages, logs and the stored state: a few lines, quoted.
+        return CmpDecode.Run("PKIStatusInfo", () => new CmpStatusInfo(status, CmpFailInfoText.Decode(info.FailInfo), CmpText.Lines(info.StatusString)));
     }
 
     internal static PkiStatusInfo Encode(CmpStatus status, string? text = null, CmpFailInfo failInfo = CmpFailInfo.None) =>

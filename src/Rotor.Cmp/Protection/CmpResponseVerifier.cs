@@ -15,6 +15,8 @@ namespace Rotor.Cmp.Protection;
 /// </summary>
 internal sealed class CmpResponseVerifier(IReadOnlyList<X509Certificate2> serverTrust, TimeProvider time)
 {
+    private const int MaxNonceBytes = 128;
+
     public PkiMessage Verify(byte[] der, CmpTransaction tx)
     {
         var message = Parse(der);
@@ -25,10 +27,9 @@ internal sealed class CmpResponseVerifier(IReadOnlyList<X509Certificate2> server
         }
         VerifyProtection(message, tx);
 
-        var pvno = header.Pvno.IntValueExact;
-        if (pvno is not (2 or 3))
+        if (!header.Pvno.HasValue(2) && !header.Pvno.HasValue(3))
         {
-            throw CmpException.Refused($"pvno {pvno} is not supported", CmpReasons.Malformed);
+            throw CmpException.Refused($"pvno {CmpDecode.Describe(header.Pvno)} is not supported", CmpReasons.Malformed);
         }
         if (header.TransactionID is null || !CryptographicOperations.FixedTimeEquals(header.TransactionID.GetOctets(), tx.TransactionId))
         {
@@ -39,32 +40,45 @@ internal sealed class CmpResponseVerifier(IReadOnlyList<X509Certificate2> server
         {
             throw CmpException.Refused("recipNonce does not match the senderNonce sent", CmpReasons.RecipNonce);
         }
-        if (header.SenderNonce is null || header.SenderNonce.GetOctetsLength() < 16)
+        // Echoed as the next request's recipNonce, so bounded above too (RFC 9483 asks for 128 bits).
+        if (header.SenderNonce is null || header.SenderNonce.GetOctetsLength() is < 16 or > MaxNonceBytes)
         {
-            throw CmpException.Refused("senderNonce is missing or shorter than 128 bits", CmpReasons.SenderNonce);
+            throw CmpException.Refused("senderNonce is missing, shorter than 128 bits or longer than 1024 bits", CmpReasons.SenderNonce);
         }
         tx.ServerNonce = header.SenderNonce.GetOctets();
         return message;
     }
 
+    /// <summary>
+    /// Decodes the PKIMessage. Asn1Object.FromByteArray reads with the input's length as its
+    /// limit (a length field larger than the data is refused, not allocated) and BouncyCastle
+    /// bounds nesting depth. GetInstance decodes header and body at once, but extraCerts only
+    /// when asked: they are counted first (each costs a certificate load and a chain entry),
+    /// then decoded here, so that their errors are caught here too.
+    /// </summary>
     private static PkiMessage Parse(byte[] der)
     {
         try
         {
-            var message = PkiMessage.GetInstance(Asn1Object.FromByteArray(der));
+            var message = PkiMessage.GetInstance(Asn1Object.FromByteArray(der)) ?? throw new ArgumentException("no PKIMessage");
             _ = message.Body.Type;
+            if (CmpDecode.CountOf(message, 1) is var count and > CmpDecode.MaxExtraCerts)
+            {
+                throw CmpException.Refused($"the response carries {count} extraCerts (at most {CmpDecode.MaxExtraCerts} are accepted)", CmpReasons.Malformed);
+            }
+            _ = message.GetExtraCerts();
             return message;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or FormatException)
+        catch (Exception e) when (CmpDecode.IsMalformedContent(e))
         {
-            throw CmpException.Refused("the response is not a DER PKIMessage", CmpReasons.Malformed);
+            throw CmpException.Malformed("the response is not a DER PKIMessage", e);
         }
     }
 
     private void VerifyProtection(PkiMessage message, CmpTransaction tx)
     {
         var algorithm = message.Header.ProtectionAlg;
-        var protectedPart = new ProtectedPart(message.Header, message.Body).GetDerEncoded();
+        var protectedPart = CmpDecode.Run("the protected part", () => new ProtectedPart(message.Header, message.Body).GetEncoded(Asn1Encodable.Der));
         if (message.Protection.PadBits != 0)
         {
             throw CmpException.Refused("the protection BIT STRING has unused bits", CmpReasons.Malformed);
@@ -91,28 +105,32 @@ internal sealed class CmpResponseVerifier(IReadOnlyList<X509Certificate2> server
         {
             throw CmpException.Refused("signature protection, but no CMP server trust is configured", CmpReasons.UntrustedSigner);
         }
-        var extra = (message.GetExtraCerts() ?? []).Where(c => c.IsX509v3PKCert).Select(c => c.X509v3PKCert).ToList();
-        var signer = FindSigner(message.Header, extra)
+        var extra = CmpDecode.Run("extraCerts", () => (message.GetExtraCerts() ?? []).Where(c => c.IsX509v3PKCert).Select(c => c.X509v3PKCert).ToList());
+        var signer = CmpDecode.Run("the signer's certificate", () => FindSigner(message.Header, extra))
             ?? throw CmpException.Refused("the signer's certificate is not in extraCerts", CmpReasons.UntrustedSigner);
         if (!CmpSignatures.Verify(algorithm, signer, protectedPart, signature))
         {
             throw CmpException.Refused("signature protection does not verify", CmpReasons.Protection);
         }
 
-        using var leaf = X509CertificateLoader.LoadCertificate(signer.GetEncoded(Asn1Encodable.Der));
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(serverTrust.ToArray());
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
-        var others = extra.Where(c => c != signer).Select(c => X509CertificateLoader.LoadCertificate(c.GetEncoded(Asn1Encodable.Der))).ToList();
+        using var leaf = CmpDecode.Run("the signer's certificate", () => X509CertificateLoader.LoadCertificate(signer.GetEncoded(Asn1Encodable.Der)));
+        var others = new List<X509Certificate2>();
         try
         {
+            foreach (var c in extra.Where(c => c != signer))
+            {
+                others.Add(CmpDecode.Run("a certificate in extraCerts", () => X509CertificateLoader.LoadCertificate(c.GetEncoded(Asn1Encodable.Der))));
+            }
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(serverTrust.ToArray());
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
             chain.ChainPolicy.ExtraStore.AddRange(others.ToArray());
-            if (!chain.Build(leaf))
+            if (!CmpDecode.Run("the signer's chain", () => chain.Build(leaf)))
             {
                 var why = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()));
-                throw CmpException.Refused($"the signer '{leaf.Subject}' does not chain to the configured CMP server trust ({why})", CmpReasons.UntrustedSigner);
+                throw CmpException.Refused($"the signer '{CmpText.Quote(leaf.Subject, 200)}' does not chain to the configured CMP server trust ({why})", CmpReasons.UntrustedSigner);
             }
         }
         finally
@@ -156,7 +174,7 @@ internal sealed class CmpResponseVerifier(IReadOnlyList<X509Certificate2> server
                 ? $" (unauthenticated {CmpRequestBodies.Name(message.Body.Type)})"
                 : $" (unauthenticated {CmpRequestBodies.Name(message.Body.Type)}, not trusted: {CmpStatusInfo.Decode(info).Describe()})";
         }
-        catch (Exception e) when (e is CmpException or ArgumentException or InvalidCastException or InvalidOperationException)
+        catch (Exception e) when (e is CmpException || CmpDecode.IsMalformedContent(e))
         {
             return "";
         }

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
+using Rotor.Cmp.Messages;
 
 namespace Rotor.Cmp.Protection;
 
@@ -39,23 +42,76 @@ internal static class CmpSignatures
         _ => (HashAlgorithmName.SHA512, "1.2.840.10045.4.3.4"),
     };
 
-    /// <summary>True when <paramref name="signature"/> over <paramref name="data"/> verifies with the certificate's key.</summary>
+    /// <summary>
+    /// True when <paramref name="signature"/> over <paramref name="data"/> verifies with the
+    /// certificate's key. The key is checked before it is used (<see cref="CheckKey"/>): a
+    /// signature check costs the client CPU in proportion to the key the server chose.
+    /// </summary>
     public static bool Verify(AlgorithmIdentifier algorithm, X509CertificateStructure signer, byte[] data, byte[] signature)
     {
+        ISigner verifier;
         try
         {
-            var verifier = SignerUtilities.GetSigner(algorithm.Algorithm);
-            verifier.Init(false, PublicKeyFactory.CreateKey(signer.SubjectPublicKeyInfo));
-            verifier.BlockUpdate(data, 0, data.Length);
-            return verifier.VerifySignature(signature);
+            verifier = SignerUtilities.GetSigner(algorithm.Algorithm);
         }
         catch (SecurityUtilityException)
         {
             throw CmpException.Refused($"signature algorithm {algorithm.Algorithm.Id} is not supported", CmpReasons.Unsupported);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidKeyException or InvalidOperationException)
+        var key = CmpDecode.Run("the signer's public key", () =>
         {
+            CheckKey(signer.SubjectPublicKeyInfo);
+            return PublicKeyFactory.CreateKey(signer.SubjectPublicKeyInfo);
+        });
+        try
+        {
+            verifier.Init(false, key);
+            verifier.BlockUpdate(data, 0, data.Length);
+            return verifier.VerifySignature(signature);
+        }
+        catch (Exception e) when (CmpDecode.IsMalformedContent(e))
+        {
+            // A key of another kind than the algorithm, a signature that is not even well formed.
             return false;
+        }
+    }
+
+    private const string RsaEncryption = "1.2.840.113549.1.1.1";
+    private const string RsaPss = "1.2.840.113549.1.1.10";
+    private const string EcPublicKey = "1.2.840.10045.2.1";
+    private const string Ed25519 = "1.3.101.112";
+    private const string Ed448 = "1.3.101.113";
+
+    /// <summary>The largest RSA modulus checked (as OpenSSL's own limit); larger ones only burn CPU.</summary>
+    private const int MaxRsaBits = 16384;
+
+    /// <summary>
+    /// Only the key types a CMP server signs with (RFC 9481 section 3): RSA up to
+    /// <see cref="MaxRsaBits"/> with a small public exponent, ECDSA on a named curve (explicit
+    /// curve parameters, which RFC 5480 forbids, could name a huge field), EdDSA.
+    /// </summary>
+    private static void CheckKey(SubjectPublicKeyInfo info)
+    {
+        switch (info.Algorithm.Algorithm.Id)
+        {
+            case RsaEncryption or RsaPss:
+                var rsa = RsaPublicKeyStructure.GetInstance(info.ParsePublicKey());
+                if (rsa.Modulus.BitLength > MaxRsaBits || rsa.PublicExponent.BitLength > 64)
+                {
+                    throw CmpException.Refused($"the signer's RSA key ({rsa.Modulus.BitLength} bits, exponent of {rsa.PublicExponent.BitLength} bits) is beyond the supported sizes",
+                        CmpReasons.Unsupported);
+                }
+                break;
+            case EcPublicKey:
+                if (info.Algorithm.Parameters is not DerObjectIdentifier curve || ECNamedCurveTable.GetByOid(curve) is null)
+                {
+                    throw CmpException.Refused("the signer's EC key is not on a named curve", CmpReasons.Unsupported);
+                }
+                break;
+            case Ed25519 or Ed448:
+                break;
+            default:
+                throw CmpException.Refused($"the signer's key type {info.Algorithm.Algorithm.Id} is not supported", CmpReasons.Unsupported);
         }
     }
 }

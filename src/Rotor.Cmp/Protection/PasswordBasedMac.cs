@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cmp;
 using Org.BouncyCastle.Asn1.X509;
+using Rotor.Cmp.Messages;
 
 namespace Rotor.Cmp.Protection;
 
@@ -45,21 +46,19 @@ internal static class PasswordBasedMac
     /// </summary>
     public static byte[] Compute(ReadOnlySpan<byte> secret, AlgorithmIdentifier algorithm, ReadOnlySpan<byte> protectedPart)
     {
-        PbmParameter p;
-        try
-        {
-            p = PbmParameter.GetInstance(algorithm.Parameters);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException)
-        {
-            throw CmpException.Refused("PBMParameter is malformed", CmpReasons.Malformed);
-        }
+        // PbmParameter.GetInstance returns null for absent parameters and throws for wrong ones.
+        var p = CmpDecode.Run("PBMParameter", () => PbmParameter.GetInstance(algorithm.Parameters))
+            ?? throw CmpException.Refused("PBMParameter is missing", CmpReasons.Malformed);
         var owf = HashName(p.Owf.Algorithm.Id)
             ?? throw CmpException.Refused($"PBM one-way function {p.Owf.Algorithm.Id} is not supported", CmpReasons.Unsupported);
-        var iterations = p.IterationCount.IntPositiveValueExact;
-        if (iterations > MaxIterations)
+        if (p.IterationCount.Value.SignValue <= 0)
         {
-            throw CmpException.Refused($"PBM iterationCount {iterations} exceeds the limit of {MaxIterations}", CmpReasons.Unsupported);
+            throw CmpException.Refused($"PBM iterationCount {CmpDecode.Describe(p.IterationCount)} is not positive", CmpReasons.Malformed);
+        }
+        // Checked before any hashing: 2^31 iterations would be minutes of CPU.
+        if (!p.IterationCount.TryGetIntValueExact(out var iterations) || iterations > MaxIterations)
+        {
+            throw CmpException.Refused($"PBM iterationCount {CmpDecode.Describe(p.IterationCount)} exceeds the limit of {MaxIterations}", CmpReasons.Unsupported);
         }
         var salt = p.Salt.GetOctets();
 

@@ -122,8 +122,9 @@ public sealed class CmpHttpTransport : ICmpTransport, IDisposable
         return buffer.ToArray();
     }
 
+    // Malformed, and like every malformed response transient (see CmpException.Refused).
     private CmpException TooLarge(Uri server) =>
-        new($"CMP server {server}: response larger than {_maxResponseBytes} bytes", CmpReasons.Malformed, isTransient: false);
+        new($"CMP server {server}: response larger than {_maxResponseBytes} bytes", CmpReasons.Malformed, isTransient: true);
 
     private static CmpException Map(Uri server, HttpRequestException e) => e.HttpRequestError switch
     {

@@ -74,6 +74,7 @@ public class CmpHttpTransportTests
         var e = await Assert.ThrowsAsync<CmpException>(() => new CmpHttpTransport(http, maxResponseBytes: 1024).SendAsync(Server, [1], default));
 
         Assert.Equal(CmpReasons.Malformed, e.Reason);
+        Assert.True(e.IsTransient);
     }
 
     [Fact]

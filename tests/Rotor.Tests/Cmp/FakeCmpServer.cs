@@ -5,6 +5,7 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cmp;
 using Org.BouncyCastle.Asn1.Crmf;
 using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
 using Rotor.Cmp.Messages;
 using Rotor.Cmp.Protection;
 using Rotor.Cmp.Transport;
@@ -41,6 +42,13 @@ internal sealed class FakeCmpServer : ICmpTransport, IDisposable
     public X509Certificate2? FixedCertificate { get; set; }
     /// <summary>Changes the response header before it is protected (transactionID, recipNonce).</summary>
     public Func<int, (byte[]? TransactionId, byte[]? RecipNonce)>? Corrupt { get; set; }
+    /// <summary>The PBM iteration count of responses.</summary>
+    public int MacIterations { get; set; } = 500;
+    /// <summary>When set, responses are signed by this certificate (issued by <see cref="Ca"/>) instead of MAC-protected.</summary>
+    public (X509Certificate2 Certificate, ECDsa Key)? Signer { get; set; }
+
+    /// <summary>The CA that issues certificates and signers; the trust anchor of signed responses.</summary>
+    public X509Certificate2 Ca => _ca;
 
     public List<Received> Requests { get; } = [];
     public List<byte[]> ResponseSenderNonces { get; } = [];
@@ -100,16 +108,50 @@ internal sealed class FakeCmpServer : ICmpTransport, IDisposable
         var (tid, recipNonce) = Corrupt?.Invoke(Requests.Count - 1) ?? (null, null);
         var nonce = RandomNumberGenerator.GetBytes(16);
         ResponseSenderNonces.Add(nonce);
-        var algorithm = PasswordBasedMac.NewAlgorithm(500);
-        var b = new PkiHeaderBuilder(2, new GeneralName(new X509Name("CN=Fake CA")), request.Sender)
+        var signer = Signer;
+        var algorithm = signer is null ? PasswordBasedMac.NewAlgorithm(MacIterations) : new AlgorithmIdentifier(X9ObjectIdentifiers.ECDsaWithSha256);
+        var sender = signer is null ? new X509Name("CN=Fake CA") : X509Name.GetInstance(signer.Value.Certificate.SubjectName.RawData);
+        var b = new PkiHeaderBuilder(2, new GeneralName(sender), request.Sender)
             .SetProtectionAlg(algorithm)
             .SetTransactionID(tid ?? request.TransactionID.GetOctets())
             .SetSenderNonce(nonce)
             .SetRecipNonce(recipNonce ?? request.SenderNonce.GetOctets());
+        if (signer is { } s) b.SetSenderKID(s.Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Single().SubjectKeyIdentifierBytes.ToArray());
         if (implicitConfirm) b.SetGeneralInfo(new InfoTypeAndValue(CmpObjectIdentifiers.it_implicitConfirm, DerNull.Instance));
         var header = b.Build();
-        var mac = PasswordBasedMac.Compute(_secret, algorithm, new ProtectedPart(header, body).GetDerEncoded());
-        return new PkiMessage(header, body, new DerBitString(mac), [new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))]).GetDerEncoded();
+        CmpCertificate[] extraCerts = signer is { } signing
+            ? [new CmpCertificate(X509CertificateStructure.GetInstance(signing.Certificate.RawData)), new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))]
+            : [new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))];
+        var protection = Protection(header, new ProtectedPart(header, body).GetEncoded(Asn1Encodable.Der))!;
+        return new PkiMessage(header, body, new DerBitString(protection), extraCerts).GetDerEncoded();
+    }
+
+    /// <summary>
+    /// The protection this server gives <paramref name="protectedPart"/> under the header's
+    /// algorithm: a MAC with the secret, or a signature by <see cref="Signer"/>. Null when it
+    /// cannot make one (a PBMParameter it will not compute).
+    /// </summary>
+    public byte[]? Protection(PkiHeader header, byte[] protectedPart)
+    {
+        if (Signer is { } signer) return signer.Key.SignData(protectedPart, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        try
+        {
+            return PasswordBasedMac.Compute(_secret, header.ProtectionAlg, protectedPart);
+        }
+        catch (Exception e) when (e is Rotor.Cmp.CmpException or NullReferenceException or ArgumentException or InvalidCastException or ArithmeticException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A signing certificate for <see cref="Signer"/>, issued by <see cref="Ca"/>.</summary>
+    public (X509Certificate2, ECDsa) NewSigner()
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Fake RA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var certificate = request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey), DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(150), [9, 9]);
+        return (certificate, key);
     }
 
     private PkiBody Rep(int type, CmpStatus status, X509Certificate2? certificate)
