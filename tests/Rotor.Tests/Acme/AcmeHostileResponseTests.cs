@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -214,7 +215,7 @@ public class AcmeHostileResponseTests
         }
     }
 
-    private sealed class StallingStream : Stream
+    private sealed class StallingStream : ReadOnlyBodyStream
     {
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -223,14 +224,5 @@ public class AcmeHostileResponseTests
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using Rotor.Tests.Support;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -167,7 +168,7 @@ internal sealed record ScriptedResponse(HttpStatusCode Status, string? ContentTy
     }
 
     /// <summary>A body of <c>length</c> spaces made as it is read, so a huge body costs no memory here.</summary>
-    private sealed class GeneratedStream(long length, Action<int>? onRead) : Stream
+    private sealed class GeneratedStream(long length, Action<int>? onRead) : ReadOnlyBodyStream
     {
         private long _left = length;
 
@@ -179,15 +180,5 @@ internal sealed record ScriptedResponse(HttpStatusCode Status, string? ContentTy
             onRead?.Invoke(n);
             return n;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
