@@ -77,6 +77,9 @@ public static partial class ManifestParser
         return new Pkcs12Spec(file, password);
     }
 
+    /// <summary>The master key's variable (Rotor.Keys.MasterKey.EnvironmentVariable), which no child ever gets.</summary>
+    private const string MasterKeyVariable = "ROTOR_MASTER_KEY";
+
     private static ReloadSpec? ParseReload(MappingReader f)
     {
         var r = f.Mapping("reload");
@@ -95,12 +98,28 @@ public static partial class ManifestParser
             sig.RejectUnknown();
         }
         var timeout = Timeout(r, "timeout") ?? ReloadSpec.DefaultTimeout;
+        var pass = r.StringList("passEnvironment");
+        foreach (var name in pass)
+        {
+            if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                r.Error("passEnvironment", "environment-name", $"'{name}' is not an environment variable name (letters, digits and '_', not starting with a digit)");
+            }
+            else if (name == MasterKeyVariable)
+            {
+                r.Error("passEnvironment", "environment-secret", $"{MasterKeyVariable} is never passed to a child process");
+            }
+        }
         r.RejectUnknown();
         if ((command is null) == (signal is null))
         {
             r.Error(r.Node, r.Path, "reload-one-of", "give exactly one of 'command' or 'signal'");
         }
-        return new ReloadSpec(command, signal, pidFile, timeout);
+        if (pass.Count > 0 && command is null)
+        {
+            r.Error("passEnvironment", "reload-command", "passEnvironment is for a reload command");
+        }
+        return new ReloadSpec(command, signal, pidFile, timeout) { PassEnvironment = pass.Count > 0 ? pass : null };
     }
 
     private static TargetSpec? ParseKamailio(MappingReader spec, MappingReader? k)

@@ -69,4 +69,10 @@ public sealed record Pkcs12Spec(string File, SecretRef? PasswordSecretRef);
 public sealed record ReloadSpec(string? Command, string? Signal, string? PidFile, TimeSpan Timeout)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Names of Rotor's own environment variables the reload command may see besides PATH and the
+    /// ROTOR_* ones (e.g. KUBECONFIG); null when none. Never the master key.
+    /// </summary>
+    public IReadOnlyList<string>? PassEnvironment { get; init; }
 }

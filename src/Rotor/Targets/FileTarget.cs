@@ -202,6 +202,11 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
             ["ROTOR_TARGET_DIR"] = folder,
         };
         if (rollback) environment["ROTOR_ROLLBACK"] = "1";
+        foreach (var passed in reload.PassEnvironment ?? [])
+        {
+            // Only what the target lists by name; ChildEnvironment drops the master key whatever is listed.
+            if (Environment.GetEnvironmentVariable(passed) is { } value) environment.TryAdd(passed, value);
+        }
         return ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), environment, cancellationToken);
     }
 

@@ -52,4 +52,43 @@ public class ChildEnvironmentTests
             Environment.SetEnvironmentVariable("ROTOR_TEST_UNRELATED", null);
         }
     }
+
+    [Fact]
+    public async Task A_reload_command_gets_the_variables_its_target_lists_by_name_and_never_the_master_key()
+    {
+        var saved = Environment.GetEnvironmentVariable("ROTOR_MASTER_KEY");
+        Environment.SetEnvironmentVariable("ROTOR_TEST_KUBECONFIG", "/etc/rotor/kubeconfig");
+        Environment.SetEnvironmentVariable("ROTOR_TEST_NOT_LISTED", "not-listed-value");
+        try
+        {
+            using var rotor = new TestRotor();
+            var target = """
+                apiVersion: rotor/v1
+                kind: Target
+                metadata: {name: out}
+                spec:
+                  file:
+                    reload: {command: 'env > env.txt', passEnvironment: [ROTOR_TEST_KUBECONFIG, ROTOR_TEST_UNSET]}
+                """;
+            var path = rotor.WriteManifest(Manifests.All(Manifests.Issuer, target, Manifests.Certificate()));
+            var (code, _, err) = await rotor.RunAsync("reconcile", "-f", path);
+            Assert.True(code == 0, err);
+            var dump = await File.ReadAllTextAsync(rotor.Dir.Combine("env.txt"));
+            Assert.Contains("ROTOR_TEST_KUBECONFIG=/etc/rotor/kubeconfig", dump, StringComparison.Ordinal);
+            Assert.DoesNotContain("not-listed-value", dump, StringComparison.Ordinal);
+            Assert.DoesNotContain("ROTOR_TEST_UNSET", dump, StringComparison.Ordinal);
+
+            var master = target.Replace("ROTOR_TEST_UNSET", "ROTOR_MASTER_KEY", StringComparison.Ordinal);
+            var refused = rotor.WriteManifest(Manifests.All(Manifests.Issuer, master, Manifests.Certificate()), "master.yaml");
+            (code, _, err) = await rotor.RunAsync("apply", "-f", refused);
+            Assert.Equal(Rotor.Cli.ExitCodes.InvalidInput, code);
+            Assert.Contains("environment-secret", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ROTOR_MASTER_KEY", saved);
+            Environment.SetEnvironmentVariable("ROTOR_TEST_KUBECONFIG", null);
+            Environment.SetEnvironmentVariable("ROTOR_TEST_NOT_LISTED", null);
+        }
+    }
 }
