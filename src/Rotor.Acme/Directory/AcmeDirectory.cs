@@ -34,10 +34,15 @@ public sealed record AcmeDirectory(
                 profiles[AcmeLimits.Quote(name, 100)] = AcmeLimits.Quote(description is JsonValue v && v.TryGetValue<string>(out var s) ? s : description?.ToJsonString());
             }
         }
+        // Only shown to people and agreed to, never fetched: any absolute URI (Pebble's is a data: URL);
+        // one that is not a URI at all is left out rather than failing the whole directory.
+        static Uri? TermsOfService(JsonObject meta, string what) =>
+            AcmeJson.String(meta, "termsOfService", what + ": meta", AcmeLimits.MaxUrlLength) is { } s && Uri.TryCreate(s, UriKind.Absolute, out var uri) ? uri : null;
+
         return new AcmeDirectory(
             Required("newNonce"), Required("newAccount"), Required("newOrder"),
             AcmeJson.Url(json, "revokeCert", baseUri, what), AcmeJson.Url(json, "keyChange", baseUri, what), AcmeJson.Url(json, "renewalInfo", baseUri, what),
-            meta is null ? null : AcmeJson.Url(meta, "termsOfService", baseUri, what + ": meta"),
+            meta is null ? null : TermsOfService(meta, what),
             meta is not null && (AcmeJson.Bool(meta, "externalAccountRequired", what + ": meta") ?? false),
             profiles);
     }
