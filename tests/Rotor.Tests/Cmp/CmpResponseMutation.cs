@@ -27,6 +27,8 @@ internal sealed record CmpMutation(int Exchange, CmpMutationKind Kind, int Pick,
 
     public byte[] Apply(byte[] der, FakeCmpServer server)
     {
+        // An earlier change may have cut the message to (almost) nothing: nothing left to change.
+        if (der.Length < 2) return der;
         switch (Kind)
         {
             case CmpMutationKind.FlipBytes:
@@ -69,6 +71,7 @@ internal sealed record CmpMutation(int Exchange, CmpMutationKind Kind, int Pick,
         {
             case CmpMutationKind.ReplaceNode or CmpMutationKind.RemoveNode or CmpMutationKind.DuplicateNode or CmpMutationKind.RetagNode:
                 var all = root.All().Skip(1).ToList();
+                if (all.Count == 0) return false;
                 target = all[Pick % all.Count];
                 if (Kind == CmpMutationKind.ReplaceNode) target.ReplaceWith(CmpHostileValues.Make(Value, target));
                 else if (Kind == CmpMutationKind.RemoveNode) target.Parent!.Children!.Remove(target);
