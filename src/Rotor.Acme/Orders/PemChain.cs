@@ -16,6 +16,13 @@ internal static class PemChain
     {
         // PEM is ASCII; any other byte becomes '?', which no PEM block contains.
         var text = Encoding.ASCII.GetString(body).AsSpan();
+        // The framework's PEM search looks for an END line after every BEGIN it meets, so a body of
+        // many unterminated BEGIN lines would cost time quadratic in their number (30 s for 4 MiB).
+        // Counted first in one pass: a chain has a few blocks, never more than the cap allows.
+        if (CountBegins(text) > 2 * AcmeLimits.MaxChainCertificates)
+        {
+            throw AcmeException.Malformed($"{what} holds more than {2 * AcmeLimits.MaxChainCertificates} PEM blocks (a chain has at most {AcmeLimits.MaxChainCertificates} certificates)");
+        }
         var chain = new X509Certificate2Collection();
         try
         {
@@ -38,6 +45,17 @@ internal static class PemChain
             throw;
         }
         return chain.Count > 0 ? chain : throw AcmeException.Malformed($"{what} holds no PEM certificate");
+    }
+
+    private static int CountBegins(ReadOnlySpan<char> text)
+    {
+        var count = 0;
+        for (var at = text.IndexOf("-----BEGIN ", StringComparison.Ordinal); at >= 0; at = text.IndexOf("-----BEGIN ", StringComparison.Ordinal))
+        {
+            count++;
+            text = text[(at + 11)..];
+        }
+        return count;
     }
 
     private static X509Certificate2 Load(ReadOnlySpan<char> base64, int index, string what)
