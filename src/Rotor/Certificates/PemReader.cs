@@ -16,6 +16,9 @@ internal sealed record PemLimits(int MaxBytes, int MaxCertificates)
     /// <summary>A bundle of roots: an operating system's bundle holds about 150 in some 220 KB.</summary>
     public static readonly PemLimits TrustBundle = new(OneMiB, 1000);
 
+    /// <summary>A private key file (with its chain, at most): <see cref="Rotor.Core.Validation.PrivateKeyPem.MaxChars"/>.</summary>
+    public static readonly PemLimits KeyFile = new(Rotor.Core.Validation.PrivateKeyPem.MaxChars, 0);
+
     public string Size => MaxBytes % OneMiB == 0 ? $"{MaxBytes / OneMiB} MiB" : $"{MaxBytes} bytes";
 }
 

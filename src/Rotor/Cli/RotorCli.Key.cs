@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
+using Rotor.Core.Validation;
 using Rotor.Keys;
 using Rotor.Storage;
 
@@ -43,15 +44,9 @@ public static partial class RotorCli
                 return cli.Fail(ExitCodes.InvalidInput,
                     $"certificate/{n}: privateKey.rotationPolicy is {spec.PrivateKey.RotationPolicy}; an imported key is kept only with rotationPolicy: Never (it would be replaced at the next renewal)");
             }
-            string pem;
-            try
-            {
-                pem = await File.ReadAllTextAsync(path, ct);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return cli.Fail(ExitCodes.InvalidInput, $"--key: cannot read '{path}' ({e.GetType().Name})");
-            }
+            // Bounded like every other PEM input (a key file is a few KB; /dev/zero ends at once).
+            var (pem, readError) = await Certificates.PemReader.ReadTextAsync(path, Certificates.PemLimits.KeyFile, ct);
+            if (pem is null) return cli.Fail(ExitCodes.InvalidInput, $"--key: {readError}");
             using var key = ReadKey(pem, spec.PrivateKey, out var problem);
             if (key is null) return cli.Fail(ExitCodes.InvalidInput, $"--key '{path}': {problem}");
 
@@ -71,21 +66,18 @@ public static partial class RotorCli
     /// <summary>The key in <paramref name="pem"/> when it is what <paramref name="expected"/> asks for; otherwise null and why.</summary>
     private static AsymmetricAlgorithm? ReadKey(string pem, PrivateKeySpec expected, out string problem)
     {
-        problem = "";
-        if (pem.Contains("ENCRYPTED", StringComparison.Ordinal))
+        // The one bounded, linear private key reader that validation uses too.
+        var key = PrivateKeyPem.TryRead(pem, out problem, out var encrypted);
+        if (encrypted)
         {
             problem = "the key is encrypted; Rotor needs it without a pass-phrase (it stores it encrypted itself)";
             return null;
         }
-        AsymmetricAlgorithm key = expected.Algorithm == KeyAlgorithm.Rsa ? RSA.Create() : ECDsa.Create();
-        try
+        if (key is null || (key is RSA) != (expected.Algorithm == KeyAlgorithm.Rsa))
         {
-            key.ImportFromPem(pem);
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            key.Dispose();
-            problem = $"no {expected.Describe()} private key in the file (privateKey.algorithm of the certificate is {expected.Algorithm})";
+            key?.Dispose();
+            problem = $"no {expected.Describe()} private key in the file (privateKey.algorithm of the certificate is {expected.Algorithm})" +
+                (problem.Length > 0 ? $": {problem}" : "");
             return null;
         }
         var size = key.KeySize; // the curve's size for ECDSA, the modulus's for RSA

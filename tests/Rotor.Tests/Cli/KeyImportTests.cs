@@ -55,6 +55,7 @@ public class KeyImportTests
             ("never", rsa.ExportPkcs8PrivateKeyPem(), "no ECDSA P-256 private key in the file"),
             ("never", p256.ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1000)), "the key is encrypted"),
             ("missing", p256.ExportPkcs8PrivateKeyPem(), "certificate 'missing' not found"),
+            ("never", "garbage\n", "no ECDSA P-256 private key in the file"),
         };
         foreach (var (certificate, pem, expected) in cases)
         {
@@ -62,6 +63,10 @@ public class KeyImportTests
             Assert.True(code is ExitCodes.InvalidInput or ExitCodes.NotFound, $"{certificate}: exit {code}");
             Assert.Contains(expected, err, StringComparison.Ordinal);
         }
+        // A device that never ends is refused at the 1 MiB cap, not read into memory.
+        var (devCode, _, devErr) = await rotor.RunAsync("key", "import", "never", "--key", "/dev/zero");
+        Assert.Equal(ExitCodes.InvalidInput, devCode);
+        Assert.Contains("--key: /dev/zero is larger than 1 MiB", devErr, StringComparison.Ordinal);
         Assert.DoesNotContain("KeyImported", (await rotor.RunAsync("events", "-o", "json")).Out, StringComparison.Ordinal);
     }
 
