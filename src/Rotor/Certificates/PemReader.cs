@@ -90,33 +90,8 @@ internal static class PemReader
     /// The text of <paramref name="path"/>, or an error when it cannot be read or holds more than
     /// <see cref="PemLimits.MaxBytes"/> (reading stops one byte past the cap, so /dev/zero ends at once).
     /// </summary>
-    public static async Task<(string? Text, string? Error)> ReadTextAsync(string path, PemLimits limits, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
-            // Sized by the file's length where it has one; devices and pipes grow it by doubling, never past the cap + 1.
-            var cap = limits.MaxBytes + 1;
-            var buffer = new byte[(int)Math.Min(cap, stream.CanSeek && stream.Length > 0 ? stream.Length + 1 : 16 * 1024)];
-            var filled = 0;
-            while (filled < cap)
-            {
-                if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(cap, 2L * buffer.Length));
-                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
-                if (read == 0) break;
-                filled += read;
-            }
-            if (filled > limits.MaxBytes)
-            {
-                return (null, $"{path} is larger than {limits.Size}; Rotor reads at most {limits.Size} from one input");
-            }
-            return (Encoding.UTF8.GetString(buffer, 0, filled), null);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return (null, $"cannot read {path}: {e.Message}");
-        }
-    }
+    public static Task<(string? Text, string? Error)> ReadTextAsync(string path, PemLimits limits, CancellationToken cancellationToken) =>
+        IO.BoundedFile.ReadTextAsync(path, limits.MaxBytes, cancellationToken);
 
     /// <summary>
     /// <see cref="ReadTextAsync"/> for callers that report read problems as <see cref="IOException"/>

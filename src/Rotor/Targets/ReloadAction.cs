@@ -18,15 +18,9 @@ internal static class ReloadAction
             return;
         }
         var pidFile = Path.GetFullPath(Path.Combine(workingDirectory, reload.PidFile!));
-        string text;
-        try
-        {
-            text = (await File.ReadAllTextAsync(pidFile, cancellationToken)).Trim();
-        }
-        catch (IOException e)
-        {
-            throw new RotorException($"reload: cannot read pid file '{pidFile}': {e.Message}", isTransient: true) { Reason = "ReloadFailed" };
-        }
+        // A pid file holds a number; 4 KiB bounds a wrong path (a device, a log file).
+        var (read, error) = await IO.BoundedFile.ReadTextAsync(pidFile, 4096, cancellationToken);
+        var text = read?.Trim() ?? throw new RotorException($"reload: pid file: {error}", isTransient: true) { Reason = "ReloadFailed" };
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 1)
         {
             throw new RotorException($"reload: pid file '{pidFile}' does not hold a process id", isTransient: true) { Reason = "ReloadFailed" };
