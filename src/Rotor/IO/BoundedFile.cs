@@ -28,7 +28,7 @@ public static class BoundedFile
             }
             if (filled > maxBytes)
             {
-                return (null, $"{path} is larger than {Size(maxBytes)}; Rotor reads at most {Size(maxBytes)} from it");
+                return (null, $"{path} is larger than {Size(maxBytes)}; Rotor reads at most {Size(maxBytes)} from one input");
             }
             return (Encoding.UTF8.GetString(buffer, 0, filled), null);
         }
