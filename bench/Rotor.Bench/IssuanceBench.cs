@@ -11,6 +11,7 @@ using Rotor.Scheduling;
 using Rotor.Storage;
 using Rotor.Storage.Sqlite;
 using static Rotor.Bench.Program;
+using Rotor.Certificates;
 
 namespace Rotor.Bench;
 
@@ -185,10 +186,10 @@ internal static class IssuanceBench
                 Certificate = name,
                 Generation = 1,
                 Serial = leaf.SerialNumber,
-                Sha256Fingerprint = CertificateBuilder.Sha256Fingerprint(leaf),
+                Sha256Fingerprint = CertificatePem.Sha256Fingerprint(leaf),
                 NotBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime()),
                 NotAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime()),
-                ChainPem = string.Concat(new[] { leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificateBuilder.ToPem)),
+                ChainPem = string.Concat(new[] { leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificatePem.ToPem)),
                 IntermediateCount = issued.Intermediates.Count,
                 KeyRef = keyRef,
                 State = VersionState.Issued,

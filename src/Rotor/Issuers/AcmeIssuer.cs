@@ -10,6 +10,7 @@ using Rotor.Acme.Transport;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.Keys;
+using Rotor.Certificates;
 
 namespace Rotor.Issuers;
 
@@ -176,7 +177,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         var path = Resolve(_spec.TrustedRoots);
         try
         {
-            return CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
+            return CertificatePem.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
         }
         catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException)
         {

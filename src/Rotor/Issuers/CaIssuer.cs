@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
+using Rotor.Certificates;
 
 namespace Rotor.Issuers;
 
@@ -73,7 +74,7 @@ public sealed class CaIssuer : IIssuer
             // The key file's content is never echoed: only which file and what kind of problem.
             throw new RotorException($"cannot load the CA given in the issuer ({spec.CertificatePath}, {spec.PrivateKeyPath}): {e.GetType().Name}", isTransient: false);
         }
-        var chain = spec.ChainPath is null ? [] : CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(Resolve(spec.ChainPath), Certificates.PemLimits.Chain, cancellationToken));
+        var chain = spec.ChainPath is null ? [] : CertificatePem.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(Resolve(spec.ChainPath), Certificates.PemLimits.Chain, cancellationToken));
         var all = new[] { ca }.Concat(chain).ToList();
         var roots = all.Where(c => c.Subject == c.Issuer).ToList();
         if (roots.Count == 0) roots = [all[^1]];

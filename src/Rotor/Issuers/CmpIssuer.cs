@@ -11,6 +11,7 @@ using Rotor.Core.Abstractions;
 using Rotor.Core.Renewal;
 using Rotor.Core.Resources;
 using Rotor.Keys;
+using Rotor.Certificates;
 
 namespace Rotor.Issuers;
 
@@ -317,7 +318,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
     {
         try
         {
-            var certificates = CertificateBuilder.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
+            var certificates = CertificatePem.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
             if (certificates.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = "CmpTrustFile" };
             return certificates;
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.IO;
+using Rotor.Certificates;
 
 namespace Rotor.Issuers;
 
@@ -57,7 +58,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
             CertificateBuilder.AddCaExtensions(request, pathLength: null);
             using var root = request.Create(request.SubjectName, X509SignatureGenerator.CreateForECDsa(key),
                 now.AddHours(-1), now.AddYears(10), CertificateBuilder.NewSerial());
-            await AtomicFile.WriteAsync(RootPath, CertificateBuilder.ToPem(root), FileTargetSpec.DefaultMode, cancellationToken);
+            await AtomicFile.WriteAsync(RootPath, CertificatePem.ToPem(root), FileTargetSpec.DefaultMode, cancellationToken);
             return (X509CertificateLoader.LoadCertificate(root.RawData), true);
         }
         finally
@@ -94,7 +95,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
             var notAfter = now.AddYears(5);
             using var intermediate = request.Create(root.SubjectName, X509SignatureGenerator.CreateForECDsa(rootKey),
                 now.AddHours(-1), notAfter < root.NotAfter ? notAfter : root.NotAfter, CertificateBuilder.NewSerial());
-            await AtomicFile.WriteAsync(IntermediatePath, CertificateBuilder.ToPem(intermediate), FileTargetSpec.DefaultMode, cancellationToken);
+            await AtomicFile.WriteAsync(IntermediatePath, CertificatePem.ToPem(intermediate), FileTargetSpec.DefaultMode, cancellationToken);
             return X509CertificateLoader.LoadCertificate(intermediate.RawData);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Rotor.Issuers;
+using Rotor.Certificates;
 
 namespace Rotor.Probes;
 
@@ -29,7 +30,7 @@ public sealed record TlsProbeOptions
         IReadOnlyList<X509Certificate2> anchors;
         try
         {
-            anchors = CertificateBuilder.ReadPemChain(pem);
+            anchors = CertificatePem.ReadPemChain(pem);
         }
         catch (CryptographicException e)
         {

@@ -9,6 +9,7 @@ using Rotor.Issuers;
 using Rotor.Keys;
 using Rotor.Storage;
 using Rotor.Telemetry;
+using Rotor.Certificates;
 
 namespace Rotor.Scheduling;
 
@@ -79,10 +80,10 @@ public sealed partial class Reconciler
             Certificate = name,
             Generation = stored.Generation,
             Serial = issued.Leaf.SerialNumber,
-            Sha256Fingerprint = CertificateBuilder.Sha256Fingerprint(issued.Leaf),
+            Sha256Fingerprint = CertificatePem.Sha256Fingerprint(issued.Leaf),
             NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
             NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
-            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificateBuilder.ToPem)),
+            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificatePem.ToPem)),
             IntermediateCount = issued.Intermediates.Count,
             KeyRef = keyRef,
             State = report.Passed ? VersionState.Issued : VersionState.Failed,

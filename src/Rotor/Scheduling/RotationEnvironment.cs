@@ -7,6 +7,7 @@ using Rotor.Storage;
 using Rotor.Targets;
 using Rotor.Telemetry;
 using Microsoft.Extensions.Logging;
+using Rotor.Certificates;
 
 namespace Rotor.Scheduling;
 
@@ -53,7 +54,7 @@ internal sealed class RotationEnvironment(
         {
             var version = await store.GetVersionAsync(id, cancellationToken)
                 ?? throw new RotorException($"version {id} of {certificate} is not in the store", isTransient: false) { Reason = "VersionMissing" };
-            v = (version, CertificateBuilder.ReadPemChain(version.ChainPem));
+            v = (version, CertificatePem.ReadPemChain(version.ChainPem));
             _versions[id] = v;
         }
         return v;

@@ -6,6 +6,7 @@ using Rotor.Core.Resources;
 using Rotor.IO;
 using Rotor.Issuers;
 using Rotor.Keys;
+using Rotor.Certificates;
 
 namespace Rotor.Targets;
 
@@ -62,18 +63,18 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         Directory.CreateDirectory(staged);
         var uid = await FileOwnership.ResolveAsync(spec.Owner, group: false, cancellationToken);
         var gid = await FileOwnership.ResolveAsync(spec.Group, group: true, cancellationToken);
-        var leafPem = CertificateBuilder.ToPem(artifact.Leaf);
-        var chainPem = string.Concat(artifact.Intermediates.Concat(artifact.Roots).Select(CertificateBuilder.ToPem));
+        var leafPem = CertificatePem.ToPem(artifact.Leaf);
+        var chainPem = string.Concat(artifact.Intermediates.Concat(artifact.Roots).Select(CertificatePem.ToPem));
         if (artifact.IsTrustOnly)
         {
             // The new CA beside the ones still in their overlap window, each once.
             var bundle = artifact.Intermediates.Concat(artifact.Roots).Concat(artifact.AdditionalTrust).DistinctBy(c => c.Thumbprint);
-            await AtomicFile.WriteAsync(Path.Combine(staged, spec.ChainFile), Encoding.UTF8.GetBytes(string.Concat(bundle.Select(CertificateBuilder.ToPem))), spec.Mode, cancellationToken);
+            await AtomicFile.WriteAsync(Path.Combine(staged, spec.ChainFile), Encoding.UTF8.GetBytes(string.Concat(bundle.Select(CertificatePem.ToPem))), spec.Mode, cancellationToken);
             FileOwnership.Apply(Path.Combine(staged, spec.ChainFile), uid, gid);
             WriteVersionMarker(staged, artifact);
             return;
         }
-        var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
+        var fullPem = leafPem + string.Concat(artifact.Intermediates.Select(CertificatePem.ToPem));
 
         var files = new List<AtomicFile.FileContent>
         {
@@ -225,7 +226,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         try
         {
             using var cert = X509CertificateLoader.LoadCertificate(Encoding.UTF8.GetBytes(await File.ReadAllTextAsync(path, cancellationToken)));
-            return new TargetInspection(CertificateBuilder.Sha256Fingerprint(cert), new DateTimeOffset(cert.NotAfter.ToUniversalTime()), path);
+            return new TargetInspection(CertificatePem.Sha256Fingerprint(cert), new DateTimeOffset(cert.NotAfter.ToUniversalTime()), path);
         }
         catch (CryptographicException)
         {
@@ -236,6 +237,6 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     private async Task<bool> IsLiveAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
     {
         var inspection = await InspectAsync(artifact, cancellationToken);
-        return inspection.Sha256Fingerprint == CertificateBuilder.Sha256Fingerprint(artifact.Leaf);
+        return inspection.Sha256Fingerprint == CertificatePem.Sha256Fingerprint(artifact.Leaf);
     }
 }

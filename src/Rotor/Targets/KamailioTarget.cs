@@ -6,6 +6,7 @@ using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.IO;
 using Rotor.Issuers;
+using Rotor.Certificates;
 
 namespace Rotor.Targets;
 
@@ -42,10 +43,10 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
                 throw new RotorException($"kamailio target '{name}' has no caPath, so it cannot take a trust deployment", isTransient: false) { Reason = "TargetMisconfigured" };
             }
             var bundle = artifact.Intermediates.Concat(artifact.Roots).Concat(artifact.AdditionalTrust).DistinctBy(c => c.Thumbprint);
-            yield return (CaPath, string.Concat(bundle.Select(CertificateBuilder.ToPem)), FileTargetSpec.DefaultMode);
+            yield return (CaPath, string.Concat(bundle.Select(CertificatePem.ToPem)), FileTargetSpec.DefaultMode);
             yield break;
         }
-        var chain = CertificateBuilder.ToPem(artifact.Leaf) + string.Concat(artifact.Intermediates.Select(CertificateBuilder.ToPem));
+        var chain = CertificatePem.ToPem(artifact.Leaf) + string.Concat(artifact.Intermediates.Select(CertificatePem.ToPem));
         yield return (CertificatePath, chain, FileTargetSpec.DefaultMode);
         yield return (KeyPath, artifact.PrivateKeyPem, FileTargetSpec.DefaultKeyMode);
     }
@@ -68,7 +69,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
             // both, so Kamailio never pairs a new key with an old certificate.
             AtomicFile.ReplaceAll(files.Select(f => (f.Path + StagedSuffix, f.Path)).ToList());
         }
-        else if (!artifact.IsTrustOnly && !string.Equals(LiveFingerprint(), CertificateBuilder.Sha256Fingerprint(artifact.Leaf), StringComparison.OrdinalIgnoreCase))
+        else if (!artifact.IsTrustOnly && !string.Equals(LiveFingerprint(), CertificatePem.Sha256Fingerprint(artifact.Leaf), StringComparison.OrdinalIgnoreCase))
         {
             // Neither staged nor live (a crash between the two, or files changed by hand): stage again.
             await StageAsync(artifact, cancellationToken);
@@ -76,7 +77,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
             return;
         }
 
-        var expected = artifact.IsTrustOnly ? null : CertificateBuilder.Sha256Fingerprint(artifact.Leaf);
+        var expected = artifact.IsTrustOnly ? null : CertificatePem.Sha256Fingerprint(artifact.Leaf);
         var failure = await ReloadAndConfirmAsync(expected, artifact.Roots, cancellationToken);
         if (failure is null) return;
 
@@ -127,7 +128,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
         {
             var collection = new X509Certificate2Collection();
             collection.ImportFromPemFile(path);
-            return collection.Count == 0 ? null : CertificateBuilder.Sha256Fingerprint(collection[0]);
+            return collection.Count == 0 ? null : CertificatePem.Sha256Fingerprint(collection[0]);
         }
         catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
         {

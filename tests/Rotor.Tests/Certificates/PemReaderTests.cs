@@ -41,12 +41,12 @@ public sealed class PemReaderTests
     [Fact]
     public void ReadPemChain_keeps_its_contract_and_is_linear()
     {
-        Assert.Empty(CertificateBuilder.ReadPemChain("no pem here"));
-        Assert.Single(CertificateBuilder.ReadPemChain(TestPki.Root.Certificate.ExportCertificatePem()));
-        Assert.Throws<CryptographicException>(() => CertificateBuilder.ReadPemChain(MalformedCertificates.Pem([0x05, 0x00])));
+        Assert.Empty(CertificatePem.ReadPemChain("no pem here"));
+        Assert.Single(CertificatePem.ReadPemChain(TestPki.Root.Certificate.ExportCertificatePem()));
+        Assert.Throws<CryptographicException>(() => CertificatePem.ReadPemChain(MalformedCertificates.Pem([0x05, 0x00])));
 
         var clock = Stopwatch.StartNew();
-        var e = Assert.Throws<CryptographicException>(() => CertificateBuilder.ReadPemChain(string.Concat(Enumerable.Repeat("-----BEGIN CERTIFICATE-----\n", 100_000))));
+        var e = Assert.Throws<CryptographicException>(() => CertificatePem.ReadPemChain(string.Concat(Enumerable.Repeat("-----BEGIN CERTIFICATE-----\n", 100_000))));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.Contains("no END", e.Message, StringComparison.Ordinal);
     }
