@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Rotor.Core.Abstractions;
@@ -8,12 +7,6 @@ namespace Rotor.Targets;
 
 public sealed partial class KamailioTarget
 {
-    /// <summary>When each control socket was last told to reload (guarded by the dictionary): the minimum interval spans targets and certificates.</summary>
-    private static readonly ConcurrentDictionary<string, DateTimeOffset> LastReload = new(StringComparer.Ordinal);
-
-    /// <summary>One reload at a time per control socket: two overlapping reloads are what crashed Kamailio.</summary>
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> ReloadLocks = new(StringComparer.Ordinal);
-
     internal sealed record ReloadFailure(string Reason, string Message);
 
     /// <summary>
@@ -48,17 +41,9 @@ public sealed partial class KamailioTarget
     private async Task<ReloadFailure?> ReloadOnceAsync(CancellationToken cancellationToken)
     {
         var socket = spec.CtlSocket.Contains(':', StringComparison.Ordinal) ? spec.CtlSocket : "unix:" + Resolve(spec.CtlSocket);
-        var gate = ReloadLocks.GetOrAdd(socket, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
+        return await reloads.RunAsync(socket, spec.MinReloadInterval, async ct =>
         {
-            if (LastReload.TryGetValue(socket, out var last))
-            {
-                var wait = last + spec.MinReloadInterval - time.GetUtcNow();
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
-            }
-            var (exit, output) = await RunKamcmdAsync(socket, cancellationToken);
-            LastReload[socket] = time.GetUtcNow();
+            var (exit, output) = await RunKamcmdAsync(socket, ct);
             if (output.Contains(ReloadedReply, StringComparison.Ordinal)) return null;
             if (exit != 0 || output.Length == 0 || output.Contains("connect", StringComparison.OrdinalIgnoreCase) ||
                 output.Contains("No such file", StringComparison.OrdinalIgnoreCase))
@@ -66,11 +51,7 @@ public sealed partial class KamailioTarget
                 return new ReloadFailure("ServerUnreachable", $"Kamailio does not answer on its control socket {socket} ({Tail(output)})");
             }
             return new ReloadFailure("ReloadRefused", $"Kamailio refused the reload: {Tail(output)}");
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, cancellationToken);
     }
 
     private async Task<(int Exit, string Output)> RunKamcmdAsync(string socket, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ namespace Rotor.Targets;
 /// socket are never closer together than the configured interval (back-to-back reloads under
 /// load have crashed it). When every attempt fails the previous files go back and are reloaded.
 /// </summary>
-public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec, string manifestDirectory, IProbe probe, TimeProvider time, ILogger logger) : ITarget
+public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec, string manifestDirectory, IProbe probe, ControlSocketGate reloads, TimeProvider time, ILogger logger) : ITarget
 {
     private const string StagedSuffix = ".rotor-staged";
     private const string PreviousSuffix = ".rotor-previous";

@@ -8,6 +8,9 @@ namespace Rotor.Targets;
 /// <summary>Builds the <see cref="ITarget"/> for a stored Target.</summary>
 public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time, ILoggerFactory loggers)
 {
+    // One per host: reloads of a control socket never overlap, whichever target asks.
+    private readonly ControlSocketGate _reloads = new(time);
+
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
@@ -16,7 +19,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
         return spec.Kind switch
         {
             TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
-            TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, time, loggers.CreateLogger<KamailioTarget>()),
+            TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, _reloads, time, loggers.CreateLogger<KamailioTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }
