@@ -182,7 +182,7 @@ public sealed partial class AcmeClient
         return chain;
     }
 
-    [LoggerMessage(1003, LogLevel.Debug, "alternate chain {Url} passed over: {Reason}")]
+    [LoggerMessage(AcmeEventIds.AlternateSkipped, LogLevel.Debug, "alternate chain {Url} passed over: {Reason}")]
     private static partial void LogAlternateSkipped(ILogger logger, Uri url, string reason);
 
     private static bool Matches(X509Certificate2Collection chain, string issuerName) =>

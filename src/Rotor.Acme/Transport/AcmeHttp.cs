@@ -199,9 +199,9 @@ public sealed partial class AcmeHttp(HttpClient http, TimeProvider time, ILogger
 
     internal static string? Short(string? type) => AcmeResponseReader.Short(type);
 
-    [LoggerMessage(1002, LogLevel.Debug, "the connection to {Url} dropped ({Reason}); request made again, retry {Attempt}")]
+    [LoggerMessage(AcmeEventIds.Dropped, LogLevel.Debug, "the connection to {Url} dropped ({Reason}); request made again, retry {Attempt}")]
     private static partial void LogDropped(ILogger logger, Uri url, int attempt, string reason);
 
-    [LoggerMessage(1001, LogLevel.Debug, "badNonce from {Url}; retry {Attempt} with the nonce of the error")]
+    [LoggerMessage(AcmeEventIds.BadNonce, LogLevel.Debug, "badNonce from {Url}; retry {Attempt} with the nonce of the error")]
     private static partial void LogBadNonce(ILogger logger, Uri url, int attempt);
 }

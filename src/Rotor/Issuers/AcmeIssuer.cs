@@ -10,6 +10,7 @@ using Rotor.Acme.Transport;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.Keys;
+using Rotor.Telemetry;
 using Rotor.Certificates;
 
 namespace Rotor.Issuers;
@@ -218,12 +219,12 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         public void Report(string value) => LogProgress(logger, certificate, value);
     }
 
-    [LoggerMessage(1101, LogLevel.Information, "ACME account of issuer {Issuer} is {AccountUrl}")]
+    [LoggerMessage(RotorEventIds.AccountReady, LogLevel.Information, "ACME account of issuer {Issuer} is {AccountUrl}")]
     private static partial void LogAccountReady(ILogger logger, string issuer, Uri accountUrl);
 
-    [LoggerMessage(1102, LogLevel.Warning, "ACME account of issuer {Issuer} no longer exists at {Server}; creating it again")]
+    [LoggerMessage(RotorEventIds.AccountRecreated, LogLevel.Warning, "ACME account of issuer {Issuer} no longer exists at {Server}; creating it again")]
     private static partial void LogAccountRecreated(ILogger logger, string issuer, string server);
 
-    [LoggerMessage(1103, LogLevel.Information, "{Certificate}: {Message}")]
+    [LoggerMessage(RotorEventIds.Progress, LogLevel.Information, "{Certificate}: {Message}")]
     private static partial void LogProgress(ILogger logger, string certificate, string message);
 }

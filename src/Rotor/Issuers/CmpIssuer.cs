@@ -386,6 +386,6 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         public void Dispose() => cancellation.Dispose();
     }
 
-    [LoggerMessage(1201, LogLevel.Information, "{Certificate}: a newer request supersedes the CMP transaction still running; closing it first")]
+    [LoggerMessage(Telemetry.RotorEventIds.CmpSuperseding, LogLevel.Information, "{Certificate}: a newer request supersedes the CMP transaction still running; closing it first")]
     private static partial void LogSuperseding(ILogger logger, string certificate);
 }

@@ -1,0 +1,54 @@
+namespace Rotor.Telemetry;
+
+/// <summary>
+/// Event ids of Rotor's log messages, one table for the application (the ACME and CMP client
+/// libraries keep theirs in <see cref="Acme.AcmeEventIds"/> (1000–1099) and
+/// <see cref="Cmp.CmpEventIds"/> (2000–2099)). Fixed, so operators can filter and alert on them; a
+/// new message takes the next free number of its area, a removed one's number is not reused.
+/// A test checks every [LoggerMessage] id is declared in one of the three tables, once.
+/// </summary>
+public static class RotorEventIds
+{
+    // 1100–1199: the ACME issuer.
+    public const int AccountReady = 1101;
+    public const int AccountRecreated = 1102;
+    public const int Progress = 1103;
+
+    // 2100–2199: the CMP issuer.
+    public const int CmpSuperseding = 2101;
+
+    // 3000–3999: targets.
+    public const int Deployed = 3001;
+    public const int KamailioReloadAttemptFailed = 3010;
+
+    // 4000–4999: probes.
+    public const int ProbeSucceeded = 4001;
+    public const int ProbeFailed = 4002;
+
+    // 5000–5999: reconcile, rotation, leases.
+    public const int Reconciling = 5001;
+    public const int ReconcileFailed = 5002;
+    public const int PassDone = 5003;
+    public const int Sleeping = 5004;
+    public const int Activated = 5005;
+    public const int ReconcileBug = 5006;
+    public const int AdviceUnavailable = 5007;
+    public const int KeyUpdateDeferred = 5008;
+    public const int RotationWaiting = 5020;
+    public const int RotationEvent = 5021;
+    public const int LeaseTakenOver = 5030;
+    public const int LeaseLost = 5031;
+    public const int LeaseBusy = 5032;
+    public const int LeasesOfDeadOwnerEnded = 5033;
+
+    // 6000–6999: issuance and keys.
+    public const int Issued = 6001;
+    public const int ValidationFailed = 6002;
+    public const int StrayKeyDeleted = 6003;
+    public const int UnknownKeyKept = 6004;
+
+    // 7000–7999: the service host.
+    public const int Listening = 7001;
+    public const int ShuttingDown = 7002;
+    public const int PassCrashed = 7003;
+}
