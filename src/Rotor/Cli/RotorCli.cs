@@ -34,7 +34,7 @@ public static partial class RotorCli
     private static int HandleException(CliContext cli, Exception e) => e switch
     {
         OperationCanceledException => cli.Fail(ExitCodes.Cancelled, "stopped before it finished; nothing was left half-written (run the command again to finish)"),
-        RotorException { Reason: "NotInitialized" } re => cli.Fail(ExitCodes.NotFound, re.Message),
+        RotorException { Reason: RotorReasons.NotInitialized } re => cli.Fail(ExitCodes.NotFound, re.Message),
         RotorException re => cli.Fail(ExitCodes.Failed, re.Message),
         _ when OperationalError.Describe(e) is { } plain => cli.Fail(ExitCodes.Failed, plain),
         _ => cli.Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message} (this is a bug in Rotor; please report it with the command that caused it)"),
@@ -138,7 +138,7 @@ public static partial class RotorCli
             }
             catch (RotorException e)
             {
-                return cli.Fail(e.Reason == "NotFound" ? ExitCodes.NotFound : ExitCodes.Failed, e.Message);
+                return cli.Fail(e.Reason == RotorReasons.NotFound ? ExitCodes.NotFound : ExitCodes.Failed, e.Message);
             }
         });
         return cmd;

@@ -69,7 +69,7 @@ public sealed class CertificateCommands(RotorHost host)
     {
         if (await host.Store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken) is null)
         {
-            throw new RotorException($"certificate '{name}' not found", isTransient: false) { Reason = "NotFound" };
+            throw new RotorException($"certificate '{name}' not found", isTransient: false) { Reason = RotorReasons.NotFound };
         }
         var result = await UnderLeaseAsync(name, ct => host.Reconciler.RollbackAsync(name, ct), cancellationToken);
         host.Wake();

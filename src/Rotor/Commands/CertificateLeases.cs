@@ -64,7 +64,7 @@ public sealed class CertificateLeases(IStore store, TimeProvider time, LeaseOwne
                 var holder = await store.GetLeaseAsync(Lease.ResourceOf(certificate), cancellationToken);
                 throw new RotorException(
                     $"certificate '{certificate}' is being worked on by another Rotor process ({holder?.Owner ?? "unknown"}, lease until {holder?.ExpiresAt:u}); " +
-                    $"waited {wait.TotalSeconds:0} s; try again when it is done", isTransient: true) { Reason = "Busy" };
+                    $"waited {wait.TotalSeconds:0} s; try again when it is done", isTransient: true) { Reason = RotorReasons.Busy };
             }
             await Task.Delay(pause, time, cancellationToken);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));

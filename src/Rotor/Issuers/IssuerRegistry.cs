@@ -17,7 +17,7 @@ public sealed class IssuerRegistry(IStore store, IKeyStore keys, LocalCa localCa
     public async Task<(IIssuer Issuer, IssuerSpec Spec)> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Issuer, name, cancellationToken)
-            ?? throw new RotorException($"Issuer '{name}' does not exist", isTransient: false) { Reason = "IssuerNotFound" };
+            ?? throw new RotorException($"Issuer '{name}' does not exist", isTransient: false) { Reason = RotorReasons.IssuerNotFound };
         var spec = SpecSerializer.SpecOf<IssuerSpec>(stored);
         if (_cache.TryGetValue((name, stored.Generation), out var cached))
         {

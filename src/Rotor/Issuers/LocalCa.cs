@@ -34,7 +34,7 @@ public sealed class LocalCa(string dataDirectory, IKeyStore keys, TimeProvider t
         if (!File.Exists(RootPath))
         {
             throw new RotorException($"the local root CA ({RootPath}) is missing; restore it from a backup (Rotor makes a root only in `rotor init` on a new data folder)",
-                isTransient: false) { Reason = "DataFolderRefused" };
+                isTransient: false) { Reason = RotorReasons.DataFolderRefused };
         }
         return X509CertificateLoader.LoadCertificateFromFile(RootPath);
     }

@@ -29,7 +29,7 @@ public static class MasterKey
         if (text.Length == 0)
         {
             throw new RotorException($"{path} is empty: restore it from a backup, or set {EnvironmentVariable}", isTransient: false)
-            { Reason = "DataFolderRefused" };
+            { Reason = RotorReasons.DataFolderRefused };
         }
         return Decode(text, path);
     }

@@ -44,7 +44,7 @@ public static class DataFolder
         {
             throw new RotorException(
                 $"there is no Rotor data folder at {dataDirectory} (chosen by --data, else $ROTOR_DATA, else ./rotor-data in the current folder); " +
-                "run `rotor init` or apply manifests there first, or point --data at the folder Rotor uses", isTransient: false) { Reason = "NotInitialized" };
+                "run `rotor init` or apply manifests there first, or point --data at the folder Rotor uses", isTransient: false) { Reason = RotorReasons.NotInitialized };
         }
         Directory.CreateDirectory(dataDirectory);
         File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -184,7 +184,7 @@ public static class DataFolder
     }
 
     private static RotorException Refused(string dataDirectory, string problem) =>
-        new($"refusing to use the data folder {dataDirectory}: {problem}. Nothing was changed", isTransient: false) { Reason = "DataFolderRefused" };
+        new($"refusing to use the data folder {dataDirectory}: {problem}. Nothing was changed", isTransient: false) { Reason = RotorReasons.DataFolderRefused };
 
     private static string DatabasePath(string dataDirectory) => Path.Combine(dataDirectory, DatabaseFileName);
 

@@ -1,3 +1,5 @@
+using Rotor.Core.Abstractions;
+
 namespace Rotor.Storage;
 
 /// <summary>
@@ -46,7 +48,7 @@ public sealed class FolderLock : IDisposable
             {
                 throw new Core.Abstractions.RotorException(
                     $"the data folder {dataDirectory} stayed locked by another Rotor process for {timeout.TotalSeconds:0} s ({path}; {e.Message})",
-                    isTransient: true) { Reason = "FolderLocked" };
+                    isTransient: true) { Reason = RotorReasons.FolderLocked };
             }
         }
     }

@@ -19,7 +19,7 @@ internal static partial class FileOwnership
         if (Chown(path, uid ?? -1, gid ?? -1) != 0)
         {
             throw new RotorException($"cannot change owner of '{path}' (errno {Marshal.GetLastPInvokeError()}); Rotor needs to run as root or as the owner", isTransient: false)
-            { Reason = "OwnershipFailed" };
+            { Reason = RotorReasons.OwnershipFailed };
         }
     }
 
@@ -27,7 +27,7 @@ internal static partial class FileOwnership
     {
         if (Kill(pid, signal) != 0)
         {
-            throw new RotorException($"cannot send signal {signal} to pid {pid} (errno {Marshal.GetLastPInvokeError()})", isTransient: true) { Reason = "ReloadFailed" };
+            throw new RotorException($"cannot send signal {signal} to pid {pid} (errno {Marshal.GetLastPInvokeError()})", isTransient: true) { Reason = RotorReasons.ReloadFailed };
         }
     }
 
@@ -47,7 +47,7 @@ internal static partial class FileOwnership
         var fields = output.Split(':');
         if (process.ExitCode != 0 || fields.Length < 3 || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
-            throw new RotorException($"{(group ? "group" : "user")} '{name}' does not exist on this machine", isTransient: false) { Reason = "OwnershipFailed" };
+            throw new RotorException($"{(group ? "group" : "user")} '{name}' does not exist on this machine", isTransient: false) { Reason = RotorReasons.OwnershipFailed };
         }
         return id;
     }

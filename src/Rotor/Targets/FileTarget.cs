@@ -29,7 +29,7 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     public string FolderFor(DeploymentArtifact artifact) =>
         ResolveFolder(artifact.Binding, artifact.ManifestDirectory, spec, targetManifestDirectory)
         ?? throw new RotorException($"file target '{name}' has no folder: set spec.file.path on the Target or path on the certificate's deploy entry", isTransient: false)
-        { Reason = "TargetMisconfigured" };
+        { Reason = RotorReasons.TargetMisconfigured };
 
     /// <summary>
     /// The deploy entry's path (relative to the certificate's manifest), else the target's path

@@ -33,7 +33,7 @@ public sealed partial class KamailioTarget
             if (failure is null) return null;
             // Each refusal is logged: a reload that succeeds on a later attempt leaves no other trace.
             Telemetry.Log.KamailioReloadAttemptFailed(logger, name, attempt, total, failure.Reason, failure.Message);
-            if (failure.Reason == "ServerUnreachable") return failure; // retrying a dead control socket only delays the alert
+            if (failure.Reason == RotorReasons.ServerUnreachable) return failure; // retrying a dead control socket only delays the alert
         }
         return failure;
     }
@@ -48,9 +48,9 @@ public sealed partial class KamailioTarget
             if (exit != 0 || output.Length == 0 || output.Contains("connect", StringComparison.OrdinalIgnoreCase) ||
                 output.Contains("No such file", StringComparison.OrdinalIgnoreCase))
             {
-                return new ReloadFailure("ServerUnreachable", $"Kamailio does not answer on its control socket {socket} ({Tail(output)})");
+                return new ReloadFailure(RotorReasons.ServerUnreachable, $"Kamailio does not answer on its control socket {socket} ({Tail(output)})");
             }
-            return new ReloadFailure("ReloadRefused", $"Kamailio refused the reload: {Tail(output)}");
+            return new ReloadFailure(RotorReasons.ReloadRefused, $"Kamailio refused the reload: {Tail(output)}");
         }, cancellationToken);
     }
 
@@ -77,9 +77,9 @@ public sealed partial class KamailioTarget
         if (result.LeafSha256 is { } presented && string.Equals(presented, expectedSha256, StringComparison.OrdinalIgnoreCase)) return null;
         if (result.Failure == ProbeFailure.Connect)
         {
-            return new ReloadFailure("ServerUnreachable", $"Kamailio's TLS listener {endpoint} does not answer after the reload ({result.Error})");
+            return new ReloadFailure(RotorReasons.ServerUnreachable, $"Kamailio's TLS listener {endpoint} does not answer after the reload ({result.Error})");
         }
-        return new ReloadFailure("ReloadNotEffective",
+        return new ReloadFailure(RotorReasons.ReloadNotEffective,
             result.LeafSha256 is null ? $"the handshake with {endpoint} after the reload failed ({result.Error})" : $"{endpoint} still presents {result.LeafSha256[..16]}… after the reload");
     }
 

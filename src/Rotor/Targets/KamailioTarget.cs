@@ -40,7 +40,7 @@ public sealed partial class KamailioTarget(string name, KamailioTargetSpec spec,
         {
             if (CaPath is null)
             {
-                throw new RotorException($"kamailio target '{name}' has no caPath, so it cannot take a trust deployment", isTransient: false) { Reason = "TargetMisconfigured" };
+                throw new RotorException($"kamailio target '{name}' has no caPath, so it cannot take a trust deployment", isTransient: false) { Reason = RotorReasons.TargetMisconfigured };
             }
             var bundle = artifact.Intermediates.Concat(artifact.Roots).Concat(artifact.AdditionalTrust).DistinctBy(c => c.Thumbprint);
             yield return (CaPath, string.Concat(bundle.Select(CertificatePem.ToPem)), FileTargetSpec.DefaultMode);

@@ -20,10 +20,10 @@ internal static class ReloadAction
         var pidFile = Path.GetFullPath(Path.Combine(workingDirectory, reload.PidFile!));
         // A pid file holds a number; 4 KiB bounds a wrong path (a device, a log file).
         var (read, error) = await IO.BoundedFile.ReadTextAsync(pidFile, 4096, cancellationToken);
-        var text = read?.Trim() ?? throw new RotorException($"reload: pid file: {error}", isTransient: true) { Reason = "ReloadFailed" };
+        var text = read?.Trim() ?? throw new RotorException($"reload: pid file: {error}", isTransient: true) { Reason = RotorReasons.ReloadFailed };
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 1)
         {
-            throw new RotorException($"reload: pid file '{pidFile}' does not hold a process id", isTransient: true) { Reason = "ReloadFailed" };
+            throw new RotorException($"reload: pid file '{pidFile}' does not hold a process id", isTransient: true) { Reason = RotorReasons.ReloadFailed };
         }
         Signals.TryParse(reload.Signal!, out var number);
         FileOwnership.Signal(pid, number);
@@ -39,11 +39,11 @@ internal static class ReloadAction
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new RotorException("reload: cannot start /bin/sh", isTransient: true) { Reason = "ReloadFailed" };
+            throw new RotorException("reload: cannot start /bin/sh", isTransient: true) { Reason = RotorReasons.ReloadFailed };
         }
         if (result.TimedOut)
         {
-            throw new RotorException($"reload command timed out after {DurationParser.Format(timeout)}", isTransient: true) { Reason = "ReloadFailed" };
+            throw new RotorException($"reload command timed out after {DurationParser.Format(timeout)}", isTransient: true) { Reason = RotorReasons.ReloadFailed };
         }
         if (result.ExitCode != 0)
         {
@@ -51,7 +51,7 @@ internal static class ReloadAction
             if (err.Length == 0) err = result.Output.Trim();
             if (err.Length > OutputTail) err = "..." + err[^OutputTail..];
             throw new RotorException($"reload command exited with code {result.ExitCode}" + (err.Length > 0 ? $": {err}" : ""), isTransient: true)
-            { Reason = "ReloadFailed" };
+            { Reason = RotorReasons.ReloadFailed };
         }
     }
 }

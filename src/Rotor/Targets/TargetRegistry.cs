@@ -14,7 +14,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
-            ?? throw new RotorException($"Target '{name}' does not exist", isTransient: false) { Reason = "TargetNotFound" };
+            ?? throw new RotorException($"Target '{name}' does not exist", isTransient: false) { Reason = RotorReasons.TargetNotFound };
         var spec = SpecSerializer.SpecOf<TargetSpec>(stored);
         return spec.Kind switch
         {

@@ -1,0 +1,56 @@
+namespace Rotor.Core.Abstractions;
+
+/// <summary>
+/// The machine-readable reasons Rotor gives: <see cref="RotorException.Reason"/> on failures and
+/// the reason of each recorded event. They are a contract (scripts, alert rules and the CLI's exit
+/// codes match on them), so code compares against these constants, never a retyped literal.
+/// Issuer protocol failures add their own (<c>Acme…</c> from the problem type, <c>Cmp…</c> from
+/// the CMP failure) beside these.
+/// </summary>
+public static class RotorReasons
+{
+    // Lookups and input.
+    public const string NotFound = "NotFound";
+    public const string IssuerNotFound = "IssuerNotFound";
+    public const string TargetNotFound = "TargetNotFound";
+    public const string EndpointNotFound = "EndpointNotFound";
+    public const string VersionMissing = "VersionMissing";
+    public const string TargetMisconfigured = "TargetMisconfigured";
+    public const string NothingToRollBack = "NothingToRollBack";
+
+    // The data folder and other processes.
+    public const string NotInitialized = "NotInitialized";
+    public const string DataFolderRefused = "DataFolderRefused";
+    public const string FolderLocked = "FolderLocked";
+    public const string Busy = "Busy";
+
+    // Issuance and validation.
+    public const string ValidationFailed = "ValidationFailed";
+    public const string AcmeTrustFile = "AcmeTrustFile";
+
+    // Targets and their reload.
+    public const string OwnershipFailed = "OwnershipFailed";
+    public const string ReloadFailed = "ReloadFailed";
+    public const string ReloadRefused = "ReloadRefused";
+    public const string ReloadNotEffective = "ReloadNotEffective";
+    public const string ServerUnreachable = "ServerUnreachable";
+
+    // Events of a certificate's life (also failure reasons where marked).
+    public const string Applied = "Applied";
+    public const string Issued = "Issued";
+    public const string KeyImported = "KeyImported";
+    public const string KeyUpdateWaiting = "KeyUpdateWaiting";
+    public const string Deployed = "Deployed";
+    public const string Promoted = "Promoted";
+    public const string Active = "Active";
+    public const string GatePassed = "GatePassed";
+    public const string GateInconclusive = "GateInconclusive";
+    public const string GateFailed = "GateFailed";
+    public const string EndpointUnreachable = "EndpointUnreachable";
+    public const string RollbackRequested = "RollbackRequested";
+    /// <summary>An event, and the failure of a reconcile whose version was rolled back.</summary>
+    public const string RolledBack = "RolledBack";
+    public const string Retired = "Retired";
+    public const string VersionRetired = "VersionRetired";
+    public const string RevokeFailed = "RevokeFailed";
+}
