@@ -14,7 +14,13 @@ namespace Rotor.Core.Alerts;
 /// </summary>
 public static class AlertBook
 {
-    public sealed record Outcome(IReadOnlyList<AlertState> Changed, IReadOnlyList<AlertNotification> Notifications);
+    /// <summary>A stored alert's change: <see cref="Before"/> is null for a new alert (the store checks it still holds, so two evaluators never both tell).</summary>
+    public sealed record Change(AlertState? Before, AlertState After);
+
+    public sealed record Outcome(IReadOnlyList<Change> Changes, IReadOnlyList<AlertNotification> Notifications)
+    {
+        public IEnumerable<AlertState> Changed => Changes.Select(c => c.After);
+    }
 
     /// <param name="stored">The stored alerts that are firing (resolved ones are history and ignored).</param>
     /// <param name="evaluatedKeys">
@@ -25,7 +31,7 @@ public static class AlertBook
         Func<string, bool>? evaluatedKeys = null)
     {
         var firing = stored.Where(s => s.IsFiring).ToDictionary(s => s.Key, StringComparer.Ordinal);
-        var changed = new List<AlertState>();
+        var changed = new List<Change>();
         var notifications = new List<AlertNotification>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
 
@@ -47,7 +53,7 @@ public static class AlertBook
                     LastNotifiedAt = at,
                     Notifications = 1,
                 };
-                changed.Add(fresh);
+                changed.Add(new Change(null, fresh));
                 notifications.Add(new AlertNotification(AlertNotificationKind.Firing, fresh, at));
                 continue;
             }
@@ -65,12 +71,12 @@ public static class AlertBook
             if (escalated || repeatDue)
             {
                 updated = updated with { LastNotifiedAt = at, Notifications = current.Notifications + 1 };
-                changed.Add(updated);
+                changed.Add(new Change(current, updated));
                 notifications.Add(new AlertNotification(AlertNotificationKind.Firing, updated, at));
             }
             else if (updated.Summary != current.Summary || updated.Description != current.Description || !SameLabels(updated.Labels, current.Labels))
             {
-                changed.Add(updated); // newer facts (days left) without a new message
+                changed.Add(new Change(current, updated)); // newer facts (days left) without a new message
             }
         }
 
@@ -79,7 +85,7 @@ public static class AlertBook
             if (seen.Contains(key)) continue;
             if (evaluatedKeys is not null && !evaluatedKeys(key)) continue;
             var resolved = current with { ResolvedAt = at, LastNotifiedAt = at };
-            changed.Add(resolved);
+            changed.Add(new Change(current, resolved));
             notifications.Add(new AlertNotification(AlertNotificationKind.Resolved, resolved, at));
         }
         return new Outcome(changed, notifications);

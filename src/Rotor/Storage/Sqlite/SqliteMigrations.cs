@@ -100,5 +100,35 @@ internal static class SqliteMigrations
               certificate TEXT NOT NULL,
               created_at INTEGER NOT NULL);
             """),
+        (9, "alerts and their delivery outbox", """
+            CREATE TABLE alerts(
+              key TEXT NOT NULL,
+              firing_since INTEGER NOT NULL,
+              rule TEXT NOT NULL,
+              severity INTEGER NOT NULL,
+              labels TEXT NOT NULL,
+              summary TEXT NOT NULL,
+              description TEXT NOT NULL,
+              stage TEXT NOT NULL,
+              last_notified_at INTEGER NOT NULL,
+              notifications INTEGER NOT NULL,
+              resolved_at INTEGER,
+              PRIMARY KEY(key, firing_since));
+            CREATE UNIQUE INDEX ux_alerts_firing ON alerts(key) WHERE resolved_at IS NULL;
+
+            CREATE TABLE alert_outbox(
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              notifier TEXT NOT NULL,
+              idempotency_key TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              alert TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              attempts INTEGER NOT NULL,
+              next_attempt_at INTEGER NOT NULL,
+              delivered_at INTEGER,
+              last_error TEXT,
+              UNIQUE(notifier, idempotency_key));
+            CREATE INDEX ix_alert_outbox_due ON alert_outbox(next_attempt_at) WHERE delivered_at IS NULL;
+            """),
     ];
 }
