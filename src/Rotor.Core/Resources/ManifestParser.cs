@@ -113,6 +113,8 @@ public static partial class ManifestParser
                 ResourceKinds.Certificate => ParseCertificate(spec),
                 ResourceKinds.Target => ParseTarget(spec),
                 ResourceKinds.Endpoint => ParseEndpoint(spec),
+                ResourceKinds.Notifier => ParseNotifier(spec),
+                ResourceKinds.Alerting => ParseAlerting(spec),
                 _ => null,
             };
         }
@@ -126,9 +128,9 @@ public static partial class ManifestParser
     private static int ErrorCount(MappingReader reader) => reader.ErrorCount;
 
     /// <summary>Reads the single kind key under <c>spec</c> of an Issuer or a Target.</summary>
-    private static (string Key, MappingReader? Body)? OneKind(MappingReader spec, IReadOnlyList<string> kinds, string what)
+    private static (string Key, MappingReader? Body)? OneKind(MappingReader spec, IReadOnlyList<string> kinds, string what, IReadOnlyList<string>? alsoAllowed = null)
     {
-        var present = spec.Keys.ToList();
+        var present = spec.Keys.Where(k => alsoAllowed is null || !alsoAllowed.Contains(k)).ToList();
         if (present.Count != 1)
         {
             spec.Error(spec.Node, spec.Path, "one-kind",

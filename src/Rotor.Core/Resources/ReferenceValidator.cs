@@ -36,6 +36,30 @@ public static class ReferenceValidator
                 }
             }
         }
+        ValidateAlerting(applying, Exists, errors);
         return errors;
+    }
+
+    /// <summary>Routes name notifiers that exist; one Alerting resource at most per apply.</summary>
+    private static void ValidateAlerting(IReadOnlyList<Resource> applying, Func<string, string, bool> exists, List<ManifestError> errors)
+    {
+        var alerting = applying.Where(r => r.Kind == ResourceKinds.Alerting).ToList();
+        foreach (var extra in alerting.Skip(1))
+        {
+            errors.Add(new ManifestError(extra.Source.File, extra.Source.Line, 1, "metadata.name", "one-alerting",
+                $"Alerting '{extra.Name}': give one Alerting resource (Alerting '{alerting[0].Name}' is already in this apply)"));
+        }
+        foreach (var r in alerting)
+        {
+            var routes = r.AsAlerting().Routes;
+            for (var i = 0; i < routes.Count; i++)
+            {
+                foreach (var n in routes[i].Notifiers.Where(n => !exists(ResourceKinds.Notifier, n)))
+                {
+                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, $"spec.routes[{i}].notifiers", "notifier-exists",
+                        $"Alerting '{r.Name}' routes to Notifier '{n}', which is neither in this apply nor in the store"));
+                }
+            }
+        }
     }
 }

@@ -8,8 +8,10 @@ public static class ResourceKinds
     public const string Certificate = "Certificate";
     public const string Target = "Target";
     public const string Endpoint = "Endpoint";
+    public const string Notifier = "Notifier";
+    public const string Alerting = "Alerting";
 
-    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint];
+    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint, Notifier, Alerting];
 
     /// <summary>Maps the plural or singular word a user types (<c>certificates</c>, <c>cert</c>) to a kind.</summary>
     public static string? FromUserWord(string word) => word.ToLowerInvariant() switch
@@ -18,6 +20,8 @@ public static class ResourceKinds
         "certificate" or "certificates" or "cert" or "certs" => Certificate,
         "target" or "targets" => Target,
         "endpoint" or "endpoints" => Endpoint,
+        "notifier" or "notifiers" => Notifier,
+        "alerting" => Alerting,
         _ => null,
     };
 }
@@ -29,6 +33,8 @@ public sealed record Resource(string Kind, string Name, object Spec, ResourceSou
     public CertificateSpec AsCertificate() => (CertificateSpec)Spec;
     public TargetSpec AsTarget() => (TargetSpec)Spec;
     public EndpointSpec AsEndpoint() => (EndpointSpec)Spec;
+    public NotifierSpec AsNotifier() => (NotifierSpec)Spec;
+    public AlertingSpec AsAlerting() => (AlertingSpec)Spec;
 }
 
 /// <summary>The file and line a document was read from; relative paths in the spec resolve against <see cref="Directory"/>.</summary>

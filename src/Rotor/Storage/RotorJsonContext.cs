@@ -20,6 +20,8 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(CertificateSpec))]
 [JsonSerializable(typeof(TargetSpec))]
 [JsonSerializable(typeof(EndpointSpec))]
+[JsonSerializable(typeof(NotifierSpec))]
+[JsonSerializable(typeof(AlertingSpec))]
 [JsonSerializable(typeof(RotationProgress))]
 [JsonSerializable(typeof(SpecSerializer.IssuedFactsDto))]
 [JsonSerializable(typeof(Rotor.Issuers.CmpTransactionState))]

@@ -36,6 +36,8 @@ public static class SpecSerializer
         ResourceKinds.Certificate => JsonSerializer.Deserialize(json, Context.CertificateSpec)!,
         ResourceKinds.Target => JsonSerializer.Deserialize(json, Context.TargetSpec)!,
         ResourceKinds.Endpoint => JsonSerializer.Deserialize(json, Context.EndpointSpec)!,
+        ResourceKinds.Notifier => JsonSerializer.Deserialize(json, Context.NotifierSpec)!,
+        ResourceKinds.Alerting => JsonSerializer.Deserialize(json, Context.AlertingSpec)!,
         _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
     };
 
