@@ -11,4 +11,7 @@ internal static partial class ProbeLog
 
     [LoggerMessage(4002, LogLevel.Information, "Probe {Target} failed during {Stage}: {Error}")]
     public static partial void Failed(ILogger logger, ProbeTarget target, string stage, string error);
+
+    [LoggerMessage(4003, LogLevel.Warning, "The probe of endpoint {Endpoint} was not kept for rotor describe endpoint: {Error}")]
+    public static partial void EndpointProbeNotKept(ILogger logger, string endpoint, string error);
 }
