@@ -58,6 +58,15 @@ public interface IStore : IAsyncDisposable
     Task<IReadOnlyList<RotationRecord>> ListRotationsAsync(long versionId, CancellationToken cancellationToken);
 
     Task AppendEventAsync(EventRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps the latest probe of an Endpoint resource, replacing the one before. Not a certificate's
+    /// row: any process that probes may write it, without a lease.
+    /// </summary>
+    Task SaveEndpointProbeAsync(EndpointProbeRecord probe, CancellationToken cancellationToken);
+
+    /// <summary>The latest probe of <paramref name="endpoint"/>, or null if it was never probed.</summary>
+    Task<EndpointProbeRecord?> GetEndpointProbeAsync(string endpoint, CancellationToken cancellationToken);
     Task<IReadOnlyList<EventRecord>> ListEventsAsync(string? kind, string? name, int limit, CancellationToken cancellationToken);
 
     /// <summary>

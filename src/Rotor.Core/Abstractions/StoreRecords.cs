@@ -93,3 +93,24 @@ public sealed record EventRecord(
     EventType Type,
     string Reason,
     string Message);
+
+/// <summary>
+/// The latest probe of one Endpoint resource (by a health gate): when, for which certificate,
+/// and what it found. <see cref="Failure"/> is <see cref="ProbeFailure.None"/> on success.
+/// </summary>
+public sealed record EndpointProbeRecord(
+    string Endpoint,
+    DateTimeOffset At,
+    string? Certificate,
+    bool Success,
+    ProbeFailure Failure,
+    string? LeafSha256,
+    bool ChainTrusted,
+    int? SipStatusCode,
+    double? HandshakeMs,
+    string? Error)
+{
+    public static EndpointProbeRecord From(string endpoint, string? certificate, ProbeResult r, DateTimeOffset at) => new(
+        endpoint, at, certificate, r.Success, r.Success ? ProbeFailure.None : r.Failure, r.LeafSha256, r.ChainTrusted, r.SipStatusCode,
+        r.LeafSha256 is null ? null : Math.Round(r.HandshakeTime.TotalMilliseconds, 2), r.Error);
+}

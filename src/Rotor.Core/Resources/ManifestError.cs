@@ -6,8 +6,13 @@ namespace Rotor.Core.Resources;
 /// </summary>
 public sealed record ManifestError(string File, int Line, int Column, string Field, string Rule, string Message)
 {
-    public override string ToString() =>
-        $"{File}:{Line}:{Column}: {Field}: {Message} [rule: {Rule}]";
+    /// <summary>
+    /// <c>file:line:column: field: message [rule: …]</c>; an error about the file as a whole (line 0:
+    /// it is missing or cannot be read) is <c>file: message [rule: …]</c>.
+    /// </summary>
+    public override string ToString() => Line > 0
+        ? $"{File}:{Line}:{Column}: {Field}: {Message} [rule: {Rule}]"
+        : $"{File}: {Message} [rule: {Rule}]";
 }
 
 /// <summary>Thrown by callers that refuse a whole manifest; carries every error found.</summary>

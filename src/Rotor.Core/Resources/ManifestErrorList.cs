@@ -17,6 +17,9 @@ internal sealed class ManifestErrorList(string file)
     /// <summary>Every error reported so far, kept or not.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Whether the next (non-essential) error is kept rather than only counted.</summary>
+    public bool WillKeep => _kept.Count < ManifestLimits.MaxErrors;
+
     /// <summary>Adds an error; past the limit it is only counted, unless it is <paramref name="essential"/>.</summary>
     public void Add(ManifestError error, bool essential = false)
     {

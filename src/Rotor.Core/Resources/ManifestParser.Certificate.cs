@@ -8,42 +8,67 @@ public static partial class ManifestParser
 
     private static CertificateSpec? ParseCertificate(MappingReader s)
     {
+        var names = ParseSubjectNames(s);
+        var (duration, renewBefore, percentage) = ParseRenewal(s);
+        var privateKey = ParsePrivateKey(s);
+        var usages = ParseUsages(s);
+        var issuerName = ParseIssuerRef(s);
+        var deploy = ParseDeploy(s);
+        var rotation = ParseRotation(s);
+        s.String("secretName"); // cert-manager's field; accepted so cert-manager manifests read, not used
+        s.RejectUnknown();
+
+        return new CertificateSpec
+        {
+            CommonName = names.CommonName,
+            DnsNames = names.DnsNames,
+            IpAddresses = names.IpAddresses,
+            Uris = names.Uris,
+            Duration = duration,
+            RenewBefore = renewBefore,
+            RenewBeforePercentage = percentage,
+            PrivateKey = privateKey,
+            Usages = usages.Count > 0 ? usages : CertificateSpec.DefaultUsages,
+            IssuerRef = issuerName ?? "",
+            Deploy = deploy,
+            Rotation = rotation,
+        };
+    }
+
+    private sealed record SubjectNames(string? CommonName, IReadOnlyList<string> DnsNames, IReadOnlyList<string> IpAddresses, IReadOnlyList<string> Uris);
+
+    /// <summary>commonName, dnsNames, ipAddresses and uris, each checked; at least one must be given.</summary>
+    private static SubjectNames ParseSubjectNames(MappingReader s)
+    {
         var commonName = s.String("commonName");
         if (commonName is not null && commonName.Length > 64)
         {
             s.Error("commonName", "common-name-length", "at most 64 characters (X.520 upper bound); put long names in dnsNames");
         }
-
-        var dnsNames = s.StringList("dnsNames");
-        for (var i = 0; i < dnsNames.Count; i++)
-        {
-            if (!ResourceNames.IsValidDnsName(dnsNames[i]))
-            {
-                s.Error(s.ListItem("dnsNames", i) ?? s.Node, $"{s.Field("dnsNames")}[{i}]", "dns-name",
-                    $"'{dnsNames[i]}' is not a valid DNS name (labels of letters, digits and '-', each at most 63 characters, a '*.' only in front)");
-            }
-        }
-        var ips = s.StringList("ipAddresses");
-        for (var i = 0; i < ips.Count; i++)
-        {
-            if (!IPAddress.TryParse(ips[i], out _))
-            {
-                s.Error(s.ListItem("ipAddresses", i) ?? s.Node, $"{s.Field("ipAddresses")}[{i}]", "ip-address", $"'{ips[i]}' is not an IPv4 or IPv6 address");
-            }
-        }
-        var uris = s.StringList("uris");
-        for (var i = 0; i < uris.Count; i++)
-        {
-            if (!Uri.TryCreate(uris[i], UriKind.Absolute, out _))
-            {
-                s.Error(s.ListItem("uris", i) ?? s.Node, $"{s.Field("uris")}[{i}]", "uri", $"'{uris[i]}' is not an absolute URI (e.g. sip:edge.example.test)");
-            }
-        }
+        var dnsNames = ParseNameList(s, "dnsNames", "dns-name", ResourceNames.IsValidDnsName,
+            n => $"'{n}' is not a valid DNS name (labels of letters, digits and '-', each at most 63 characters, a '*.' only in front)");
+        var ips = ParseNameList(s, "ipAddresses", "ip-address", n => IPAddress.TryParse(n, out _), n => $"'{n}' is not an IPv4 or IPv6 address");
+        var uris = ParseNameList(s, "uris", "uri", n => Uri.TryCreate(n, UriKind.Absolute, out _), n => $"'{n}' is not an absolute URI (e.g. sip:edge.example.test)");
         if (commonName is null && dnsNames.Count == 0 && ips.Count == 0 && uris.Count == 0)
         {
             s.Error(s.Node, s.Path, "has-name", "a certificate needs at least one of commonName, dnsNames, ipAddresses or uris");
         }
+        return new SubjectNames(commonName, dnsNames, ips, uris);
+    }
 
+    /// <summary>A list of strings whose every item must pass <paramref name="valid"/>; each bad item is an error at its line.</summary>
+    private static IReadOnlyList<string> ParseNameList(MappingReader s, string key, string rule, Func<string, bool> valid, Func<string, string> message)
+    {
+        var items = s.StringList(key);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!valid(items[i])) s.Error(s.ListItem(key, i) ?? s.Node, $"{s.Field(key)}[{i}]", rule, message(items[i]));
+        }
+        return items;
+    }
+
+    private static (TimeSpan Duration, TimeSpan? RenewBefore, int? Percentage) ParseRenewal(MappingReader s)
+    {
         var duration = s.Duration("duration") ?? CertificateSpec.DefaultDuration;
         if (duration < MinimumDuration)
         {
@@ -64,36 +89,37 @@ public static partial class ManifestParser
         {
             s.Error("renewBeforePercentage", "renew-before-percentage-range", "must be between 1 and 99");
         }
+        return (duration, renewBefore, percentage);
+    }
 
-        var privateKey = ParsePrivateKey(s);
-        var usages = s.StringList("usages");
-        for (var i = 0; i < usages.Count; i++)
-        {
-            if (!Usages.Known.Contains(usages[i]))
-            {
-                s.Error(s.ListItem("usages", i) ?? s.Node, $"{s.Field("usages")}[{i}]", "known-usage",
-                    $"unknown usage '{usages[i]}'; use one of: {string.Join(", ", Usages.Known)}");
-            }
-        }
+    private static IReadOnlyList<string> ParseUsages(MappingReader s)
+    {
+        var usages = ParseNameList(s, "usages", "known-usage", Usages.Known.Contains, u => $"unknown usage '{u}'; use one of: {string.Join(", ", Usages.Known)}");
         if (usages.Count > 0 && !usages.Contains(Usages.ServerAuth) && !usages.Contains(Usages.ClientAuth))
         {
             s.Error("usages", "tls-usage", "a SIP TLS certificate needs 'server auth' or 'client auth'");
         }
+        return usages;
+    }
 
-        string? issuerName = null;
+    /// <summary>The issuer's name from <c>issuerRef</c> (required), whose kind, if given, must be Issuer.</summary>
+    private static string? ParseIssuerRef(MappingReader s)
+    {
         var issuerRef = s.Mapping("issuerRef", required: true);
-        if (issuerRef is not null)
+        if (issuerRef is null) return null;
+        var issuerName = issuerRef.String("name", required: true);
+        var kind = issuerRef.String("kind");
+        if (kind is not null && kind != ResourceKinds.Issuer)
         {
-            issuerName = issuerRef.String("name", required: true);
-            var kind = issuerRef.String("kind");
-            if (kind is not null && kind != ResourceKinds.Issuer)
-            {
-                issuerRef.Error("kind", "issuer-ref-kind", $"'{kind}' is not a kind of issuer; use Issuer");
-            }
-            issuerRef.String("group");
-            issuerRef.RejectUnknown();
+            issuerRef.Error("kind", "issuer-ref-kind", $"'{kind}' is not a kind of issuer; use Issuer");
         }
+        issuerRef.String("group");
+        issuerRef.RejectUnknown();
+        return issuerName;
+    }
 
+    private static List<DeployBinding> ParseDeploy(MappingReader s)
+    {
         var deploy = new List<DeployBinding>();
         foreach (var d in s.MappingList("deploy"))
         {
@@ -116,26 +142,7 @@ public static partial class ManifestParser
         {
             s.Error("deploy", "deploy-unique-target", $"target '{dup.Key}' is listed more than once");
         }
-
-        var rotation = ParseRotation(s);
-        s.String("secretName"); // cert-manager's field; accepted so cert-manager manifests read, not used
-        s.RejectUnknown();
-
-        return new CertificateSpec
-        {
-            CommonName = commonName,
-            DnsNames = dnsNames,
-            IpAddresses = ips,
-            Uris = uris,
-            Duration = duration,
-            RenewBefore = renewBefore,
-            RenewBeforePercentage = percentage,
-            PrivateKey = privateKey,
-            Usages = usages.Count > 0 ? usages : CertificateSpec.DefaultUsages,
-            IssuerRef = issuerName ?? "",
-            Deploy = deploy,
-            Rotation = rotation,
-        };
+        return deploy;
     }
 
     private static PrivateKeySpec ParsePrivateKey(MappingReader s)

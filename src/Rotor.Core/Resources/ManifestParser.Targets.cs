@@ -135,9 +135,9 @@ public static partial class ManifestParser
         var key = k.String("privateKeyPath", required: true);
         var ca = k.String("caPath");
         var endpoint = k.String("tlsEndpoint");
-        if (endpoint is not null && !TryParseHostPort(endpoint, out _, out _))
+        if (endpoint is not null && HostPort.TryParse(endpoint, out _, out _) is { } badEndpoint)
         {
-            k.Error("tlsEndpoint", "host-port", $"'{endpoint}' must be host:port with a port from 1 to 65535");
+            k.Error("tlsEndpoint", "host-port", badEndpoint);
         }
         var kamcmd = k.String("kamcmd") ?? defaults.Kamcmd;
         var interval = k.Duration("minReloadInterval", ManifestLimits.MaxTimeout) ?? defaults.MinReloadInterval;
@@ -164,6 +164,14 @@ public static partial class ManifestParser
     private static EndpointSpec? ParseEndpoint(MappingReader e)
     {
         var host = e.String("host", required: true);
+        if (host is not null && host.StartsWith('['))
+        {
+            e.Error("host", "host-name", "write an IPv6 address without brackets here: the port is its own field");
+        }
+        else if (host is not null && HostPort.CheckHost(host) is { } badHost)
+        {
+            e.Error("host", "host-name", badHost);
+        }
         var port = e.Int("port") ?? EndpointSpec.DefaultPort;
         if (port is < 1 or > 65535) e.Error("port", "port-range", $"{port} must be from 1 to 65535");
         var sni = e.String("sni");
@@ -185,17 +193,5 @@ public static partial class ManifestParser
             return null;
         }
         return value;
-    }
-
-    /// <summary>Splits <c>host:port</c> (or <c>[v6]:port</c>).</summary>
-    public static bool TryParseHostPort(string text, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1) return false;
-        host = text[..colon].Trim('[', ']');
-        return host.Length > 0 && int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
-            && port is >= 1 and <= 65535;
     }
 }

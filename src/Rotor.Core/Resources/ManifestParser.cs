@@ -122,7 +122,10 @@ public static partial class ManifestParser
         {
             return null;
         }
-        return new Resource(kind, name, parsed, new ResourceSource(file, (int)doc.Node.Start.Line));
+        return new Resource(kind, name, parsed, new ResourceSource(file, (int)doc.Node.Start.Line)
+        {
+            Fields = kind == ResourceKinds.Certificate ? ReferencePositions.Of(doc.Node) : new Dictionary<string, SourcePosition>(),
+        });
     }
 
     private static int ErrorCount(MappingReader reader) => reader.ErrorCount;

@@ -8,6 +8,9 @@ internal sealed partial class MappingReader
 {
     private readonly ManifestMapping _node;
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+
+    /// <summary>Every key the parser looked for here, present or not: the known fields of this mapping, for "did you mean".</summary>
+    private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
     private readonly ManifestErrorList _errors;
     private Dictionary<string, ManifestNode>? _index;
 
@@ -44,6 +47,7 @@ internal sealed partial class MappingReader
 
     public ManifestNode? Find(string key)
     {
+        _asked.Add(key);
         if (_node.Children.Count > 16)
         {
             // A large mapping (a broken or hostile one, mostly unknown keys) is indexed once, so
@@ -122,12 +126,16 @@ internal sealed partial class MappingReader
     public void RejectUnknown(IEnumerable<string>? alsoKnown = null)
     {
         var known = alsoKnown is null ? _consumed : [.. _consumed, .. alsoKnown];
+        var candidates = alsoKnown is null ? _asked : [.. _asked, .. alsoKnown];
         foreach (var (k, _) in _node.Children)
         {
             var name = (k as ManifestScalar)?.Value ?? "?";
             if (!known.Contains(name))
             {
-                Error(k, Field(name), "unknown-field", $"unknown field '{ManifestErrorList.Printable(name)}'");
+                // Suggestions cost a little each: only for errors the report keeps.
+                var suggestion = _errors.WillKeep ? FieldSuggestion.Closest(name, candidates) : null;
+                Error(k, Field(name), "unknown-field",
+                    $"unknown field '{ManifestErrorList.Printable(name)}'" + (suggestion is null ? "" : $"; did you mean '{suggestion}'?"));
             }
         }
     }

@@ -19,20 +19,22 @@ public static class ReferenceValidator
             var spec = r.AsCertificate();
             if (spec.IssuerRef.Length > 0 && !Exists(ResourceKinds.Issuer, spec.IssuerRef))
             {
-                errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.issuerRef.name", "issuer-exists",
+                errors.Add(r.Source.Error("spec.issuerRef.name", "issuer-exists",
                     $"Certificate '{r.Name}' refers to Issuer '{spec.IssuerRef}', which is neither in this apply nor in the store"));
             }
-            foreach (var d in spec.Deploy)
+            for (var i = 0; i < spec.Deploy.Count; i++)
             {
+                var d = spec.Deploy[i];
                 if (!Exists(ResourceKinds.Target, d.Target))
                 {
-                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.deploy.target", "target-exists",
+                    errors.Add(r.Source.Error($"spec.deploy[{i}].target", "target-exists",
                         $"Certificate '{r.Name}' deploys to Target '{d.Target}', which is neither in this apply nor in the store"));
                 }
-                foreach (var e in d.Endpoints.Where(e => !Exists(ResourceKinds.Endpoint, e)))
+                for (var j = 0; j < d.Endpoints.Count; j++)
                 {
-                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, "spec.deploy.endpoints", "endpoint-exists",
-                        $"Certificate '{r.Name}' probes Endpoint '{e}' on target '{d.Target}', which is neither in this apply nor in the store"));
+                    if (Exists(ResourceKinds.Endpoint, d.Endpoints[j])) continue;
+                    errors.Add(r.Source.Error($"spec.deploy[{i}].endpoints[{j}]", "endpoint-exists",
+                        $"Certificate '{r.Name}' probes Endpoint '{d.Endpoints[j]}' on target '{d.Target}', which is neither in this apply nor in the store"));
                 }
             }
         }

@@ -41,7 +41,27 @@ public sealed record Resource(string Kind, string Name, object Spec, ResourceSou
 public sealed record ResourceSource(string File, int Line)
 {
     public string Directory => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".";
+
+    /// <summary>
+    /// Where the fields that name other resources were written (<c>spec.issuerRef.name</c>,
+    /// <c>spec.deploy[0].target</c>, <c>spec.deploy[0].path</c>, <c>spec.deploy[0].endpoints[1]</c>),
+    /// so that an error about a reference points at the reference.
+    /// </summary>
+    public IReadOnlyDictionary<string, SourcePosition> Fields { get; init; } = new Dictionary<string, SourcePosition>();
+
+    /// <summary>Where <paramref name="field"/> was written; the document's start when it was not recorded.</summary>
+    public SourcePosition At(string field) => Fields.TryGetValue(field, out var at) ? at : new SourcePosition(Line, 1);
+
+    /// <summary>An error at <paramref name="field"/>'s position.</summary>
+    public ManifestError Error(string field, string rule, string message)
+    {
+        var at = At(field);
+        return new ManifestError(File, at.Line, at.Column, field, rule, message);
+    }
 }
+
+/// <summary>A line and column in a manifest file, both from 1.</summary>
+public readonly record struct SourcePosition(int Line, int Column);
 
 /// <summary>A reference to a secret held outside Rotor's manifests: an environment variable or a file.</summary>
 public sealed record SecretRef(string? Env, string? File)

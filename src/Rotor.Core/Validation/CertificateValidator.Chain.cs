@@ -44,10 +44,17 @@ public static partial class CertificateValidator
         var last = elements.Count > 0 ? elements[^1] : input.Leaf;
         var statuses = chain.ChainStatus.Select(s => s.Status).Distinct().ToList();
         var (lastSubject, lastIssuer) = (SubjectOf(last), IssuerOf(last));
+        var trust = input.TrustAnchors.Count > 0 ? "among the given trust anchors" : "in the system trust store";
+        if (lastSubject == lastIssuer && statuses.Contains(X509ChainStatusFlags.UntrustedRoot))
+        {
+            return Fail(ValidationRules.ChainTrusted, $"chain does not reach the configured trust: it ends at the root '{lastSubject}', which is not trusted (it is not {trust})");
+        }
         if (statuses.Contains(X509ChainStatusFlags.PartialChain) && lastSubject != lastIssuer)
         {
+            // Rotor cannot tell whether the absent issuer is a root or an intermediate: say both.
             return Fail(ValidationRules.ChainTrusted,
-                $"chain does not reach the configured trust: the issuer '{lastIssuer}' of '{lastSubject}' is missing (an intermediate is not present in the chain)");
+                $"chain does not reach the configured trust: the issuer '{lastIssuer}' of '{lastSubject}' is not a trusted root (it is not {trust}) " +
+                "and not in the chain (if it is an intermediate, the chain is missing it)");
         }
         var detail = string.Join(", ", statuses.Select(s => s.ToString()));
         return Fail(ValidationRules.ChainTrusted, $"chain does not build to the configured trust ({detail}); top of chain: '{lastSubject}'");

@@ -81,7 +81,7 @@ internal static class PemReader
         var read = ReadCertificates(text, limits.MaxCertificates);
         if (read.Error is null && read.Blocks == 0)
         {
-            return PemCertificates.Failed($"{path} is not a PEM certificate file: no '-----BEGIN CERTIFICATE-----' block{Hint(text)}");
+            return PemCertificates.Failed($"{path} is not readable PEM: no '-----BEGIN CERTIFICATE-----' block{Hint(text)}");
         }
         return read.Error is null ? read : PemCertificates.Failed($"{path} is {read.Error}");
     }
@@ -109,6 +109,6 @@ internal static class PemReader
         if (text.Length == 0) return " (the file is empty)";
         var head = text.AsSpan(0, Math.Min(text.Length, 512));
         var binary = head.IndexOfAnyInRange('\0', '\b') >= 0 || head.IndexOfAnyInRange('\u000e', '\u001f') >= 0 || head.Contains('\uFFFD');
-        return binary ? " (it holds binary data; Rotor reads PEM: convert DER with 'openssl x509 -inform der')" : "";
+        return binary ? " (it holds binary data; if that is DER, which Rotor does not read, convert it with 'openssl x509 -inform der')" : "";
     }
 }

@@ -52,13 +52,60 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         Recursive = true,
     };
 
-    public IAnsiConsole Console => AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>Reads an environment variable (COLUMNS); tests give their own.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>True when <see cref="Output"/> is the process's standard output and that is a terminal.</summary>
+    public bool OutputIsTerminal { get; init; }
+
+    /// <summary>The width tables are wrapped at when output is not a terminal and COLUMNS is not set: in effect, never.</summary>
+    public const int UnwrappedWidth = 1 << 16;
+
+    /// <summary>
+    /// How wide tables may be: COLUMNS when it is set to a positive number; else the terminal's
+    /// width when output is a terminal; else <see cref="UnwrappedWidth"/>, so that piped or
+    /// redirected output keeps every row on one line for grep, awk and cut.
+    /// </summary>
+    public int Width
     {
-        Out = new AnsiConsoleOutput(Output),
-        Ansi = AnsiSupport.No,
-        ColorSystem = ColorSystemSupport.NoColors,
-        Interactive = InteractionSupport.No,
-    });
+        get
+        {
+            if (int.TryParse(Environment("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var columns)
+                && columns is > 0 and <= UnwrappedWidth)
+            {
+                return columns;
+            }
+            return OutputIsTerminal && TerminalWidth() is > 0 and var width ? width : UnwrappedWidth;
+        }
+    }
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return System.Console.WindowWidth;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    public IAnsiConsole Console
+    {
+        get
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(Output),
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            });
+            console.Profile.Width = Width;
+            return console;
+        }
+    }
 
     public bool WantsJson(ParseResult parse) => string.Equals(parse.GetValue(OutputFormat), "json", StringComparison.OrdinalIgnoreCase);
 

@@ -60,6 +60,24 @@ internal sealed record GateJson(int Successes, int Probes, int Unreachable, bool
 
 internal sealed record EventJson(DateTimeOffset At, EventType Type, string Reason, string Message);
 
+internal sealed record TargetViewJson(
+    string Name, string Kind, long Generation, string Source, System.Text.Json.JsonElement Settings, IReadOnlyList<TargetDeploymentJson> Certificates);
+
+/// <summary>One certificate deployed to a target: its binding, and the newest rotation record of its versions there (none before its first rollout).</summary>
+internal sealed record TargetDeploymentJson(
+    string Certificate, DeployRole Role, string? Path, IReadOnlyList<string> Endpoints, long? Version, string? Serial, string? Sha256,
+    RotationState? State, string? Detail, DateTimeOffset? Updated);
+
+internal sealed record EndpointViewJson(
+    string Name, string Host, int Port, string? Sni, bool Sip, long Generation, string Source,
+    IReadOnlyList<EndpointUseJson> ProbedFor, EndpointProbeJson? LastProbe);
+
+internal sealed record EndpointUseJson(string Certificate, string Target);
+
+internal sealed record EndpointProbeJson(
+    DateTimeOffset At, string? Certificate, bool Success, ProbeFailure Failure, string? Sha256, bool ChainTrusted, int? SipStatus,
+    double? HandshakeMs, string? Error);
+
 internal sealed record ProbeRunJson(
     string Endpoint, string? Sni, bool Sip, string? Trust, IReadOnlyList<ProbeLineJson> Probes, ProbeSummaryJson Summary);
 
@@ -88,4 +106,6 @@ internal sealed record ChainCertificateJson(string Subject, string Issuer, strin
 [JsonSerializable(typeof(IReadOnlyList<EventRecord>))]
 [JsonSerializable(typeof(PassResult))]
 [JsonSerializable(typeof(ProbeRunJson))]
+[JsonSerializable(typeof(TargetViewJson))]
+[JsonSerializable(typeof(EndpointViewJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

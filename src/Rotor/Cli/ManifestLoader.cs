@@ -27,7 +27,7 @@ public static class ManifestLoader
             }
             else
             {
-                errors.Add(new ManifestError(p, 0, 0, "-f", "file-exists", "no such file or folder"));
+                errors.Add(new ManifestError(p, 0, 0, "-f", "file-exists", "no such file or folder (given with -f)"));
             }
         }
         return files;

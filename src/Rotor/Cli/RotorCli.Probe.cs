@@ -31,77 +31,34 @@ public static partial class RotorCli
         cmd.SetAction(async (parse, ct) =>
         {
             SystemTrust.StartLoading();
-            if (EndpointAddress.TryParse(parse.GetValue(endpoint)!, out var host, out var port) is { } bad)
-            {
-                return cli.Fail(ExitCodes.InvalidInput, "endpoint: " + bad);
-            }
-            var name = parse.GetValue(sni) ?? (EndpointAddress.IsDnsName(host) ? host : null);
-            if (name is not null && Uri.CheckHostName(name) is UriHostNameType.Unknown or UriHostNameType.Basic)
-            {
-                return cli.Fail(ExitCodes.InvalidInput, $"--sni: '{name}' is not a host name");
-            }
-            var n = parse.GetValue(count);
-            if (n < 1) return cli.Fail(ExitCodes.InvalidInput, $"--count: must be at least 1 (got {n})");
-            if (!DurationParser.TryParse(parse.GetValue(interval)!, out var pause))
-            {
-                return cli.Fail(ExitCodes.InvalidInput, $"--interval: '{parse.GetValue(interval)}' is not a duration like 1s, 200ms or 0s");
-            }
-            if (!DurationParser.TryParse(parse.GetValue(timeout)!, out var limit) || limit <= TimeSpan.Zero)
-            {
-                return cli.Fail(ExitCodes.InvalidInput, $"--timeout: '{parse.GetValue(timeout)}' is not a positive duration like 5s");
-            }
-            IReadOnlyList<X509Certificate2> anchors = [];
-            if (parse.GetValue(trust) is { } trustFile)
-            {
-                if (!File.Exists(trustFile)) return cli.Fail(ExitCodes.InvalidInput, $"--trust: file not found: {trustFile}");
-                try
-                {
-                    anchors = await TlsProbeOptions.ReadTrustAnchorsAsync(trustFile, ct);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    return cli.Fail(ExitCodes.InvalidInput, "--trust: " + e.Message);
-                }
-            }
+            var (request, error) = await ProbeRequest.ReadAsync(parse.GetValue(endpoint)!, parse.GetValue(sni), parse.GetValue(sip), parse.GetValue(trust),
+                parse.GetValue(count), parse.GetValue(interval)!, parse.GetValue(timeout)!, ct);
+            if (request is null) return cli.Fail(ExitCodes.InvalidInput, error!);
 
             using var loggers = cli.CreateLoggers(parse);
-            var probe = new TlsProbe(new TlsProbeOptions { TrustAnchors = anchors, Timeout = limit }, cli.Time,
+            var probe = new TlsProbe(new TlsProbeOptions { TrustAnchors = request.Anchors, Timeout = request.Timeout }, cli.Time,
                 parse.GetValue(cli.Verbose) ? loggers.CreateLogger<TlsProbe>() : null);
-            var target = new ProbeTarget(host, port, name, parse.GetValue(sip));
             var json = cli.WantsJson(parse);
-            var results = new List<ProbeResult>(Math.Min(n, 10_000));
+            var results = new List<ProbeResult>(Math.Min(request.Count, 10_000));
             var started = cli.Time.GetTimestamp();
-            for (var i = 1; i <= n; i++)
+            for (var i = 1; i <= request.Count; i++)
             {
-                if (i > 1 && pause > TimeSpan.Zero) await Task.Delay(pause, cli.Time, ct);
-                var result = await probe.ProbeAsync(target, ct);
+                if (i > 1 && request.Pause > TimeSpan.Zero) await Task.Delay(request.Pause, cli.Time, ct);
+                var result = await probe.ProbeAsync(request.Target, ct);
                 results.Add(result);
-                if (!json && n > 1) cli.Output.WriteLine(ProbeLine(i, result));
+                if (!json && request.Count > 1) cli.Output.WriteLine(ProbeLine(i, result));
             }
             var elapsed = cli.Time.GetElapsedTime(started);
             var summary = ProbeSummary.From(results);
             if (json)
             {
-                cli.WriteJson(new ProbeRunJson(
-                    $"{target.Host}:{target.Port}",
-                    target.Sni,
-                    target.SipOptions,
-                    anchors.Count == 0 ? "system" : parse.GetValue(trust),
-                    [.. results.Select((r, i) => ProbeJson(i + 1, r))],
-                    new ProbeSummaryJson(
-                        summary.Count,
-                        summary.Successes,
-                        summary.Failures,
-                        new ProbeLatencyJson(Ms(summary.HandshakeP50), Ms(summary.HandshakeP95), Ms(summary.HandshakeMax)),
-                        Ms(elapsed),
-                        elapsed > TimeSpan.Zero ? Math.Round(summary.Count / elapsed.TotalSeconds, 1) : null)),
-                    CliJsonContext.Default.ProbeRunJson);
+                cli.WriteJson(ProbeRunView(request, results, summary, elapsed), CliJsonContext.Default.ProbeRunJson);
             }
             else
             {
-                WriteProbeTables(cli, target, results, n == 1);
+                WriteProbeTables(cli, request.Target, results, request.Count == 1);
                 cli.Output.WriteLine(
-                    $"{summary.Count} probe(s) of {target}: {summary.Successes} succeeded, {summary.Failures} failed; " +
+                    $"{summary.Count} probe(s) of {request.Target}: {summary.Successes} succeeded, {summary.Failures} failed; " +
                     $"handshake p50 {F(summary.HandshakeP50)}, p95 {F(summary.HandshakeP95)}, max {F(summary.HandshakeMax)}; {Ms(elapsed):0.#} ms in all");
             }
             return summary.Failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
@@ -109,10 +66,59 @@ public static partial class RotorCli
         return cmd;
     }
 
+    /// <summary>What <c>rotor probe</c> was asked to do, its options checked.</summary>
+    private sealed record ProbeRequest(ProbeTarget Target, string? TrustFile, IReadOnlyList<X509Certificate2> Anchors, int Count, TimeSpan Pause, TimeSpan Timeout)
+    {
+        /// <summary>The request, or the error that names the option at fault.</summary>
+        public static async Task<(ProbeRequest? Request, string? Error)> ReadAsync(
+            string endpoint, string? sni, bool sip, string? trustFile, int count, string interval, string timeout, CancellationToken ct)
+        {
+            if (HostPort.TryParse(endpoint, out var host, out var port) is { } bad) return (null, "endpoint: " + bad);
+            var name = sni ?? (HostPort.IsDnsName(host) ? host : null);
+            if (name is not null && Uri.CheckHostName(name) is UriHostNameType.Unknown or UriHostNameType.Basic)
+            {
+                return (null, $"--sni: '{name}' is not a host name");
+            }
+            if (count < 1) return (null, $"--count: must be at least 1 (got {count})");
+            if (!DurationParser.TryParse(interval, out var pause)) return (null, $"--interval: '{interval}' is not a duration like 1s, 200ms or 0s");
+            if (!DurationParser.TryParse(timeout, out var limit) || limit <= TimeSpan.Zero)
+            {
+                return (null, $"--timeout: '{timeout}' is not a positive duration like 5s");
+            }
+            IReadOnlyList<X509Certificate2> anchors = [];
+            if (trustFile is not null)
+            {
+                if (!File.Exists(trustFile)) return (null, $"--trust: file not found: {trustFile}");
+                try
+                {
+                    anchors = await TlsProbeOptions.ReadTrustAnchorsAsync(trustFile, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    return (null, "--trust: " + e.Message);
+                }
+            }
+            return (new ProbeRequest(new ProbeTarget(host, port, name, sip), trustFile, anchors, count, pause, limit), null);
+        }
+    }
+
+    private static ProbeRunJson ProbeRunView(ProbeRequest request, IReadOnlyList<ProbeResult> results, ProbeSummary summary, TimeSpan elapsed) => new(
+        $"{request.Target.Host}:{request.Target.Port}",
+        request.Target.Sni,
+        request.Target.SipOptions,
+        request.Anchors.Count == 0 ? "system" : request.TrustFile,
+        [.. results.Select((r, i) => ProbeJson(i + 1, r))],
+        new ProbeSummaryJson(
+            summary.Count,
+            summary.Successes,
+            summary.Failures,
+            new ProbeLatencyJson(Ms(summary.HandshakeP50), Ms(summary.HandshakeP95), Ms(summary.HandshakeMax)),
+            Ms(elapsed),
+            elapsed > TimeSpan.Zero ? Math.Round(summary.Count / elapsed.TotalSeconds, 1) : null));
+
     private static void WriteProbeTables(CliContext cli, ProbeTarget target, IReadOnlyList<ProbeResult> results, bool single)
     {
         var console = cli.Console;
-        console.Profile.Width = 160;
         if (single)
         {
             var r = results[0];

@@ -45,7 +45,7 @@ public static partial class RotorCli
                 foreach (var r in rows)
                 {
                     table.AddRow(Markup.Escape(r.Name), r.Ready ? "True" : "False", Markup.Escape(r.Issuer), Time(r.NotAfter), Time(r.RenewalAt),
-                        Markup.Escape(r.LastFailure is null ? "" : Truncate(r.LastFailure, 60)));
+                        Markup.Escape(StatusText(r)));
                 }
                 cli.Console.Write(table);
                 return ExitCodes.Ok;
@@ -76,98 +76,31 @@ public static partial class RotorCli
 
     private static string Time(DateTimeOffset? t) => t is { } v ? v.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "-";
 
+    /// <summary>The STATUS column: the last failure when there is one, else Ready, or Pending before the first version is in service.</summary>
+    private static string StatusText(CertificateRowJson row) =>
+        row.LastFailure is not null ? Truncate(row.LastFailure, 60) : row.Ready ? "Ready" : "Pending";
+
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 
     private static Command DescribeCommand(CliContext cli)
     {
-        var what = new Argument<string>("kind") { Description = "certificate" };
-        var name = new Argument<string>("name") { Description = "Certificate name" };
-        var cmd = new Command("describe", "Show a certificate: status, versions, next renewal, rotation per target, last events") { what, name };
+        var what = new Argument<string>("kind") { Description = string.Join(", ", Describers.Select(d => d.Word)) };
+        var name = new Argument<string>("name") { Description = "Resource name" };
+        var cmd = new Command("describe",
+            "Show one resource in detail: a certificate (status, versions, rotation per target, last events), " +
+            "a target (settings, the certificates deployed to it) or an endpoint (address, last probe)") { what, name };
         cmd.SetAction(async (parse, ct) =>
         {
-            if (ResourceKinds.FromUserWord(parse.GetValue(what)!) != ResourceKinds.Certificate)
+            var word = parse.GetValue(what)!;
+            var kind = ResourceKinds.FromUserWord(word);
+            if (Describers.FirstOrDefault(d => d.Kind == kind).Describe is not { } describe)
             {
-                return cli.Fail(ExitCodes.InvalidInput, "only 'describe certificate NAME' is supported");
+                return cli.Fail(ExitCodes.InvalidInput,
+                    $"cannot describe '{word}'; supported kinds: {string.Join(", ", Describers.Select(d => d.Word))} (e.g. rotor describe certificate NAME)");
             }
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
-            var n = parse.GetValue(name)!;
-            var stored = await host.Store.GetResourceAsync(ResourceKinds.Certificate, n, ct);
-            if (stored is null) return cli.Fail(ExitCodes.NotFound, $"certificate '{n}' not found");
-            var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
-            var status = await host.Store.GetStatusAsync(n, ct);
-            var versions = await host.Store.ListVersionsAsync(n, ct);
-            var rotations = new List<RotationRecord>();
-            foreach (var v in versions.TakeLast(5))
-            {
-                rotations.AddRange(await host.Store.ListRotationsAsync(v.Id, ct));
-            }
-            var events = await host.Store.ListEventsAsync(ResourceKinds.Certificate, n, 15, ct);
-            var cmp = Issuers.CmpTransactionState.TryRead(status?.IssuerState);
-            var view = new CertificateViewJson
-            {
-                Name = n,
-                Generation = stored.Generation,
-                Issuer = spec.IssuerRef,
-                Names = [.. spec.RequiredNames().Order()],
-                Key = spec.PrivateKey.Describe(),
-                RotationPolicy = spec.PrivateKey.RotationPolicy,
-                Duration = DurationParser.Format(spec.Duration),
-                Ready = status?.Ready ?? false,
-                NotAfter = status?.NotAfter,
-                RenewalAt = status?.RenewalAt,
-                NextReconcile = status?.NextDueAt,
-                Failures = status?.Failures ?? 0,
-                LastFailure = status?.LastFailure,
-                RenewRequested = status?.RenewRequested ?? false,
-                RenewNow = status?.RenewNow ?? false,
-                Cmp = cmp is null ? null : new CmpStateJson(
-                    cmp.Request, cmp.State, cmp.Server, cmp.TransactionId, cmp.PkiStatus, cmp.FailInfo, cmp.StatusText, cmp.Error,
-                    cmp.Polls, cmp.NextPollAt, cmp.ImplicitlyConfirmed, cmp.At, status?.NextDueAt),
-                Versions = [.. versions.Select(v => new VersionJson(v.Id, v.State, v.Serial, v.Sha256Fingerprint, v.NotBefore, v.NotAfter, v.Generation))],
-                Rotations = [.. rotations.Select(r => new RotationJson(
-                    r.VersionId,
-                    r.Target,
-                    r.State,
-                    r.Progress.Wave + 1,
-                    r.Detail,
-                    r.Progress.Gate.StartedAt is null ? null : new GateJson(
-                        r.Progress.Gate.Successes, r.Progress.Gate.Probes, r.Progress.Gate.Unreachable, r.Progress.Gate.Passed, r.Progress.Gate.LastError),
-                    r.Progress.NextAt,
-                    r.Progress.DrainUntil,
-                    r.UpdatedAt))],
-                Events = [.. events.Select(e => new EventJson(e.At, e.Type, e.Reason, e.Message))],
-            };
-            if (cli.WantsJson(parse))
-            {
-                cli.WriteJson(view, CliJsonContext.Default.CertificateViewJson);
-                return ExitCodes.Ok;
-            }
-            var o = cli.Output;
-            o.WriteLine($"Name:           {view.Name} (generation {view.Generation})");
-            o.WriteLine($"Issuer:         {view.Issuer}");
-            o.WriteLine($"Names:          {string.Join(", ", view.Names)}");
-            o.WriteLine($"Key:            {view.Key}, rotationPolicy {view.RotationPolicy}");
-            o.WriteLine($"Duration:       {view.Duration}");
-            o.WriteLine($"Ready:          {view.Ready}");
-            o.WriteLine($"Expires:        {Time(view.NotAfter)}");
-            o.WriteLine($"Next renewal:   {Time(view.RenewalAt)}");
-            o.WriteLine($"Next reconcile: {Time(view.NextReconcile)}{(view.RenewRequested ? view.RenewNow ? " (manual renewal requested, now)" : " (manual renewal requested)" : "")}");
-            if (cmp is not null) o.WriteLine($"CMP:            {cmp.Describe()}; next attempt {Time(status?.NextDueAt)}");
-            if (view.Failures > 0) o.WriteLine($"Failures:       {view.Failures} in a row; last: {view.LastFailure}");
-            var vt = new Table().Title("Versions").AddColumns("ID", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
-            foreach (var v in view.Versions) vt.AddRow(v.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), v.State.ToString(), v.Serial, Time(v.NotBefore), Time(v.NotAfter));
-            cli.Console.Write(vt);
-            var rt = new Table().Title("Rotation").AddColumns("VERSION", "TARGET", "WAVE", "STATE", "GATE", "NEXT", "DETAIL");
-            foreach (var r in view.Rotations)
-            {
-                var gate = r.Gate is null ? "" : $"{r.Gate.Successes}/{r.Gate.Probes} ok" + (r.Gate.Unreachable > 0 ? $", {r.Gate.Unreachable} unreachable" : "") + (r.Gate.Passed ? ", passed" : "");
-                rt.AddRow(r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Target), r.Wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    r.State.ToString(), Markup.Escape(gate), Time(r.DrainUntil ?? r.NextStep), Markup.Escape(r.Detail ?? ""));
-            }
-            cli.Console.Write(rt);
-            WriteEvents(cli, events);
-            return ExitCodes.Ok;
+            return await describe(cli, parse, host, parse.GetValue(name)!, ct);
         });
         return cmd;
     }

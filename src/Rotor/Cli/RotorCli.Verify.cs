@@ -29,21 +29,8 @@ public static partial class RotorCli
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            TimeSpan? rb = null;
-            if (parse.GetValue(renewBefore) is { } rbText)
-            {
-                if (!DurationParser.TryParse(rbText, out var parsed)) return cli.Fail(ExitCodes.InvalidInput, $"--renew-before: '{rbText}' is not a duration like 720h");
-                rb = parsed;
-            }
-            var usageList = parse.GetValue(usages) is { Length: > 0 } u ? u : [Usages.ServerAuth];
-            var unknown = usageList.Where(x => !Usages.Known.Contains(x)).ToList();
-            if (unknown.Count > 0) return cli.Fail(ExitCodes.InvalidInput, $"--usage: unknown usage '{unknown[0]}'; use one of {string.Join(", ", Usages.Known)}");
-            var required = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var n in parse.GetValue(names) ?? [])
-            {
-                required.Add(IPAddress.TryParse(n, out var ip) ? "IP:" + ip : "DNS:" + n);
-            }
-
+            var wanted = VerifyRequirements.Read(parse.GetValue(renewBefore), parse.GetValue(usages), parse.GetValue(names));
+            if (wanted.Error is not null) return cli.Fail(ExitCodes.InvalidInput, wanted.Error);
             var files = await VerifyFiles.ReadAsync(parse.GetValue(cert)!, parse.GetValue(chain), parse.GetValue(trust), parse.GetValue(key), parse.GetValue(previous), ct);
             if (files.Error is not null) return cli.Fail(ExitCodes.InvalidInput, files.Error);
 
@@ -55,31 +42,73 @@ public static partial class RotorCli
                     Chain = files.Chain,
                     TrustAnchors = files.Anchors,
                     PrivateKeyPem = files.KeyPem,
-                    RequiredNames = required,
+                    RequiredNames = wanted.Names,
                     PreviousNames = files.PreviousNames,
-                    RequiredUsages = usageList,
-                    RenewBefore = rb,
+                    RequiredUsages = wanted.Usages,
+                    RenewBefore = wanted.RenewBefore,
                     SecureMode = parse.GetValue(secure),
                     DecodeProblems = files.DecodeProblems,
                     Now = cli.Time.GetUtcNow(),
                 });
-            if (cli.WantsJson(parse))
-            {
-                cli.WriteJson(new VerifyJson(report.Passed, report.Results), CliJsonContext.Default.VerifyJson);
-            }
-            else
-            {
-                var table = new Table().AddColumns("RULE", "RESULT", "DETAIL");
-                foreach (var r in report.Results)
-                {
-                    table.AddRow(r.Rule, r.Status switch { RuleStatus.Passed => "pass", RuleStatus.Failed => "FAIL", _ => "-" }, Markup.Escape(r.Message));
-                }
-                cli.Console.Write(table);
-                cli.Output.WriteLine(report.Passed ? "OK: the certificate may be deployed" : $"FAILED: {report.Failures.Count()} rule(s) broken");
-            }
+            if (parse.GetValue(trust) is null) report = WithTrustHint(report);
+            WriteVerifyReport(cli, parse, report);
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Without --trust the chain is judged against the system store, where a private root is not:
+    /// a chain that does not reach trust then says how to name the root.
+    /// </summary>
+    private static ValidationReport WithTrustHint(ValidationReport report) => new([.. report.Results.Select(r =>
+        r.Rule == ValidationRules.ChainTrusted && r.Status == RuleStatus.Failed
+            ? r with { Message = r.Message + "; to trust a private root, pass it with --trust ROOT.pem" }
+            : r)]);
+
+    private static void WriteVerifyReport(CliContext cli, ParseResult parse, ValidationReport report)
+    {
+        if (cli.WantsJson(parse))
+        {
+            cli.WriteJson(new VerifyJson(report.Passed, report.Results), CliJsonContext.Default.VerifyJson);
+            return;
+        }
+        var table = new Table().AddColumns("RULE", "RESULT", "DETAIL");
+        foreach (var r in report.Results)
+        {
+            table.AddRow(r.Rule, r.Status switch { RuleStatus.Passed => "pass", RuleStatus.Failed => "FAIL", _ => "-" }, Markup.Escape(r.Message));
+        }
+        cli.Console.Write(table);
+        cli.Output.WriteLine(report.Passed ? "OK: the certificate may be deployed" : $"FAILED: {report.Failures.Count()} rule(s) broken");
+    }
+
+    /// <summary>What the certificate must satisfy beyond the fixed rules: --renew-before, --usage, --name.</summary>
+    private sealed record VerifyRequirements(TimeSpan? RenewBefore, IReadOnlyList<string> Usages, IReadOnlySet<string> Names, string? Error)
+    {
+        /// <summary>The requirements, or <see cref="Error"/> naming the option that is invalid.</summary>
+        public static VerifyRequirements Read(string? renewBefore, string[]? usages, string[]? names)
+        {
+            TimeSpan? rb = null;
+            if (renewBefore is not null)
+            {
+                if (!DurationParser.TryParse(renewBefore, out var parsed)) return Invalid($"--renew-before: '{renewBefore}' is not a duration like 720h");
+                rb = parsed;
+            }
+            var known = Rotor.Core.Resources.Usages.Known;
+            var usageList = usages is { Length: > 0 } u ? u : [Rotor.Core.Resources.Usages.ServerAuth];
+            if (usageList.FirstOrDefault(x => !known.Contains(x)) is { } unknown)
+            {
+                return Invalid($"--usage: unknown usage '{unknown}'; use one of {string.Join(", ", known)}");
+            }
+            var required = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var n in names ?? [])
+            {
+                required.Add(IPAddress.TryParse(n, out var ip) ? "IP:" + ip : "DNS:" + n);
+            }
+            return new VerifyRequirements(rb, usageList, required, null);
+        }
+
+        private static VerifyRequirements Invalid(string error) => new(null, [], new HashSet<string>(), error);
     }
 
     /// <summary>

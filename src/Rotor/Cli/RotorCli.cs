@@ -9,7 +9,19 @@ public static partial class RotorCli
     public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, TimeProvider? time = null,
         Scheduling.ReconcilerOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var cli = new CliContext(output, error, time ?? TimeProvider.System) { ReconcilerOptions = options };
+        var cli = new CliContext(output, error, time ?? TimeProvider.System)
+        {
+            ReconcilerOptions = options,
+            OutputIsTerminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected,
+        };
+        return await InvokeAsync(cli, args, cancellationToken);
+    }
+
+    /// <summary>Runs one command with <paramref name="cli"/>'s writers, time and environment.</summary>
+    public static async Task<int> InvokeAsync(CliContext cli, string[] args, CancellationToken cancellationToken = default)
+    {
+        var output = cli.Output;
+        var error = cli.Error;
         var root = Build(cli);
         var parse = root.Parse(args);
         try

@@ -32,9 +32,13 @@ public static class BoundedFile
             }
             return (Encoding.UTF8.GetString(buffer, 0, filled), null);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return (null, $"cannot read {path}: no such file");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return (null, $"cannot read {path}: {e.Message}");
+            return (null, Directory.Exists(path) ? $"cannot read {path}: it is a folder, not a file" : $"cannot read {path}: {e.Message}");
         }
     }
 

@@ -12,4 +12,7 @@ internal static partial class ProbeLog
 
     [LoggerMessage(RotorEventIds.ProbeFailed, LogLevel.Information, "Probe {Target} failed during {Stage}: {Error}")]
     public static partial void Failed(ILogger logger, ProbeTarget target, string stage, string error);
+
+    [LoggerMessage(RotorEventIds.ProbeNotKept, LogLevel.Warning, "The probe of endpoint {Endpoint} was not kept for rotor describe endpoint: {Error}")]
+    public static partial void EndpointProbeNotKept(ILogger logger, string endpoint, string error);
 }

@@ -34,11 +34,11 @@ public sealed record TlsProbeOptions
         }
         catch (CryptographicException e)
         {
-            throw new InvalidDataException($"{path}: not a PEM certificate file ({e.Message})", e);
+            throw new InvalidDataException($"{path} is not readable PEM ({e.Message})", e);
         }
         if (anchors.Count == 0)
         {
-            throw new InvalidDataException($"{path}: no certificate (expected PEM 'BEGIN CERTIFICATE' blocks)");
+            throw new InvalidDataException($"{path} is not readable PEM: no '-----BEGIN CERTIFICATE-----' block");
         }
         return anchors;
     }

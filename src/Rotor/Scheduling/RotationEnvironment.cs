@@ -33,7 +33,13 @@ internal sealed class RotationEnvironment(
 
     public TimeProvider Time => time;
 
-    public IProbe Probe => probe;
+    /// <summary>Endpoint resource names of the probe targets handed out, so each probe's result is kept under its endpoint.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ProbeTarget, string> _endpointNames = new(ReferenceEqualityComparer.Instance);
+
+    private RecordingProbe? _recording;
+
+    /// <summary>The probe, keeping each result of a named endpoint in the store (for <c>rotor describe endpoint</c>).</summary>
+    public IProbe Probe => _recording ??= new RecordingProbe(this);
 
     /// <summary>Roots the probes of the current job verify against (the version's own CA).</summary>
     public IReadOnlyList<X509Certificate2> ProbeTrust { get; set; } = [];
@@ -86,7 +92,9 @@ internal sealed class RotationEnvironment(
             var resource = await store.GetResourceAsync(ResourceKinds.Endpoint, name, cancellationToken)
                 ?? throw new RotorException($"Endpoint '{name}' (deploy entry of target {binding.Target}) does not exist", isTransient: false) { Reason = "EndpointNotFound" };
             var e = SpecSerializer.SpecOf<EndpointSpec>(resource);
-            list.Add(new ProbeTarget(e.Host, e.Port, e.Sni ?? (System.Net.IPAddress.TryParse(e.Host, out _) ? null : e.Host), e.Sip) { Trust = ProbeTrust });
+            var target = new ProbeTarget(e.Host, e.Port, e.Sni ?? (System.Net.IPAddress.TryParse(e.Host, out _) ? null : e.Host), e.Sip) { Trust = ProbeTrust };
+            _endpointNames[target] = name;
+            list.Add(target);
         }
         return list;
     }
@@ -105,5 +113,36 @@ internal sealed class RotationEnvironment(
         if (reason == "Deployed") Log.Deployed(logger, certificate, versionId, target);
         else Log.RotationEvent(logger, type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, certificate, versionId, target, reason, message);
         return store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, certificate, type, reason, message), cancellationToken);
+    }
+
+    private sealed class RecordingProbe(RotationEnvironment env) : IProbe
+    {
+        public async Task<ProbeResult> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
+        {
+            var result = await env.ProbeInner.ProbeAsync(target, cancellationToken);
+            if (env._endpointNames.TryGetValue(target, out var name))
+            {
+                await env.RecordProbeAsync(name, result, cancellationToken);
+            }
+            return result;
+        }
+    }
+
+    private IProbe ProbeInner => probe;
+
+    /// <summary>
+    /// Keeps the probe's result for the endpoint. What is kept is a report, not state the rotation
+    /// depends on: a store that cannot take it is logged and the gate goes on with the result.
+    /// </summary>
+    private async Task RecordProbeAsync(string endpoint, ProbeResult result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.SaveEndpointProbeAsync(EndpointProbeRecord.From(endpoint, certificate, result, time.GetUtcNow()), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Probes.ProbeLog.EndpointProbeNotKept(logger, endpoint, e.Message);
+        }
     }
 }

@@ -39,8 +39,10 @@ public static class DeployFolderValidator
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, (spec, directory, applied)) in certificates.OrderBy(c => c.Value.Applied is null ? 0 : 1).ThenBy(c => c.Key, StringComparer.Ordinal))
         {
-            foreach (var binding in spec.Deploy)
+            for (var i = 0; i < spec.Deploy.Count; i++)
             {
+                var binding = spec.Deploy[i];
+                var field = binding.Path is null ? $"spec.deploy[{i}]" : $"spec.deploy[{i}].path";
                 if (!targets.TryGetValue(binding.Target, out var target) || target.Spec.File is not { } file) continue;
                 var folder = FileTarget.ResolveFolder(binding, directory, file, target.Directory);
                 if (applied is null)
@@ -50,12 +52,12 @@ public static class DeployFolderValidator
                 }
                 if (folder is null)
                 {
-                    errors.Add(new ManifestError(applied.Source.File, applied.Source.Line, 1, "spec.deploy.path", "file-target-folder",
+                    errors.Add(applied.Source.Error(field, "file-target-folder",
                         $"Certificate '{name}' deploys to file Target '{binding.Target}', which has no path: set path on the deploy entry or spec.file.path on the Target"));
                 }
                 else if (owners.TryGetValue(folder, out var other) && other != name)
                 {
-                    errors.Add(new ManifestError(applied.Source.File, applied.Source.Line, 1, "spec.deploy.path", "deploy-folder-unique",
+                    errors.Add(applied.Source.Error(field, "deploy-folder-unique",
                         $"Certificate '{name}' would write into {folder}, where Certificate '{other}' already writes; give each certificate its own path"));
                 }
                 else

@@ -72,7 +72,7 @@ public sealed partial class KamailioTarget
     /// <summary>A fresh handshake must present the new certificate: Kamailio may answer "Ok" and still serve the old one.</summary>
     private async Task<ReloadFailure?> ConfirmAsync(string endpoint, string expectedSha256, IReadOnlyList<X509Certificate2> trust, CancellationToken cancellationToken)
     {
-        ManifestParser.TryParseHostPort(endpoint, out var host, out var port);
+        HostPort.TryParse(endpoint, out var host, out var port); // checked when the manifest was read
         var result = await probe.ProbeAsync(new ProbeTarget(host, port) { Trust = trust.Count > 0 ? trust : null }, cancellationToken);
         if (result.LeafSha256 is { } presented && string.Equals(presented, expectedSha256, StringComparison.OrdinalIgnoreCase)) return null;
         if (result.Failure == ProbeFailure.Connect)

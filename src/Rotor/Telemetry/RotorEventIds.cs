@@ -24,6 +24,7 @@ public static class RotorEventIds
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;
     public const int ProbeFailed = 4002;
+    public const int ProbeNotKept = 4003;
 
     // 5000–5999: reconcile, rotation, leases.
     public const int Reconciling = 5001;

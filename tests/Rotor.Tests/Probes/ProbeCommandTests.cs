@@ -20,12 +20,12 @@ public sealed class ProbeCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("sip.example.test", "endpoint: 'sip.example.test' is not host:port")]
+    [InlineData("sip.example.test", "endpoint: 'sip.example.test' has no port")]
     [InlineData("sip.example.test:0", "endpoint: port '0' must be a number from 1 to 65535")]
     [InlineData("sip.example.test:65536", "endpoint: port '65536' must be a number from 1 to 65535")]
-    [InlineData("2001:db8::1:5061", "endpoint: '2001:db8::1:5061' is not host:port")]
+    [InlineData("2001:db8::1:5061", "endpoint: '2001:db8::1:5061' has more than one ':'; write an IPv6 address in brackets")]
     [InlineData("[sip.example.test]:5061", "endpoint: 'sip.example.test' in brackets is not an IPv6 address")]
-    [InlineData("bad host:5061", "endpoint: 'bad host' is not a host name or IP address")]
+    [InlineData("bad host:5061", "endpoint: 'bad host' is not a DNS name or an IP address")]
     public async Task A_bad_endpoint_exits_2_naming_the_argument_and_the_rule(string endpoint, string message)
     {
         var (code, _, err) = await RunAsync("probe", endpoint);
@@ -56,7 +56,7 @@ public sealed class ProbeCommandTests : IDisposable
         var (code, _, err) = await RunAsync("probe", "127.0.0.1:5061", "--trust", path);
 
         Assert.Equal(ExitCodes.InvalidInput, code);
-        Assert.Contains("--trust: " + path + ": no certificate", err, StringComparison.Ordinal);
+        Assert.Contains("--trust: " + path + " is not readable PEM: no '-----BEGIN CERTIFICATE-----' block", err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,16 +139,6 @@ public sealed class ProbeCommandTests : IDisposable
         var sorted = values.Order().Select(TimeSpan.FromMilliseconds).ToList();
 
         Assert.Equal(TimeSpan.FromMilliseconds(expected), ProbeSummary.Percentile(sorted, percent));
-    }
-
-    [Theory]
-    [InlineData("sip.example.test:5061", "sip.example.test", 5061)]
-    [InlineData("192.0.2.10:5061", "192.0.2.10", 5061)]
-    [InlineData("[2001:db8::1]:5061", "2001:db8::1", 5061)]
-    public void Endpoints_parse(string text, string host, int port)
-    {
-        Assert.Null(EndpointAddress.TryParse(text, out var h, out var p));
-        Assert.Equal((host, port), (h, p));
     }
 
     public void Dispose()

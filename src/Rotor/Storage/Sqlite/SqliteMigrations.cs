@@ -100,6 +100,19 @@ internal static class SqliteMigrations
               certificate TEXT NOT NULL,
               created_at INTEGER NOT NULL);
             """),
+        (6, "the last probe of each endpoint, for rotor describe endpoint", """
+            CREATE TABLE endpoint_probes(
+              endpoint TEXT PRIMARY KEY,
+              at INTEGER NOT NULL,
+              certificate TEXT,
+              success INTEGER NOT NULL,
+              failure TEXT NOT NULL,
+              sha256 TEXT,
+              chain_trusted INTEGER NOT NULL,
+              sip_status INTEGER,
+              handshake_ms REAL,
+              error TEXT);
+            """),
         (9, "alerts and their delivery outbox", """
             CREATE TABLE alerts(
               key TEXT NOT NULL,
