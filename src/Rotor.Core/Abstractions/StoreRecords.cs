@@ -93,3 +93,6 @@ public sealed record EventRecord(
     EventType Type,
     string Reason,
     string Message);
+
+/// <summary>An issuer's own state (JSON of the issuer kind's choosing, no secrets) and when it was last written.</summary>
+public sealed record IssuerRuntimeState(string Issuer, string StateJson, DateTimeOffset UpdatedAt);

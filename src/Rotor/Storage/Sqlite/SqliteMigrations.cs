@@ -100,5 +100,11 @@ internal static class SqliteMigrations
               certificate TEXT NOT NULL,
               created_at INTEGER NOT NULL);
             """),
+        (6, "an issuer's own state across processes (a CMP server group's position)", """
+            CREATE TABLE issuer_runtime(
+              issuer TEXT PRIMARY KEY,
+              state_json TEXT NOT NULL,
+              updated_at INTEGER NOT NULL);
+            """),
     ];
 }
