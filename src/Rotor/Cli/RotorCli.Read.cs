@@ -80,14 +80,16 @@ public static partial class RotorCli
 
     private static Command DescribeCommand(CliContext cli)
     {
-        var what = new Argument<string>("kind") { Description = "certificate" };
-        var name = new Argument<string>("name") { Description = "Certificate name" };
-        var cmd = new Command("describe", "Show a certificate: status, versions, next renewal, rotation per target, last events") { what, name };
+        var what = new Argument<string>("kind") { Description = "certificate or issuer" };
+        var name = new Argument<string>("name") { Description = "Certificate or issuer name" };
+        var cmd = new Command("describe", "Show a certificate (status, versions, next renewal, rotation per target, last events) or an issuer (kind, key facts, CMP server group position)") { what, name };
         cmd.SetAction(async (parse, ct) =>
         {
-            if (ResourceKinds.FromUserWord(parse.GetValue(what)!) != ResourceKinds.Certificate)
+            var kind = ResourceKinds.FromUserWord(parse.GetValue(what)!);
+            if (kind == ResourceKinds.Issuer) return await DescribeIssuerAsync(cli, parse, parse.GetValue(name)!, ct);
+            if (kind != ResourceKinds.Certificate)
             {
-                return cli.Fail(ExitCodes.InvalidInput, "only 'describe certificate NAME' is supported");
+                return cli.Fail(ExitCodes.InvalidInput, "only 'describe certificate NAME' and 'describe issuer NAME' are supported");
             }
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
