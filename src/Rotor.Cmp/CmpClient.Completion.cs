@@ -8,9 +8,9 @@ public sealed partial class CmpClient
 {
     /// <summary>
     /// A positive response: take the certificate, check it carries the requested key and let
-    /// the caller veto it, then confirm (certConf/pkiConf) unless the server granted
-    /// implicitConfirm. A rejected certificate is reported to the server in certConf before
-    /// the enrolment fails.
+    /// the caller veto it (the certificate alone, then with the response's CA certificates),
+    /// then confirm (certConf/pkiConf) unless the server granted implicitConfirm. A rejected
+    /// certificate is reported to the server in certConf before the enrolment fails.
     /// </summary>
     private async Task<CmpEnrollmentResult> CompleteAsync(CmpTransaction tx, Enrollment enrollment, PkiMessage response, CertRepMessage content,
         CertResponse certResponse, CmpStatusInfo status, int polls, Scope scope)
@@ -41,6 +41,10 @@ public sealed partial class CmpClient
         else if (enrollment.AcceptCertificate?.Invoke(certificate) is { } reason)
         {
             rejection = reason;
+        }
+        else if (enrollment.AcceptIssued?.Invoke(new CmpIssuedCertificate(certificate, caPubs, extraCerts)) is { } chainReason)
+        {
+            rejection = chainReason;
         }
 
         var implicitlyConfirmed = _options.RequestImplicitConfirm && decoded.ImplicitConfirmGranted;

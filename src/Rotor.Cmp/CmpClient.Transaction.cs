@@ -15,12 +15,13 @@ public sealed partial class CmpClient
             {
                 return await RunAsync(tx, enrollment, cancellationToken);
             }
-            catch (CmpException e) when (e.Reason is CmpReasons.Connect or CmpReasons.Http or CmpReasons.MessageTimeout)
+            catch (CmpException e) when (e.IsServerFailure)
             {
                 // The server failed us: new transactions go to the next one. This transaction
                 // stays where it started; only when its very first message never reached the
-                // server is a fresh transaction on the next server the same as a retry.
-                var next = _servers.ReportFailure(tx.Server);
+                // server is a fresh transaction on the next server the same as a retry. A
+                // timeout or a 5xx may have left the request at the server, so it ends here.
+                var next = _servers.ReportFailure(tx.Server, e.Reason);
                 LogServerFailed(_logger, tx.Server, next, e.Reason);
                 if (e.Reason == CmpReasons.Connect && tx.Sent == 1 && attempt < _servers.Count) continue;
                 e.Attach(tx.Server, tx.TransactionIdHex);

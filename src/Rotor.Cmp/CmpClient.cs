@@ -66,7 +66,7 @@ public sealed partial class CmpClient
         var enrollment = new Enrollment(PkiBody.TYPE_KEY_UPDATE_REQ, PkiBody.TYPE_KEY_UPDATE_REP, current,
             CmpMessageEncoder.ToX509Name(request.Subject), new GeneralName(CmpMessageEncoder.ToX509Name(recipient)),
             () => CmpRequestBodies.CertificateRequest(PkiBody.TYPE_KEY_UPDATE_REQ, request, current.Certificate),
-            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.Progress);
+            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.AcceptIssued, request.Progress);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -91,7 +91,7 @@ public sealed partial class CmpClient
         var info = csr.GetCertificationRequestInfo();
         var enrollment = new Enrollment(PkiBody.TYPE_P10_CERT_REQ, PkiBody.TYPE_CERT_REP, protection,
             protection.Sender is { } s ? CmpMessageEncoder.ToX509Name(s) : info.Subject, Recipient(),
-            () => CmpRequestBodies.Pkcs10(certificationRequest), info.SubjectPublicKeyInfo.GetDerEncoded(), acceptCertificate, null);
+            () => CmpRequestBodies.Pkcs10(certificationRequest), info.SubjectPublicKeyInfo.GetDerEncoded(), acceptCertificate, null, null);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -104,7 +104,7 @@ public sealed partial class CmpClient
         var sender = CmpMessageEncoder.ToX509Name(protection.Sender ?? request.Subject);
         var enrollment = new Enrollment(requestType, responseType, protection, sender, Recipient(),
             () => CmpRequestBodies.CertificateRequest(requestType, request, null),
-            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.Progress);
+            request.Key.ExportSubjectPublicKeyInfo(), request.AcceptCertificate, request.AcceptIssued, request.Progress);
         return EnrollAsync(enrollment, cancellationToken);
     }
 
@@ -123,6 +123,7 @@ public sealed partial class CmpClient
         Func<PkiBody> BuildBody,
         byte[] RequestedPublicKey,
         Func<X509Certificate2, string?>? AcceptCertificate,
+        Func<CmpIssuedCertificate, string?>? AcceptIssued,
         Action<CmpProgress>? Progress)
     {
         public void Report(CmpStage stage, CmpTransaction tx, int polls, DateTimeOffset? nextPollAt) =>

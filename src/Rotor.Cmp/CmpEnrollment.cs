@@ -30,6 +30,14 @@ public sealed record CmpCertificateRequest
     /// </summary>
     public Func<X509Certificate2, string?>? AcceptCertificate { get; init; }
 
+    /// <summary>
+    /// Called after <see cref="AcceptCertificate"/> accepted the certificate, with the
+    /// certificates the response brought (caPubs of an authenticated ip, extraCerts), so the
+    /// caller can check the chain it will build before certConf. Return null to accept, or a
+    /// reason to reject the certificate at the CA, as with <see cref="AcceptCertificate"/>.
+    /// </summary>
+    public Func<CmpIssuedCertificate, string?>? AcceptIssued { get; init; }
+
     /// <summary>Told each step of the transaction (request sent, waiting to poll, confirming). Must not throw.</summary>
     public Action<CmpProgress>? Progress { get; init; }
 
@@ -37,6 +45,13 @@ public sealed record CmpCertificateRequest
     // property; name only what identifies the request.
     public override string ToString() => $"CMP certificate request for {Subject.Name} ({Key.GetType().Name} {Key.KeySize})";
 }
+
+/// <summary>
+/// An issued certificate before certConf, with the certificates of its response:
+/// <paramref name="CaPubs"/> only from an ip that passed its protection check (else empty),
+/// <paramref name="ExtraCerts"/> unauthenticated (anyone on the path may have changed them).
+/// </summary>
+public sealed record CmpIssuedCertificate(X509Certificate2 Certificate, IReadOnlyList<X509Certificate2> CaPubs, IReadOnlyList<X509Certificate2> ExtraCerts);
 
 /// <summary>The outcome of a successful ir/cr/kur/p10cr transaction.</summary>
 public sealed record CmpEnrollmentResult

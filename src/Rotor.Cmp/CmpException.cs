@@ -41,6 +41,17 @@ public sealed class CmpException : Exception
     /// <summary>The server's statusString lines joined, or null.</summary>
     public string? StatusString => StatusInfo is { StatusStrings.Count: > 0 } s ? string.Join("; ", s.StatusStrings) : null;
 
+    /// <summary>The HTTP status of an answer other than 200 (reason <see cref="CmpReasons.HttpStatus"/>), else null.</summary>
+    public int? HttpStatusCode { get; init; }
+
+    /// <summary>
+    /// The server itself failed: no connection, no answer within the message timeout, a broken
+    /// HTTP exchange, or HTTP 5xx. New transactions move to the next server of the group.
+    /// </summary>
+    public bool IsServerFailure =>
+        Reason is CmpReasons.Connect or CmpReasons.Http or CmpReasons.MessageTimeout
+        || (Reason == CmpReasons.HttpStatus && HttpStatusCode is >= 500 and <= 599);
+
     /// <summary>The server the failed transaction used, when one was chosen.</summary>
     public Uri? Server { get; internal set; }
 

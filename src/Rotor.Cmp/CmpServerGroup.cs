@@ -2,8 +2,11 @@ namespace Rotor.Cmp;
 
 /// <summary>
 /// The CMP servers of one issuer (1 to 10 URLs), tried round-robin. A transaction takes
-/// <see cref="Current"/> when it starts and keeps that server to its end; a connection failure
-/// only moves the next new transaction to the next server. Thread-safe.
+/// <see cref="Current"/> when it starts and keeps that server to its end; a failure of the
+/// server (no connection, no answer within the message timeout, a broken HTTP exchange, HTTP 5xx)
+/// only moves the next new transaction to the next server. The position is in memory; a caller
+/// that keeps it across processes reads <see cref="LastMove"/> and puts it back with
+/// <see cref="Resume"/>. Thread-safe.
 /// </summary>
 public sealed class CmpServerGroup
 {
@@ -11,9 +14,11 @@ public sealed class CmpServerGroup
 
     private readonly Uri[] _servers;
 
-    // Index into _servers of the server new transactions use; moved with compare-and-swap so
-    // that several transactions failing on the same server advance it only once.
+    // Guards _current and _lastMove together, so that several transactions failing on the same
+    // server advance the group only once and the last move always names the current server.
+    private readonly Lock _lock = new();
     private int _current;
+    private CmpServerMove? _lastMove;
 
     public CmpServerGroup(IEnumerable<Uri> servers)
     {
@@ -41,19 +46,71 @@ public sealed class CmpServerGroup
     public int Count => _servers.Length;
 
     /// <summary>The server the next new transaction uses.</summary>
-    public Uri Current => _servers[Volatile.Read(ref _current)];
+    public Uri Current
+    {
+        get
+        {
+            lock (_lock) return _servers[_current];
+        }
+    }
+
+    /// <summary>The index of <see cref="Current"/> in <see cref="Servers"/>.</summary>
+    public int CurrentIndex
+    {
+        get
+        {
+            lock (_lock) return _current;
+        }
+    }
+
+    /// <summary>The last time the group moved on from a failed server, or null if it never did (in this process, or since <see cref="Resume"/>).</summary>
+    public CmpServerMove? LastMove
+    {
+        get
+        {
+            lock (_lock) return _lastMove;
+        }
+    }
 
     /// <summary>
-    /// Records that <paramref name="server"/> could not be reached: if it is still the current
-    /// one, new transactions move to the next server. Returns the server they use now.
+    /// Records that <paramref name="server"/> failed (<paramref name="reason"/>, one of
+    /// <see cref="CmpReasons"/>): if it is still the current one, new transactions move to the
+    /// next server. Returns the server they use now.
     /// </summary>
-    public Uri ReportFailure(Uri server)
+    public Uri ReportFailure(Uri server, string reason)
     {
-        var index = Volatile.Read(ref _current);
-        if (_servers[index] == server)
+        lock (_lock)
         {
-            Interlocked.CompareExchange(ref _current, (index + 1) % _servers.Length, index);
+            if (_servers[_current] == server)
+            {
+                var next = (_current + 1) % _servers.Length;
+                _lastMove = new CmpServerMove(server, _servers[next], reason, (_lastMove?.Sequence ?? 0) + 1);
+                _current = next;
+            }
+            return _servers[_current];
         }
-        return Current;
+    }
+
+    /// <summary>As <see cref="ReportFailure(Uri, string)"/> with the reason <see cref="CmpReasons.Failed"/>.</summary>
+    public Uri ReportFailure(Uri server) => ReportFailure(server, CmpReasons.Failed);
+
+    /// <summary>
+    /// Puts the group back where an earlier process left it: new transactions use
+    /// <paramref name="server"/>. A server not in the group (the list changed) is ignored and
+    /// false returned.
+    /// </summary>
+    public bool Resume(Uri server)
+    {
+        var index = Array.IndexOf(_servers, server);
+        if (index < 0) return false;
+        lock (_lock) _current = index;
+        return true;
     }
 }
+
+/// <summary>
+/// The group moved from <paramref name="From"/> to <paramref name="To"/> because of
+/// <paramref name="Reason"/> (a <see cref="CmpReasons"/> code). <paramref name="Sequence"/>
+/// counts the moves of one group object, so a caller sees whether it moved again.
+/// </summary>
+public sealed record CmpServerMove(Uri From, Uri To, string Reason, long Sequence);

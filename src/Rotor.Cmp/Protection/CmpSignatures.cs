@@ -90,7 +90,7 @@ internal static class CmpSignatures
     /// <see cref="MaxRsaBits"/> with a small public exponent, ECDSA on a named curve (explicit
     /// curve parameters, which RFC 5480 forbids, could name a huge field), EdDSA.
     /// </summary>
-    private static void CheckKey(SubjectPublicKeyInfo info)
+    internal static void CheckKey(SubjectPublicKeyInfo info)
     {
         switch (info.Algorithm.Algorithm.Id)
         {

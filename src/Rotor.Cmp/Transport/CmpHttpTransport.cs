@@ -85,7 +85,7 @@ public sealed class CmpHttpTransport : ICmpTransport, IDisposable
             {
                 var code = (int)response.StatusCode;
                 throw new CmpException($"CMP server {server} answered HTTP {code} {response.ReasonPhrase}", CmpReasons.HttpStatus,
-                    isTransient: code >= 500 || code is 408 or 429);
+                    isTransient: code >= 500 || code is 408 or 429) { HttpStatusCode = code };
             }
             var type = response.Content.Headers.ContentType?.MediaType;
             if (!string.Equals(type, PkixCmp, StringComparison.OrdinalIgnoreCase))

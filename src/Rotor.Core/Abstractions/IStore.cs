@@ -31,6 +31,15 @@ public interface IStore : IAsyncDisposable
     /// <summary>Sets only <see cref="CertificateStatus.IssuerState"/> (creating the status row if needed).</summary>
     Task SaveIssuerStateAsync(string name, string? issuerStateJson, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// An issuer's own state, kept across processes (e.g. which server of a CMP group new
+    /// transactions use), or null. Not a certificate's row: it needs no lease.
+    /// </summary>
+    Task<IssuerRuntimeState?> GetIssuerRuntimeAsync(string issuer, CancellationToken cancellationToken);
+
+    /// <summary>Replaces an issuer's own state in one small write (no lease: see <see cref="GetIssuerRuntimeAsync"/>).</summary>
+    Task SaveIssuerRuntimeAsync(string issuer, string stateJson, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Names of certificates due at or before <paramref name="now"/> whose lease nobody holds, earliest first.</summary>
     Task<IReadOnlyList<string>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 

@@ -114,3 +114,6 @@ public sealed record EndpointProbeRecord(
         endpoint, at, certificate, r.Success, r.Success ? ProbeFailure.None : r.Failure, r.LeafSha256, r.ChainTrusted, r.SipStatusCode,
         r.LeafSha256 is null ? null : Math.Round(r.HandshakeTime.TotalMilliseconds, 2), r.Error);
 }
+
+/// <summary>An issuer's own state (JSON of the issuer kind's choosing, no secrets) and when it was last written.</summary>
+public sealed record IssuerRuntimeState(string Issuer, string StateJson, DateTimeOffset UpdatedAt);

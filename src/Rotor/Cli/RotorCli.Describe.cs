@@ -16,6 +16,7 @@ public static partial class RotorCli
     private static readonly (string Word, string Kind, Describer Describe)[] Describers =
     [
         ("certificate", ResourceKinds.Certificate, DescribeCertificateAsync),
+        ("issuer", ResourceKinds.Issuer, DescribeIssuerAsync),
         ("target", ResourceKinds.Target, DescribeTargetAsync),
         ("endpoint", ResourceKinds.Endpoint, DescribeEndpointAsync),
     ];

@@ -88,7 +88,7 @@ public static partial class RotorCli
         var name = new Argument<string>("name") { Description = "Resource name" };
         var cmd = new Command("describe",
             "Show one resource in detail: a certificate (status, versions, rotation per target, last events), " +
-            "a target (settings, the certificates deployed to it) or an endpoint (address, last probe)") { what, name };
+            "an issuer (kind, key facts, CMP server group position), a target (settings, the certificates deployed to it) or an endpoint (address, last probe)") { what, name };
         cmd.SetAction(async (parse, ct) =>
         {
             var word = parse.GetValue(what)!;

@@ -49,7 +49,11 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
     public bool CanBackdate => false;
 
     /// <summary>The account key's reference: one account per issuer name and server.</summary>
-    public string AccountKeyRef => $"account-{_name}-{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(_spec.Server)))[..12]}";
+    public string AccountKeyRef => AccountKeyRefFor(_name, _spec.Server);
+
+    /// <summary>The account key's reference of issuer <paramref name="name"/> on directory <paramref name="server"/>.</summary>
+    public static string AccountKeyRefFor(string name, string server) =>
+        $"account-{name}-{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(server)))[..12]}";
 
     private string Resolve(string path) => Path.GetFullPath(Path.Combine(_baseDirectory, path));
 

@@ -1,16 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Rotor.Cmp;
-using Rotor.Cmp.Messages;
-using Rotor.Cmp.Protection;
 using Rotor.Cmp.Transport;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Renewal;
 using Rotor.Core.Resources;
-using Rotor.Keys;
 using Rotor.Certificates;
 
 namespace Rotor.Issuers;
@@ -19,10 +15,13 @@ namespace Rotor.Issuers;
 /// The <c>cmp</c> issuer kind: an ir (MAC-protected with the IAK, or signed) for a first
 /// certificate and for a subject change, a kur signed with the current certificate and key for
 /// every other renewal. One <see cref="CmpClient"/> per issuer keeps the server group's
-/// round-robin state; at most <see cref="CmpIssuerSpec.BatchSize"/> transactions run at once;
-/// a newer request for a certificate cancels and closes its unfinished older transaction
-/// before it starts, so requests for one certificate never stack up at the CA. Each step is
-/// written to the certificate's issuer state for <c>rotor describe</c>.
+/// round-robin state, and the store keeps its position across processes; at most
+/// <see cref="CmpIssuerSpec.BatchSize"/> transactions run at once; a newer request for a
+/// certificate cancels and closes its unfinished older transaction before it starts, so
+/// requests for one certificate never stack up at the CA. Each step is written to the
+/// certificate's issuer state for <c>rotor describe</c>.
+/// Files: this one (setup, requests), .Transaction (one enrolment and its state),
+/// .Chain (which CA certificates to trust), .Servers (the group's position in the store).
 /// </summary>
 public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
 {
@@ -32,17 +31,14 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
     private readonly IStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CmpHttpTransport _transport;
+    private readonly CmpHttpTransport? _ownTransport;
     private readonly CmpClient _client;
     private readonly SemaphoreSlim _slots;
     private readonly KeyUpdateWindow? _window;
     private readonly ConcurrentDictionary<string, Transaction> _running = new(StringComparer.Ordinal);
 
-    // Roots learnt from the caPubs of authenticated ip messages (used when trustedRoots is not set).
-    private readonly ConcurrentDictionary<string, X509Certificate2> _caPubRoots = new(StringComparer.OrdinalIgnoreCase);
-
     private CmpIssuer(string name, CmpIssuerSpec spec, string baseDirectory, IStore store, TimeProvider time, ILoggerFactory loggers,
-        IReadOnlyList<X509Certificate2> serverTrust, IReadOnlyList<X509Certificate2> tlsTrust, X509Certificate2? tlsClient)
+        IReadOnlyList<X509Certificate2> serverTrust, ICmpTransport? transport, IReadOnlyList<X509Certificate2> tlsTrust, X509Certificate2? tlsClient)
     {
         _name = name;
         _spec = spec;
@@ -50,7 +46,11 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         _store = store;
         _time = time;
         _logger = loggers.CreateLogger<CmpIssuer>();
-        _transport = new CmpHttpTransport(new CmpHttpTransportOptions { TlsTrustAnchors = tlsTrust, ClientCertificate = tlsClient });
+        if (transport is null)
+        {
+            _ownTransport = new CmpHttpTransport(new CmpHttpTransportOptions { TlsTrustAnchors = tlsTrust, ClientCertificate = tlsClient });
+            transport = _ownTransport;
+        }
         var options = new CmpClientOptions
         {
             MessageTimeout = spec.Polling.MessageTimeout,
@@ -60,18 +60,24 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
             Recipient = spec.Recipient is null ? null : new X500DistinguishedName(spec.Recipient),
             ServerTrust = serverTrust,
         };
-        _client = new CmpClient(new CmpServerGroup(spec.Servers.Select(s => new Uri(s))), _transport, options, time, loggers.CreateLogger<CmpClient>());
+        _client = new CmpClient(new CmpServerGroup(spec.Servers.Select(s => new Uri(s))), transport, options, time, loggers.CreateLogger<CmpClient>());
         _slots = new SemaphoreSlim(spec.BatchSize, spec.BatchSize);
         _window = spec.KurWindow is null ? null : new KeyUpdateWindow(spec.KurWindow);
     }
 
-    public static async Task<CmpIssuer> CreateAsync(string name, CmpIssuerSpec spec, string baseDirectory, IStore store, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static Task<CmpIssuer> CreateAsync(string name, CmpIssuerSpec spec, string baseDirectory, IStore store, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        CreateAsync(name, spec, baseDirectory, store, time, loggers, null, cancellationToken);
+
+    /// <summary>As the public overload; <paramref name="transport"/> replaces HTTP (tests), and then caBundle and tlsClientCertificate are not read.</summary>
+    internal static async Task<CmpIssuer> CreateAsync(string name, CmpIssuerSpec spec, string baseDirectory, IStore store, TimeProvider time,
+        ILoggerFactory loggers, ICmpTransport? transport, CancellationToken cancellationToken)
     {
         // Without serverTrust, signed responses (kup, and ip to signed requests) must chain to
         // the roots the issued certificates build to: the CMP server is that PKI's own.
         var serverTrustFile = spec.ServerTrust ?? spec.TrustedRoots;
         var serverTrust = serverTrustFile is null ? [] : await ReadPemFileAsync(Resolve(baseDirectory, serverTrustFile), spec.ServerTrust is null ? "trustedRoots" : "serverTrust", cancellationToken);
+        if (transport is not null) return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, transport, [], null);
         var tlsTrust = spec.CaBundle is null ? [] : await ReadPemFileAsync(Resolve(baseDirectory, spec.CaBundle), "caBundle", cancellationToken);
         X509Certificate2? tlsClient = null;
         if (spec.TlsClientCertificate is { } client)
@@ -86,7 +92,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
                 { Reason = "CmpTlsClientCertificate" };
             }
         }
-        return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, tlsTrust, tlsClient);
+        return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, null, tlsTrust, tlsClient);
     }
 
     public bool CanBackdate => false;
@@ -158,137 +164,6 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         }
     }
 
-    private async Task<IssuedCertificate> RunAsync(IssueRequest request, Transaction transaction, CancellationToken cancellationToken)
-    {
-        var name = request.CertificateName;
-        var spec = request.Spec;
-        var subject = SubjectFor(spec);
-        var keyUpdate = request.Replaces is { } old && request.ReplacesKey is not null && IsKeyUpdate(spec, old);
-        var cmpRequest = new CmpCertificateRequest
-        {
-            Subject = subject,
-            Key = request.SubjectKey,
-            Extensions = TemplateExtensions(spec, subject, request.SubjectKey),
-            AcceptCertificate = certificate => RefuseShortValidity(spec, certificate),
-            Progress = p => transaction.Report(p, this, name),
-        };
-        transaction.State = new CmpTransactionState { Request = keyUpdate ? "kur" : "ir", State = "starting", At = _time.GetUtcNow() };
-        await SaveStateAsync(name, transaction.State, cancellationToken);
-        try
-        {
-            CmpEnrollmentResult result;
-            if (keyUpdate)
-            {
-                using var signer = CertificateBuilder.WithPrivateKey(request.Replaces!, request.ReplacesKey!);
-                result = await _client.KeyUpdateRequestAsync(cmpRequest, new CmpSignatureProtection(signer), transaction.Token);
-            }
-            else if (_spec.Protection == CmpProtectionMode.Signature)
-            {
-                using var signer = LoadSigner(_spec.Signer!);
-                result = await _client.InitialRequestAsync(cmpRequest, new CmpSignatureProtection(signer), transaction.Token);
-            }
-            else
-            {
-                var secret = await SecretResolver.ResolveAsync(_spec.SharedSecret!.SecretRef, _baseDirectory, cancellationToken);
-                using var protection = CmpProtection.SharedSecret(_spec.SharedSecret.Reference, Encoding.UTF8.GetBytes(secret));
-                result = await _client.InitialRequestAsync(cmpRequest, protection, transaction.Token);
-            }
-            await transaction.Writes;
-            await SaveStateAsync(name, transaction.State with
-            {
-                State = "done",
-                Server = result.Server.ToString(),
-                TransactionId = result.TransactionId,
-                PkiStatus = CmpStatusText.Describe(result.Status),
-                FailInfo = null,
-                StatusText = null,
-                Polls = result.Polls,
-                NextPollAt = null,
-                ImplicitlyConfirmed = result.ImplicitlyConfirmed,
-                At = _time.GetUtcNow(),
-            }, cancellationToken);
-            return ToIssued(result);
-        }
-        catch (CmpException e)
-        {
-            await transaction.Writes;
-            await SaveStateAsync(name, transaction.State with
-            {
-                State = "failed",
-                Server = e.Server?.ToString() ?? transaction.State.Server,
-                TransactionId = e.TransactionId ?? transaction.State.TransactionId,
-                PkiStatus = e.Status is { } status ? CmpStatusText.Describe(status) : null,
-                FailInfo = e.FailInfo == CmpFailInfo.None ? null : e.FailInfoText,
-                StatusText = e.StatusString,
-                Error = e.Reason,
-                NextPollAt = null,
-                At = _time.GetUtcNow(),
-            }, CancellationToken.None);
-            var where = e.Server is null ? "" : $" (server {e.Server}, transaction {e.TransactionId})";
-            throw new RotorException($"CMP {(keyUpdate ? "kur" : "ir")} failed: {e.Message}{where}", e.IsTransient, e) { Reason = ReasonFor(e) };
-        }
-    }
-
-    /// <summary>
-    /// The certConf veto: a certificate that would be due for renewal at once (validity shorter
-    /// than renewBefore) is rejected, so the CA does not count it as accepted.
-    /// </summary>
-    private string? RefuseShortValidity(CertificateSpec spec, X509Certificate2 certificate)
-    {
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        var renewAt = RenewalSchedule.RenewalTime(notBefore, notAfter, spec.RenewBefore, spec.RenewBeforePercentage);
-        return renewAt <= _time.GetUtcNow()
-            ? $"validity too short: valid until {notAfter:u}, which is inside renewBefore ({DurationParser.Format(notAfter - renewAt)}); it would be due for renewal at once"
-            : null;
-    }
-
-    private static IReadOnlyList<X509Extension> TemplateExtensions(CertificateSpec spec, X500DistinguishedName subject, AsymmetricAlgorithm key)
-    {
-        var template = CertificateBuilder.NewRequest(subject, key);
-        CertificateBuilder.AddLeafExtensions(template, spec, key is RSA);
-        return [.. template.CertificateExtensions];
-    }
-
-    /// <summary>The leaf, then intermediates and roots found above it in extraCerts and caPubs.</summary>
-    private IssuedCertificate ToIssued(CmpEnrollmentResult result)
-    {
-        var pool = result.ExtraCerts.Concat(result.CaPubs).ToList();
-        var intermediates = new List<X509Certificate2>();
-        var roots = new List<X509Certificate2>();
-        var current = result.Certificate;
-        for (var depth = 0; depth < 8; depth++)
-        {
-            var issuer = pool.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(current.IssuerName.RawData) && c.Thumbprint != current.Thumbprint);
-            if (issuer is null) break;
-            if (issuer.SubjectName.RawData.AsSpan().SequenceEqual(issuer.IssuerName.RawData))
-            {
-                // A root is taken as trust only when it came in caPubs of an authenticated ip and
-                // no trustedRoots are configured; otherwise validation uses trustedRoots.
-                if (_spec.TrustedRoots is null && result.CaPubs.Any(c => c.Thumbprint == issuer.Thumbprint))
-                {
-                    roots.Add(issuer);
-                    _caPubRoots[issuer.Thumbprint] = issuer;
-                }
-                break;
-            }
-            intermediates.Add(issuer);
-            current = issuer;
-        }
-        return new IssuedCertificate(result.Certificate, intermediates, roots);
-    }
-
-    public async Task<IReadOnlyList<X509Certificate2>> GetTrustAnchorsAsync(CancellationToken cancellationToken)
-    {
-        if (_spec.TrustedRoots is not null)
-        {
-            return await ReadPemFileAsync(Resolve(_baseDirectory, _spec.TrustedRoots), "trustedRoots", cancellationToken);
-        }
-        // A kup carries no caPubs: the roots of earlier ip messages, else the CMP server's own trust.
-        if (!_caPubRoots.IsEmpty) return [.. _caPubRoots.Values];
-        return _spec.ServerTrust is null ? [] : await ReadPemFileAsync(Resolve(_baseDirectory, _spec.ServerTrust), "serverTrust", cancellationToken);
-    }
-
     public Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken) =>
         throw new RotorException($"issuer '{_name}': revocation over CMP (rr) is not supported; turn off rotation.revokeAfterDrain for its certificates", isTransient: false)
         { Reason = "CmpRevocationUnsupported" };
@@ -305,12 +180,6 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
             { Reason = "CmpSigner" };
         }
     }
-
-    private static string ReasonFor(CmpException e) =>
-        "Cmp" + string.Concat(e.Reason.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
-
-    private Task SaveStateAsync(string certificate, CmpTransactionState state, CancellationToken cancellationToken) =>
-        _store.SaveIssuerStateAsync(certificate, CmpTransactionState.Serialize(state with { Issuer = _name }), cancellationToken);
 
     private static string Resolve(string baseDirectory, string path) => Path.GetFullPath(Path.Combine(baseDirectory, path));
 
@@ -330,60 +199,9 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
 
     public void Dispose()
     {
-        _transport.Dispose();
+        _ownTransport?.Dispose();
         _slots.Dispose();
-    }
-
-    /// <summary>One certificate's running request: its cancellation, its last state, the writes of that state.</summary>
-    private sealed class Transaction(CancellationTokenSource cancellation) : IDisposable
-    {
-        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Lock _lock = new();
-
-        public CancellationToken Token => cancellation.Token;
-        public bool Superseded { get; private set; }
-        public Task Ended => _ended.Task;
-        public CmpTransactionState State { get; set; } = new();
-
-        /// <summary>State writes in the order the steps happened.</summary>
-        public Task Writes { get; private set; } = Task.CompletedTask;
-
-        public void Report(CmpProgress progress, CmpIssuer issuer, string certificate)
-        {
-            lock (_lock)
-            {
-                State = State with
-                {
-                    State = progress.Stage switch { CmpStage.Waiting => "waiting", CmpStage.Confirming => "confirming", _ => "requesting" },
-                    Request = progress.Request,
-                    Server = progress.Server.ToString(),
-                    TransactionId = progress.TransactionId,
-                    Polls = progress.Polls,
-                    NextPollAt = progress.NextPollAt,
-                    PkiStatus = progress.Stage == CmpStage.Waiting ? "waiting" : State.PkiStatus,
-                    At = issuer._time.GetUtcNow(),
-                };
-                var state = State;
-                Writes = Writes.ContinueWith(_ => issuer.SaveStateAsync(certificate, state, CancellationToken.None), TaskScheduler.Default).Unwrap();
-            }
-        }
-
-        public void Supersede()
-        {
-            Superseded = true;
-            try
-            {
-                cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // It ended (and let go of its token) between being found and being cancelled.
-            }
-        }
-
-        public void End() => _ended.TrySetResult();
-
-        public void Dispose() => cancellation.Dispose();
+        _positionLock.Dispose();
     }
 
     [LoggerMessage(Telemetry.RotorEventIds.CmpSuperseding, LogLevel.Information, "{Certificate}: a newer request supersedes the CMP transaction still running; closing it first")]

@@ -6,7 +6,7 @@ namespace Rotor.Storage;
 
 /// <summary>
 /// Serialization metadata for what the store keeps as JSON (specs, rotation progress, issued
-/// facts, a CMP issuer's transaction state, alerts), generated at build time: a process
+/// facts, a CMP issuer's transaction state and server position, alerts), generated at build time: a process
 /// that reads specs and rotation progress (every CLI command, every `rotor reconcile` from cron)
 /// then needs no reflection-emitted accessors, which cost tens of milliseconds at start-up.
 /// It is the only metadata the store's JSON has (no reflection fallback), so the Native AOT
@@ -27,4 +27,5 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(Rotor.Issuers.CmpTransactionState))]
 [JsonSerializable(typeof(Rotor.Core.Alerts.AlertState))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+[JsonSerializable(typeof(Rotor.Issuers.CmpServerPosition))]
 internal sealed partial class RotorJsonContext : JsonSerializerContext;

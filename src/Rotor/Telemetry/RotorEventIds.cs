@@ -16,6 +16,10 @@ public static class RotorEventIds
 
     // 2100–2199: the CMP issuer.
     public const int CmpSuperseding = 2101;
+    public const int CmpPositionSaved = 2102;
+    public const int CmpPositionResumed = 2103;
+    public const int CmpPositionStale = 2104;
+    public const int CmpPositionNotSaved = 2105;
 
     // 3000–3999: targets.
     public const int Deployed = 3001;

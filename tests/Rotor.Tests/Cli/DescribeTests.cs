@@ -128,7 +128,7 @@ public class DescribeTests
         var (code, _, err) = await rotor.RunAsync("describe", kind, "x");
 
         Assert.Equal(ExitCodes.InvalidInput, code);
-        Assert.Contains($"cannot describe '{kind}'; supported kinds: certificate, target, endpoint", err, StringComparison.Ordinal);
+        Assert.Contains($"cannot describe '{kind}'; supported kinds: certificate, issuer, target, endpoint", err, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -44,7 +44,7 @@ public class CmpHttpTransportTests
     [InlineData(HttpStatusCode.BadRequest, false)]
     [InlineData(HttpStatusCode.ServiceUnavailable, true)]
     [InlineData(HttpStatusCode.InternalServerError, true)]
-    public async Task A_status_other_than_200_is_a_clear_failure_transient_only_for_server_trouble(HttpStatusCode status, bool transient)
+    public async Task A_status_other_than_200_is_a_clear_failure_transient_and_a_server_failure_only_for_server_trouble(HttpStatusCode status, bool transient)
     {
         using var http = new HttpClient(new Stub(status, "text/html", "<html/>"u8.ToArray()));
 
@@ -52,6 +52,9 @@ public class CmpHttpTransportTests
 
         Assert.Equal(CmpReasons.HttpStatus, e.Reason);
         Assert.Equal(transient, e.IsTransient);
+        Assert.Equal((int)status, e.HttpStatusCode);
+        // Only 5xx moves the server group on; a 4xx is the request's or the configuration's fault.
+        Assert.Equal(transient, e.IsServerFailure);
         Assert.Contains($"HTTP {(int)status}", e.Message, StringComparison.Ordinal);
     }
 

@@ -47,6 +47,13 @@ internal sealed class FakeCmpServer : ICmpTransport, IDisposable
     /// <summary>When set, responses are signed by this certificate (issued by <see cref="Ca"/>) instead of MAC-protected.</summary>
     public (X509Certificate2 Certificate, ECDsa Key)? Signer { get; set; }
 
+    /// <summary>extraCerts carry the CA with one byte of its signature flipped (the copy nothing protects, changed on the way).</summary>
+    public bool TamperExtraCertsCa { get; set; }
+    /// <summary>Certificate responses carry no caPubs.</summary>
+    public bool OmitCaPubs { get; set; }
+    /// <summary>Put before the CA in caPubs (e.g. an older root of the same name).</summary>
+    public IReadOnlyList<X509Certificate2> CaPubsBefore { get; set; } = [];
+
     /// <summary>The CA that issues certificates and signers; the trust anchor of signed responses.</summary>
     public X509Certificate2 Ca => _ca;
 
@@ -119,9 +126,10 @@ internal sealed class FakeCmpServer : ICmpTransport, IDisposable
         if (signer is { } s) b.SetSenderKID(s.Certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Single().SubjectKeyIdentifierBytes.ToArray());
         if (implicitConfirm) b.SetGeneralInfo(new InfoTypeAndValue(CmpObjectIdentifiers.it_implicitConfirm, DerNull.Instance));
         var header = b.Build();
+        var ca = new CmpCertificate(X509CertificateStructure.GetInstance(TamperExtraCertsCa ? Tampered(_ca.RawData) : _ca.RawData));
         CmpCertificate[] extraCerts = signer is { } signing
-            ? [new CmpCertificate(X509CertificateStructure.GetInstance(signing.Certificate.RawData)), new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))]
-            : [new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))];
+            ? [new CmpCertificate(X509CertificateStructure.GetInstance(signing.Certificate.RawData)), ca]
+            : [ca];
         var protection = Protection(header, new ProtectedPart(header, body).GetEncoded(Asn1Encodable.Der))!;
         return new PkiMessage(header, body, new DerBitString(protection), extraCerts).GetDerEncoded();
     }
@@ -160,7 +168,16 @@ internal sealed class FakeCmpServer : ICmpTransport, IDisposable
             ? null
             : new CertifiedKeyPair(new CertOrEncCert(new CmpCertificate(X509CertificateStructure.GetInstance(certificate.RawData))));
         var response = new CertResponse(DerInteger.ValueOf(0), new PkiStatusInfo((int)status), keyPair, null);
-        return new PkiBody(type, new CertRepMessage([new CmpCertificate(X509CertificateStructure.GetInstance(_ca.RawData))], [response]));
+        CmpCertificate[]? caPubs = OmitCaPubs ? null : [.. CaPubsBefore.Append(_ca).Select(c => new CmpCertificate(X509CertificateStructure.GetInstance(c.RawData)))];
+        return new PkiBody(type, new CertRepMessage(caPubs, [response]));
+    }
+
+    /// <summary>The certificate with the last byte (inside its signature) changed: it still parses, its signature no longer verifies.</summary>
+    private static byte[] Tampered(byte[] der)
+    {
+        var copy = (byte[])der.Clone();
+        copy[^1] ^= 0x01;
+        return copy;
     }
 
     private X509Certificate2 Issue(byte[] subjectPublicKeyInfo)

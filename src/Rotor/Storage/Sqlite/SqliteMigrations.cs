@@ -113,6 +113,12 @@ internal static class SqliteMigrations
               handshake_ms REAL,
               error TEXT);
             """),
+        (7, "an issuer's own state across processes (a CMP server group's position)", """
+            CREATE TABLE issuer_runtime(
+              issuer TEXT PRIMARY KEY,
+              state_json TEXT NOT NULL,
+              updated_at INTEGER NOT NULL);
+            """),
         (9, "alerts and their delivery outbox", """
             CREATE TABLE alerts(
               key TEXT NOT NULL,
