@@ -47,6 +47,17 @@ public sealed class RotorHost : IAsyncDisposable
     public ILoggerFactory Loggers { get; }
     public string WakeFile => Path.Combine(DataDirectory, WakeFileName);
 
+    /// <summary>Alerts and their outbox (the store's).</summary>
+    public IAlertStore Alerts => (IAlertStore)Store;
+
+    /// <summary>The channels of the stored notifiers, built on first use.</summary>
+    public Alerts.NotifierRegistry Notifiers => _notifiers ??= new Alerts.NotifierRegistry(Store);
+    private Alerts.NotifierRegistry? _notifiers;
+
+    public Alerts.AlertEvaluator AlertEvaluator => new(Store, Alerts, Time);
+
+    public Alerts.AlertDispatcher AlertDispatcher => new(Alerts, Notifiers, Time, Loggers.CreateLogger<Alerts.AlertDispatcher>());
+
     /// <summary>--data, else ROTOR_DATA, else ./rotor-data.</summary>
     public static string ResolveDataDirectory(string? option) =>
         Path.GetFullPath(option ?? Environment.GetEnvironmentVariable(DataEnvironmentVariable) ?? DefaultDataDirectory);
@@ -94,6 +105,7 @@ public sealed class RotorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Issuers.Dispose();
+        _notifiers?.Dispose();
         await Store.DisposeAsync();
         _owner.Dispose();
     }

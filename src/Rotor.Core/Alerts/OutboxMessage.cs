@@ -18,8 +18,12 @@ public sealed record OutboxMessage
     public DateTimeOffset? DeliveredAt { get; init; }
     public string? LastError { get; init; }
 
-    public static OutboxMessage For(string notifier, AlertNotification notification) => new()
+    /// <summary>When Rotor tells this alert again if it keeps firing (its severity's repeat interval); channels with their own expiry (Alertmanager's endsAt) use it.</summary>
+    public TimeSpan? RepeatAfter { get; init; }
+
+    public static OutboxMessage For(string notifier, AlertNotification notification, TimeSpan? repeatAfter = null) => new()
     {
+        RepeatAfter = repeatAfter,
         Notifier = notifier,
         IdempotencyKey = notification.IdempotencyKey,
         Kind = notification.Kind,

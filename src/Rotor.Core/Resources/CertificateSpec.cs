@@ -29,6 +29,9 @@ public sealed record CertificateSpec
     public IReadOnlyList<DeployBinding> Deploy { get; init; } = [];
     public RotationSpec Rotation { get; init; } = new();
 
+    /// <summary>This certificate's alerting overrides; null keeps the Alerting resource's (or the defaults).</summary>
+    public CertificateAlertsSpec? Alerts { get; init; }
+
     /// <summary>90 days, cert-manager's default.</summary>
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromDays(90);
 
@@ -138,4 +141,10 @@ public static class Usages
         ClientAuth => "1.3.6.1.5.5.7.3.2",
         _ => null,
     };
+}
+
+/// <summary>A certificate's own alerting: expiry thresholds in days, descending (null: the global ones).</summary>
+public sealed record CertificateAlertsSpec
+{
+    public IReadOnlyList<int>? ExpiryThresholdDays { get; init; }
 }

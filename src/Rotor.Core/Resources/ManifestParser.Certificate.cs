@@ -15,6 +15,7 @@ public static partial class ManifestParser
         var issuerName = ParseIssuerRef(s);
         var deploy = ParseDeploy(s);
         var rotation = ParseRotation(s);
+        var alerts = ParseCertificateAlerts(s);
         s.String("secretName"); // cert-manager's field; accepted so cert-manager manifests read, not used
         s.RejectUnknown();
 
@@ -32,7 +33,18 @@ public static partial class ManifestParser
             IssuerRef = issuerName ?? "",
             Deploy = deploy,
             Rotation = rotation,
+            Alerts = alerts,
         };
+    }
+
+    /// <summary><c>alerts: {expiryThresholds: [30d, 7d]}</c>: this certificate's own expiry warnings, instead of the Alerting resource's.</summary>
+    private static CertificateAlertsSpec? ParseCertificateAlerts(MappingReader s)
+    {
+        var a = s.Mapping("alerts");
+        if (a is null) return null;
+        var thresholds = DayThresholds(a, "expiryThresholds");
+        a.RejectUnknown();
+        return new CertificateAlertsSpec { ExpiryThresholdDays = thresholds };
     }
 
     private sealed record SubjectNames(string? CommonName, IReadOnlyList<string> DnsNames, IReadOnlyList<string> IpAddresses, IReadOnlyList<string> Uris);

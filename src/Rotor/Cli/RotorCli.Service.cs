@@ -40,6 +40,7 @@ public static partial class RotorCli
                 total = new PassResult(total.Processed + pass.Processed, total.Failed + pass.Failed, total.Issued + pass.Issued, total.Deployed + pass.Deployed);
                 if (pass.Processed < host.Reconciler.BatchSize) break;
             }
+            await EvaluateAndDeliverAlertsAsync(cli, host, ct);
             if (cli.WantsJson(parse))
             {
                 cli.WriteJson(total, CliJsonContext.Default.PassResult);
@@ -51,6 +52,20 @@ public static partial class RotorCli
             return total.Failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// After a one-off pass (cron, a systemd timer): the alert rules once, and one delivery attempt of
+    /// what is due; a receiver that is down gets the message from a later run or from `rotor run`.
+    /// </summary>
+    private static async Task EvaluateAndDeliverAlertsAsync(CliContext cli, RotorHost host, CancellationToken ct)
+    {
+        await host.AlertEvaluator.EvaluateAsync(ct);
+        var sent = await host.AlertDispatcher.DeliverDueAsync(ct);
+        if (sent.Delivered + sent.Failed > 0)
+        {
+            cli.Error.WriteLine($"alerts: {sent.Delivered} message(s) delivered, {sent.Failed} waiting to be sent again (see rotor alerts --outbox)");
+        }
     }
 
     private static Command RunCommand(CliContext cli)
@@ -100,6 +115,8 @@ public static partial class RotorCli
             await using var running = server;
             var logger = loggers.CreateLogger("Rotor.Run");
             Log.Listening(logger, server.Address);
+            var alerting = new Alerts.AlertLoop(host.AlertEvaluator, host.AlertDispatcher, host.Alerts, host.Time, loggers.CreateLogger<Alerts.AlertLoop>());
+            var alertTask = alerting.RunAsync(ct);
             try
             {
                 await loop.RunAsync(ct);
@@ -108,6 +125,7 @@ public static partial class RotorCli
             {
             }
             Log.ShuttingDown(logger);
+            await alertTask;
             return ExitCodes.Ok;
         });
         return cmd;

@@ -56,4 +56,9 @@ public static class RotorEventIds
     public const int Listening = 7001;
     public const int ShuttingDown = 7002;
     public const int PassCrashed = 7003;
+
+    // 8000–8999: alerts and their delivery.
+    public const int AlertDelivered = 8001;
+    public const int AlertDeliveryFailed = 8002;
+    public const int AlertLoopFailed = 8003;
 }

@@ -55,7 +55,7 @@ public class EventIdTableTests
         var rotor = Declared(typeof(RotorEventIds)).Keys;
         Assert.All(acme, id => Assert.InRange(id, 1000, 1099));
         Assert.All(cmp, id => Assert.InRange(id, 2000, 2099));
-        Assert.All(rotor, id => Assert.InRange(id, 1100, 7999));
+        Assert.All(rotor, id => Assert.InRange(id, 1100, 8999));
         Assert.Empty(rotor.Intersect(acme.Concat(cmp)));
         Assert.DoesNotContain(rotor, id => id is >= 1000 and < 1100 or >= 2000 and < 2100);
         Assert.All(rotor.Where(id => id < 3000), id => Assert.True(id is >= 1100 and < 1200 or >= 2100 and < 2200, $"{id}: ids under 3000 belong to the ACME (1100s) or CMP (2100s) issuer"));

@@ -146,6 +146,7 @@ internal static class SqliteMigrations
               next_attempt_at INTEGER NOT NULL,
               delivered_at INTEGER,
               last_error TEXT,
+              repeat_after_ms INTEGER,
               UNIQUE(notifier, idempotency_key));
             CREATE INDEX ix_alert_outbox_due ON alert_outbox(next_attempt_at) WHERE delivered_at IS NULL;
             """),

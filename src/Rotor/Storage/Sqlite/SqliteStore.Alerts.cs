@@ -43,11 +43,12 @@ public sealed partial class SqliteStore : IAlertStore
         foreach (var m in messages)
         {
             using var insert = Command(c, tx, """
-                INSERT INTO alert_outbox(notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at)
-                VALUES($n, $i, $k, $a, $t, 0, $t) ON CONFLICT(notifier, idempotency_key) DO NOTHING
+                INSERT INTO alert_outbox(notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at, repeat_after_ms)
+                VALUES($n, $i, $k, $a, $t, 0, $t, $r) ON CONFLICT(notifier, idempotency_key) DO NOTHING
                 """,
                 ("$n", m.Notifier), ("$i", m.IdempotencyKey), ("$k", m.Kind.ToString()),
-                ("$a", JsonSerializer.Serialize(m.Alert, RotorJsonContext.Default.AlertState)), ("$t", Ms(m.CreatedAt)));
+                ("$a", JsonSerializer.Serialize(m.Alert, RotorJsonContext.Default.AlertState)), ("$t", Ms(m.CreatedAt)),
+                ("$r", m.RepeatAfter is { } repeat ? (long)repeat.TotalMilliseconds : null));
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
@@ -87,7 +88,7 @@ public sealed partial class SqliteStore : IAlertStore
         await using var c = await OpenConnectionAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
         using var select = Command(c, tx, """
-            SELECT id, notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at, delivered_at, last_error
+            SELECT id, notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at, delivered_at, last_error, repeat_after_ms
             FROM alert_outbox WHERE delivered_at IS NULL AND next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $limit
             """, ("$now", Ms(now)), ("$limit", limit));
         var claimed = await ReadOutboxAsync(select, cancellationToken);
@@ -128,7 +129,7 @@ public sealed partial class SqliteStore : IAlertStore
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
         using var cmd = Command(c, null, """
-            SELECT id, notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at, delivered_at, last_error
+            SELECT id, notifier, idempotency_key, kind, alert, created_at, attempts, next_attempt_at, delivered_at, last_error, repeat_after_ms
             FROM alert_outbox ORDER BY id DESC LIMIT $limit
             """, ("$limit", limit));
         return await ReadOutboxAsync(cmd, cancellationToken);
@@ -177,6 +178,7 @@ public sealed partial class SqliteStore : IAlertStore
                 NextAttemptAt = FromMs(r.GetInt64(7)),
                 DeliveredAt = FromMs(r.GetValue(8)),
                 LastError = r.IsDBNull(9) ? null : r.GetString(9),
+                RepeatAfter = r.IsDBNull(10) ? null : TimeSpan.FromMilliseconds(r.GetInt64(10)),
             });
         }
         return list;

@@ -1,0 +1,74 @@
+using Rotor.Core.Abstractions;
+using Rotor.Core.Alerts;
+using Rotor.Core.Resources;
+using Rotor.Storage;
+
+namespace Rotor.Alerts;
+
+/// <summary>
+/// One evaluation of the alert rules over what the store holds: the conditions that hold now,
+/// compared with the firing alerts (<see cref="AlertBook"/>), stored with one outbox message per
+/// routed notifier in one transaction. Reads only; safe to run from several processes at once
+/// (the commit checks what it read and the loser evaluates again).
+/// </summary>
+public sealed class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvider time)
+{
+    public sealed record Result(int Firing, int Notifications);
+
+    public async Task<Result> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (policy, routes) = await PolicyAsync(cancellationToken);
+            var notifiers = (await store.ListResourcesAsync(ResourceKinds.Notifier, cancellationToken)).Select(r => r.Name).ToList();
+            var now = time.GetUtcNow();
+            var conditions = await ConditionsAsync(policy, now, cancellationToken);
+            var firing = await alerts.ListFiringAlertsAsync(cancellationToken);
+            var outcome = AlertBook.Evaluate(firing, conditions, policy, now);
+            var messages = outcome.Notifications
+                .SelectMany(n => RoutedTo(n.Alert, routes, notifiers).Select(name => OutboxMessage.For(name, n, policy.RepeatFor(n.Alert.Severity))))
+                .ToList();
+            if (await alerts.CommitAlertsAsync(outcome.Changes, messages, cancellationToken))
+            {
+                return new Result(conditions.Count, messages.Count);
+            }
+            if (attempt >= 3) return new Result(conditions.Count, 0); // another evaluator keeps changing them; it tells
+        }
+    }
+
+    /// <summary>The Alerting resource's policy and routes, else the defaults (every notifier gets every alert).</summary>
+    public async Task<(AlertPolicy Policy, IReadOnlyList<AlertRoute> Routes)> PolicyAsync(CancellationToken cancellationToken)
+    {
+        var stored = (await store.ListResourcesAsync(ResourceKinds.Alerting, cancellationToken)).OrderBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (stored is null) return (new AlertPolicy(), []);
+        var spec = SpecSerializer.SpecOf<AlertingSpec>(stored);
+        return (spec.Policy, spec.Routes);
+    }
+
+    public static IEnumerable<string> RoutedTo(AlertState alert, IReadOnlyList<AlertRoute> routes, IReadOnlyList<string> notifiers) =>
+        routes.Count == 0
+            ? notifiers
+            : routes.Where(r => r.Matches(alert)).SelectMany(r => r.Notifiers).Where(notifiers.Contains).Distinct(StringComparer.Ordinal);
+
+    private async Task<List<AlertCondition>> ConditionsAsync(AlertPolicy policy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var conditions = new List<AlertCondition>();
+        var certificates = (await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken)).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        foreach (var status in await store.ListStatusesAsync(cancellationToken))
+        {
+            if (!certificates.TryGetValue(status.Name, out var resource)) continue; // deleted: its alerts resolve
+            var spec = SpecSerializer.SpecOf<CertificateSpec>(resource);
+            var thresholds = spec.Alerts?.ExpiryThresholdDays ?? policy.ThresholdDays;
+            if (status.NotAfter is { } notAfter && status.CurrentVersionId is not null &&
+                AlertRules.Expiry(status.Name, spec.IssuerRef, notAfter, thresholds, policy, now) is { } expiry)
+            {
+                conditions.Add(expiry);
+            }
+            if (AlertRules.Renewal(status.Name, spec.IssuerRef, status.Failures, status.LastFailure, status.NextDueAt, status.NotAfter, policy) is { } renewal)
+            {
+                conditions.Add(renewal);
+            }
+        }
+        return conditions;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using Rotor.Alerts.Channels;
+using Rotor.Core.Abstractions;
+using Rotor.Core.Resources;
+using Rotor.Issuers;
+using Rotor.Keys;
+using Rotor.Storage;
+
+namespace Rotor.Alerts;
+
+/// <summary>
+/// Builds the channel of a stored <c>Notifier</c>, resolving its secrets when it is built (never
+/// stored, never logged). One channel per notifier and spec generation is kept, so its HTTP
+/// connections are reused; a changed spec builds a new one.
+/// </summary>
+public sealed class NotifierRegistry(IStore store) : IDisposable
+{
+    private readonly Dictionary<string, (long Generation, IAlertChannel Channel, IDisposable? Owned)> _channels = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListResourcesAsync(ResourceKinds.Notifier, cancellationToken)).Select(r => r.Name)];
+
+    public async Task<(IAlertChannel Channel, NotifierSpec Spec)?> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetResourceAsync(ResourceKinds.Notifier, name, cancellationToken);
+        if (stored is null) return null;
+        var spec = SpecSerializer.SpecOf<NotifierSpec>(stored);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_channels.TryGetValue(name, out var known) && known.Generation == stored.Generation) return (known.Channel, spec);
+            var (channel, owned) = await CreateAsync(name, spec, SpecSerializer.BaseDirectory(stored), cancellationToken);
+            if (_channels.Remove(name, out var old)) old.Owned?.Dispose();
+            _channels[name] = (stored.Generation, channel, owned);
+            return (channel, spec);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static async Task<(IAlertChannel, IDisposable?)> CreateAsync(string name, NotifierSpec spec, string baseDirectory, CancellationToken cancellationToken)
+    {
+        string? Resolve(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(baseDirectory, path));
+        switch (spec.Kind)
+        {
+            case NotifierKind.Alertmanager:
+            {
+                var am = spec.Alertmanager!;
+                var http = AcmeHttpClientFactory.Create(Resolve(am.CaBundle), spec.Timeout);
+                var auth = am.AuthSecretRef is null ? null : await SecretResolver.ResolveAsync(am.AuthSecretRef, baseDirectory, cancellationToken);
+                return (new AlertmanagerChannel(name, am, http, auth is null ? null : auth.Contains(' ', StringComparison.Ordinal) ? auth : "Bearer " + auth), http);
+            }
+            case NotifierKind.Webhook:
+            {
+                var hook = spec.Webhook!;
+                var http = AcmeHttpClientFactory.Create(Resolve(hook.CaBundle), spec.Timeout);
+                var key = hook.SecretRef is null ? null : Encoding.UTF8.GetBytes(await SecretResolver.ResolveAsync(hook.SecretRef, baseDirectory, cancellationToken));
+                return (new WebhookChannel(name, hook, http, key), http);
+            }
+            default:
+                throw new RotorException($"notifier '{name}': delivery over {spec.Kind.ToString().ToLowerInvariant()} is not available in this build of Rotor", isTransient: false)
+                { Reason = "NotifierUnsupported" };
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, _, owned) in _channels.Values) owned?.Dispose();
+        _channels.Clear();
+        _lock.Dispose();
+    }
+}
