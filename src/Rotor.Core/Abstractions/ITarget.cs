@@ -26,6 +26,21 @@ public sealed record DeploymentArtifact(
     public override string ToString() => $"{CertificateName} v{VersionId} -> {Binding.Target}";
 }
 
+/// <summary>
+/// A target that keeps working folders of its own beside what it serves (the file target's
+/// <c>.rotor/</c>) and can clear what a killed deploy left there. The reconciler calls it for each
+/// of a certificate's bindings at the start of every pass on that certificate, under its lease: no
+/// deploy of that certificate is under way then, and no other certificate writes in its folders.
+/// </summary>
+public interface ILeftoverSweepingTarget
+{
+    /// <summary>
+    /// Deletes Rotor's own temp files (and only those) from the binding's working folders; returns
+    /// the paths deleted. Touches nothing outside those folders and nothing else in them.
+    /// </summary>
+    IReadOnlyList<string> RemoveLeftovers(DeployBinding binding, string certificateDirectory);
+}
+
 /// <summary>What a target holds now, as far as it can tell.</summary>
 public sealed record TargetInspection(string? Sha256Fingerprint, DateTimeOffset? NotAfter, string Detail);
 

@@ -25,6 +25,32 @@ public sealed partial class Reconciler
         return await _engine.AdvanceAsync(job, env, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes the temp files a killed deploy left in the working folders of this certificate's
+    /// targets. Runs at the start of every pass on the certificate, under its lease, so no write of
+    /// this certificate is under way; a target that cannot be built is left to the rotation to report.
+    /// </summary>
+    private async Task RemoveLeftoversAsync(string name, CertificateSpec spec, StoredResource stored, CancellationToken cancellationToken)
+    {
+        foreach (var binding in spec.Deploy)
+        {
+            ITarget target;
+            try
+            {
+                target = await targets.GetAsync(binding.Target, cancellationToken);
+            }
+            catch (RotorException)
+            {
+                continue;
+            }
+            if (target is not ILeftoverSweepingTarget sweeping) continue;
+            foreach (var path in sweeping.RemoveLeftovers(binding, SpecSerializer.BaseDirectory(stored)))
+            {
+                Log.LeftoverRemoved(logger, name, binding.Target, path);
+            }
+        }
+    }
+
     private async Task<RotationEnvironment> EnvironmentAsync(string name, CertificateSpec spec, StoredResource stored, CertificateVersion version, CancellationToken cancellationToken)
     {
         var env = new RotationEnvironment(name, stored, store, keys, targets, probe ?? NoProbe.Instance, time,

@@ -124,6 +124,7 @@ public sealed partial class Reconciler(
             return (false, false, false);
         }
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
+        await RemoveLeftoversAsync(name, spec, stored, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         var versions = await store.ListVersionsAsync(name, cancellationToken);
         var active = versions.LastOrDefault(v => v.State == VersionState.Active);
