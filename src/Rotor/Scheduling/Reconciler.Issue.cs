@@ -74,6 +74,11 @@ public sealed partial class Reconciler
         // The key is in hand: checked as it is, not read back and decrypted from the store.
         var keyPem = key.ExportPkcs8PrivateKeyPem();
         var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
+        // The roots as stored: those the issuer sent and the trust anchor validation reached, which an
+        // ACME or CMP CA does not send when trustedRoots is set. Stored with the version, every deploy
+        // and every later restart writes a chain.pem that reaches the root (openssl verify -CAfile).
+        var sent = issued.Intermediates.Concat(issued.Roots).Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
+        var roots = issued.Roots.Concat(report.TrustPath.Where(c => sent.Add(c.Thumbprint))).ToList();
         var now = time.GetUtcNow();
         var version = new CertificateVersion
         {
@@ -83,7 +88,7 @@ public sealed partial class Reconciler
             Sha256Fingerprint = CertificatePem.Sha256Fingerprint(issued.Leaf),
             NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
             NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
-            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificatePem.ToPem)),
+            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(roots).Select(CertificatePem.ToPem)),
             IntermediateCount = issued.Intermediates.Count,
             KeyRef = keyRef,
             State = report.Passed ? VersionState.Issued : VersionState.Failed,
