@@ -20,10 +20,19 @@ public sealed record DeploymentArtifact(
     /// </summary>
     public IReadOnlyList<X509Certificate2> AdditionalTrust { get; init; } = [];
 
+    /// <summary>The version's number within its certificate (<see cref="CertificateVersion.Number"/>): what people are shown.</summary>
+    public required long VersionNumber { get; init; }
+
+    /// <summary>
+    /// Given to <see cref="ITarget.RollbackAsync"/>: the number of the version whose files go back in
+    /// service (the one this version replaced); null when no earlier version was in service.
+    /// </summary>
+    public long? RestoresVersionNumber { get; init; }
+
     public bool IsTrustOnly => Binding.Role == DeployRole.Trust;
 
     /// <summary>Never prints the key.</summary>
-    public override string ToString() => $"{CertificateName} v{VersionId} -> {Binding.Target}";
+    public override string ToString() => $"{CertificateName} version {VersionNumber} -> {Binding.Target}";
 }
 
 /// <summary>

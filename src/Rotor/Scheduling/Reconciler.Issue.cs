@@ -95,7 +95,7 @@ public sealed partial class Reconciler
             IssuedForJson = SpecSerializer.SerializeFacts(SpecSerializer.FactsFor(spec, default, default)),
             CreatedAt = now,
         };
-        var id = await store.AddVersionAsync(version, cancellationToken);
+        version = await store.AddVersionAsync(version, cancellationToken);
         var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
         // An imported key that failed stays pending for the next attempt: the user chose it.
         var keepPending = !report.Passed && KeyRefs.IsImported(keyRef);
@@ -116,14 +116,14 @@ public sealed partial class Reconciler
             }
             var summary = report.Summary();
             Log.ValidationFailed(logger, name, summary);
-            throw new RotorException($"version {id} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
+            throw new RotorException($"version {version.Number} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
             { Reason = "ValidationFailed" };
         }
-        Log.Issued(logger, name, id, version.Serial, version.NotAfter);
+        Log.Issued(logger, name, version.Number, version.Serial, version.NotAfter);
         await EventAsync(name, EventType.Normal, "Issued",
-            $"version {id} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
+            $"version {version.Number} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
             cancellationToken);
-        return version with { Id = id };
+        return version;
     }
 
     /// <summary>The leaf of a stored version (the first certificate of its PEM chain).</summary>

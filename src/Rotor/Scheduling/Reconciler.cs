@@ -184,11 +184,11 @@ public sealed partial class Reconciler(
                     var current = await store.GetStatusAsync(name, cancellationToken) ?? status;
                     var wakeAt = rotation.WaitUntil!.Value; // the engine always says when to come back
                     await store.SaveStatusAsync(current with { NextDueAt = wakeAt, LastFailure = null }, cancellationToken);
-                    Log.RotationWaiting(logger, name, pending.Id, wakeAt, rotation.Reason ?? "");
+                    Log.RotationWaiting(logger, name, pending.Number, wakeAt, rotation.Reason ?? "");
                     return (false, issued, false);
                 default:
                     await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
-                    throw new RotorException($"version {pending.Id} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
+                    throw new RotorException($"version {pending.Number} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
                     { Reason = "RolledBack" };
             }
         }

@@ -24,7 +24,6 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
     /// <summary>Rotor's working folders under a certificate's folder: where its temp files may be left.</summary>
     private static readonly string[] StateFolders = [StateFolder, Path.Combine(StateFolder, "staged"), Path.Combine(StateFolder, "previous")];
 
-
     public string Name => name;
 
     public bool CanHoldTwoCertificates => false;
@@ -230,17 +229,27 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         }
     }
 
-    /// <summary>Runs the reload action with what it may want to know about the change in its environment.</summary>
+    /// <summary>
+    /// Runs the reload action with what it may want to know about the change in its environment
+    /// (README, "What reload commands see"). ROTOR_VERSION is always the version now in service:
+    /// after a rollback the one put back (empty when there was none), the one taken out in
+    /// ROTOR_ROLLED_BACK_VERSION.
+    /// </summary>
     private Task ReloadAsync(ReloadSpec reload, DeploymentArtifact artifact, string folder, bool rollback, CancellationToken cancellationToken)
     {
+        var inService = rollback ? artifact.RestoresVersionNumber : artifact.VersionNumber;
         var environment = new Dictionary<string, string>
         {
             ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
-            ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ROTOR_VERSION"] = inService?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             ["ROTOR_TARGET"] = name,
             ["ROTOR_TARGET_DIR"] = folder,
         };
-        if (rollback) environment["ROTOR_ROLLBACK"] = "1";
+        if (rollback)
+        {
+            environment["ROTOR_ROLLBACK"] = "1";
+            environment["ROTOR_ROLLED_BACK_VERSION"] = artifact.VersionNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         foreach (var passed in reload.PassEnvironment ?? [])
         {
             // Only what the target lists by name; ChildEnvironment drops the master key whatever is listed.

@@ -100,5 +100,12 @@ internal static class SqliteMigrations
               certificate TEXT NOT NULL,
               created_at INTEGER NOT NULL);
             """),
+        (6, "versions numbered per certificate (1, 2, ...), as people read them; existing ones in order of issue", """
+            ALTER TABLE certificate_versions ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+            UPDATE certificate_versions SET number =
+              (SELECT COUNT(*) FROM certificate_versions earlier
+               WHERE earlier.certificate = certificate_versions.certificate AND earlier.id <= certificate_versions.id);
+            CREATE UNIQUE INDEX ix_certificate_versions_number ON certificate_versions(certificate, number);
+            """),
     ];
 }
