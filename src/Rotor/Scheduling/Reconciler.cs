@@ -233,8 +233,7 @@ public sealed partial class Reconciler(
     private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake,
         DateTimeOffset? deferredUntil, CancellationToken cancellationToken)
     {
-        var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
-        var renewal = advice?.RenewAt ?? DueCheck.RenewalTime(spec, facts);
+        var renewal = advice?.RenewAt ?? RenewalSchedule.RenewalTime(spec, active.NotBefore, active.NotAfter);
         // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
         // A renewal that waits for the key-update window comes back when the window opens.
         var next = deferredUntil ?? (advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal);
