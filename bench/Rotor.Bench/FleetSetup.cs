@@ -71,7 +71,7 @@ internal static class FleetSetup
                         // A placeholder, not a sealed key: the not-due path only lists key names (the
                         // stray-key sweep), and sealing 100,000 real keys with fsync would take minutes.
                         await File.WriteAllBytesAsync(Path.Combine(dataDirectory, "keys", keyRef + ".key"), Placeholder, ct);
-                        versionId = await store.AddVersionAsync(template with { Certificate = CertificateName(i), KeyRef = keyRef }, ct);
+                        versionId = (await store.AddVersionAsync(template with { Certificate = CertificateName(i), KeyRef = keyRef }, ct)).Id;
                     }
                     await store.SaveStatusAsync(new CertificateStatus
                     {

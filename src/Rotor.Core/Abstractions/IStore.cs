@@ -46,7 +46,11 @@ public interface IStore : IAsyncDisposable
     /// <summary>When the next certificate falls due, or a lease held at <paramref name="now"/> ends (whichever comes first).</summary>
     Task<DateTimeOffset?> GetEarliestDueAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
-    Task<long> AddVersionAsync(CertificateVersion version, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a new version of its certificate and returns it as stored: with its
+    /// <see cref="CertificateVersion.Id"/> and the certificate's next <see cref="CertificateVersion.Number"/>.
+    /// </summary>
+    Task<CertificateVersion> AddVersionAsync(CertificateVersion version, CancellationToken cancellationToken);
     Task SetVersionStateAsync(long id, VersionState state, CancellationToken cancellationToken);
     Task<CertificateVersion?> GetVersionAsync(long id, CancellationToken cancellationToken);
     Task<IReadOnlyList<CertificateVersion>> ListVersionsAsync(string certificate, CancellationToken cancellationToken);

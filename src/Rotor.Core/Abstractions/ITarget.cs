@@ -20,10 +20,34 @@ public sealed record DeploymentArtifact(
     /// </summary>
     public IReadOnlyList<X509Certificate2> AdditionalTrust { get; init; } = [];
 
+    /// <summary>The version's number within its certificate (<see cref="CertificateVersion.Number"/>): what people are shown.</summary>
+    public required long VersionNumber { get; init; }
+
+    /// <summary>
+    /// Given to <see cref="ITarget.RollbackAsync"/>: the number of the version whose files go back in
+    /// service (the one this version replaced); null when no earlier version was in service.
+    /// </summary>
+    public long? RestoresVersionNumber { get; init; }
+
     public bool IsTrustOnly => Binding.Role == DeployRole.Trust;
 
     /// <summary>Never prints the key.</summary>
-    public override string ToString() => $"{CertificateName} v{VersionId} -> {Binding.Target}";
+    public override string ToString() => $"{CertificateName} version {VersionNumber} -> {Binding.Target}";
+}
+
+/// <summary>
+/// A target that keeps working folders of its own beside what it serves (the file target's
+/// <c>.rotor/</c>) and can clear what a killed deploy left there. The reconciler calls it for each
+/// of a certificate's bindings at the start of every pass on that certificate, under its lease: no
+/// deploy of that certificate is under way then, and no other certificate writes in its folders.
+/// </summary>
+public interface ILeftoverSweepingTarget
+{
+    /// <summary>
+    /// Deletes Rotor's own temp files (and only those) from the binding's working folders; returns
+    /// the paths deleted. Touches nothing outside those folders and nothing else in them.
+    /// </summary>
+    IReadOnlyList<string> RemoveLeftovers(DeployBinding binding, string certificateDirectory);
 }
 
 /// <summary>What a target holds now, as far as it can tell.</summary>

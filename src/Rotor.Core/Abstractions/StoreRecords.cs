@@ -52,7 +52,15 @@ public sealed record CertificateStatus
 /// <summary>One issued certificate of a Certificate resource.</summary>
 public sealed record CertificateVersion
 {
+    /// <summary>The store's key, unique across certificates; never shown to people.</summary>
     public long Id { get; init; }
+
+    /// <summary>
+    /// The version's number among its certificate's versions (1, 2, ...), given by the store: what
+    /// events, logs, the CLI and reload commands show, and what a user types.
+    /// </summary>
+    public long Number { get; init; }
+
     public required string Certificate { get; init; }
     public long Generation { get; init; }
     public required string Serial { get; init; }

@@ -34,11 +34,8 @@ public static class DueCheck
         if (manualRenew) return DueReason.ManualRenew;
         if (now >= current.NotAfter) return DueReason.Expired;
         if (!Satisfies(spec, current)) return DueReason.SpecChanged;
-        return now >= RenewalTime(spec, current) ? DueReason.RenewalTime : DueReason.NotDue;
+        return now >= RenewalSchedule.RenewalTime(spec, current.NotBefore, current.NotAfter) ? DueReason.RenewalTime : DueReason.NotDue;
     }
-
-    public static DateTimeOffset RenewalTime(CertificateSpec spec, IssuedFacts current) =>
-        RenewalSchedule.RenewalTime(current.NotBefore, current.NotAfter, spec.RenewBefore, spec.RenewBeforePercentage);
 
     /// <summary>
     /// A spec change needs a new certificate when names, key, usages, issuer or duration

@@ -40,6 +40,12 @@ public sealed record RotationJob(
     CertificateSpec Spec,
     long? PreviousVersionId)
 {
+    /// <summary>The version's number within its certificate (<see cref="CertificateVersion.Number"/>), as messages show it.</summary>
+    public required long VersionNumber { get; init; }
+
+    /// <summary>The number of <see cref="PreviousVersionId"/>'s version; null when there is none.</summary>
+    public long? PreviousVersionNumber { get; init; }
+
     /// <summary>
     /// The version is already in service (a target was added to it later): a target that fails
     /// its gate rolls back alone instead of taking the version down everywhere.

@@ -6,12 +6,16 @@ namespace Rotor.Core.Validation;
 /// <summary>The rules on who signed whom and when: chain-trusted, currently-valid, outlives-renew-before.</summary>
 public static partial class CertificateValidator
 {
-    private static RuleResult CheckChain(Decoded d)
+    /// <summary>
+    /// The chain-trusted rule, and the CA certificates the chain was built through (above the
+    /// leaf, up to and including the trust anchor it reached; empty when it did not build).
+    /// </summary>
+    private static (RuleResult Result, IReadOnlyList<X509Certificate2> TrustPath) CheckChain(Decoded d)
     {
         var input = d.Input;
         if (input.Chain.Count > MaxChainLength)
         {
-            return Fail(ValidationRules.ChainTrusted, $"not built: the chain holds {input.Chain.Count} certificates (see chain-length)");
+            return (Fail(ValidationRules.ChainTrusted, $"not built: the chain holds {input.Chain.Count} certificates (see chain-length)"), []);
         }
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
@@ -34,12 +38,15 @@ public static partial class CertificateValidator
         catch (Exception e) when (DecodedCertificate.IsDecodeError(e))
         {
             // OpenSSL refuses some malformed content outright instead of reporting a chain status.
-            return Fail(ValidationRules.ChainTrusted, $"the chain cannot be built: a certificate's content is refused ({e.GetType().Name}: {e.Message}); see malformed-certificate");
+            return (Fail(ValidationRules.ChainTrusted, $"the chain cannot be built: a certificate's content is refused ({e.GetType().Name}: {e.Message}); see malformed-certificate"), []);
         }
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
         if (built)
         {
-            return Pass(ValidationRules.ChainTrusted, $"builds to the configured trust: {string.Join(" <- ", elements.Select(SubjectOf))}");
+            // Copies: the chain's own certificate objects go with it. The anchor may have come from
+            // the trust store rather than the chain given (a root the CA does not send).
+            var path = elements.Skip(1).Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToList();
+            return (Pass(ValidationRules.ChainTrusted, $"builds to the configured trust: {string.Join(" <- ", elements.Select(SubjectOf))}"), path);
         }
         var last = elements.Count > 0 ? elements[^1] : input.Leaf;
         var statuses = chain.ChainStatus.Select(s => s.Status).Distinct().ToList();
@@ -47,17 +54,17 @@ public static partial class CertificateValidator
         var trust = input.TrustAnchors.Count > 0 ? "among the given trust anchors" : "in the system trust store";
         if (lastSubject == lastIssuer && statuses.Contains(X509ChainStatusFlags.UntrustedRoot))
         {
-            return Fail(ValidationRules.ChainTrusted, $"chain does not reach the configured trust: it ends at the root '{lastSubject}', which is not trusted (it is not {trust})");
+            return (Fail(ValidationRules.ChainTrusted, $"chain does not reach the configured trust: it ends at the root '{lastSubject}', which is not trusted (it is not {trust})"), []);
         }
         if (statuses.Contains(X509ChainStatusFlags.PartialChain) && lastSubject != lastIssuer)
         {
             // Rotor cannot tell whether the absent issuer is a root or an intermediate: say both.
-            return Fail(ValidationRules.ChainTrusted,
+            return (Fail(ValidationRules.ChainTrusted,
                 $"chain does not reach the configured trust: the issuer '{lastIssuer}' of '{lastSubject}' is not a trusted root (it is not {trust}) " +
-                "and not in the chain (if it is an intermediate, the chain is missing it)");
+                "and not in the chain (if it is an intermediate, the chain is missing it)"), []);
         }
         var detail = string.Join(", ", statuses.Select(s => s.ToString()));
-        return Fail(ValidationRules.ChainTrusted, $"chain does not build to the configured trust ({detail}); top of chain: '{lastSubject}'");
+        return (Fail(ValidationRules.ChainTrusted, $"chain does not build to the configured trust ({detail}); top of chain: '{lastSubject}'"), []);
     }
 
     private static string SubjectOf(X509Certificate2 certificate) => NameOf(() => certificate.Subject);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Rotor.Core.Resources;
 
 namespace Rotor.Core.Validation;
@@ -20,9 +21,15 @@ public static partial class CertificateValidator
         var chain = input.Chain.Take(MaxChainLength).Select((c, i) => DecodedCertificate.Decode(c, $"chain certificate {i + 1}")).ToList();
         var d = new Decoded(input, DecodedCertificate.Decode(input.Leaf, "leaf"), chain);
         var (key, keyResult) = CheckKeyUnencrypted(input);
+        IReadOnlyList<X509Certificate2> trustPath = [];
         var results = new List<RuleResult>(ValidationRules.All.Count)
         {
-            Guard(ValidationRules.ChainTrusted, () => CheckChain(d)),
+            Guard(ValidationRules.ChainTrusted, () =>
+            {
+                var (result, path) = CheckChain(d);
+                trustPath = path;
+                return result;
+            }),
             Guard(ValidationRules.KeyMatches, () => CheckKeyMatches(d, key)),
             Guard(ValidationRules.SansCoverSpec, () => CheckSansCoverSpec(d)),
             Guard(ValidationRules.SansCoverPrevious, () => CheckSansCoverPrevious(d)),
@@ -38,7 +45,7 @@ public static partial class CertificateValidator
             CheckMalformed(d),
         };
         key?.Dispose();
-        return new ValidationReport(results);
+        return new ValidationReport(results) { TrustPath = trustPath };
     }
 
     /// <summary>

@@ -45,6 +45,12 @@ public sealed record ValidationReport(IReadOnlyList<RuleResult> Results)
     public bool Passed => Results.All(r => r.Status != RuleStatus.Failed);
     public IEnumerable<RuleResult> Failures => Results.Where(r => r.Status == RuleStatus.Failed);
 
+    /// <summary>
+    /// The CA certificates the chain was built through, above the leaf, up to and including the
+    /// trust anchor it reached (which the issuer may not have sent); empty when it did not build.
+    /// </summary>
+    public IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> TrustPath { get; init; } = [];
+
     public string Summary() => Passed
         ? $"all {Results.Count(r => r.Status == RuleStatus.Passed)} checked rules passed"
         : string.Join("; ", Failures.Select(f => $"{f.Rule}: {f.Message}"));

@@ -49,9 +49,11 @@ internal sealed record CmpStateJson(
     string? StatusText, string? Error, int Polls, DateTimeOffset? NextPollAt, bool ImplicitlyConfirmed,
     DateTimeOffset At, DateTimeOffset? NextAttempt);
 
+/// <summary>A version: <c>version</c> is its number within the certificate (what people read and type), <c>id</c> the store's key.</summary>
 internal sealed record VersionJson(
-    long Id, VersionState State, string Serial, string Sha256, DateTimeOffset NotBefore, DateTimeOffset NotAfter, long Generation);
+    long Version, long Id, VersionState State, string Serial, string Sha256, DateTimeOffset NotBefore, DateTimeOffset NotAfter, long Generation);
 
+/// <summary>A version's rotation on one target; <c>version</c> is the version's number within the certificate.</summary>
 internal sealed record RotationJson(
     long Version, string Target, RotationState State, int Wave, string? Detail, GateJson? Gate,
     DateTimeOffset? NextStep, DateTimeOffset? DrainUntil, DateTimeOffset Updated);

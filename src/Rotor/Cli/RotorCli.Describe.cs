@@ -65,7 +65,7 @@ public static partial class RotorCli
             var record = (await host.Store.ListRotationsAsync(version.Id, ct)).Where(r => r.Target == binding.Target).MaxBy(r => r.UpdatedAt);
             if (record is not null)
             {
-                return new TargetDeploymentJson(certificate, binding.Role, binding.Path, binding.Endpoints, version.Id, version.Serial, version.Sha256Fingerprint,
+                return new TargetDeploymentJson(certificate, binding.Role, binding.Path, binding.Endpoints, version.Number, version.Serial, version.Sha256Fingerprint,
                     record.State, record.Detail, record.UpdatedAt);
             }
         }

@@ -32,6 +32,7 @@ public static partial class RotorCli
     {
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
         var versions = await host.Store.ListVersionsAsync(stored.Name, ct);
+        var numbers = versions.ToDictionary(v => v.Id, v => v.Number);
         var rotations = new List<RotationRecord>();
         foreach (var v in versions.TakeLast(5))
         {
@@ -58,14 +59,14 @@ public static partial class RotorCli
             Cmp = cmp is null ? null : new CmpStateJson(
                 cmp.Request, cmp.State, cmp.Server, cmp.TransactionId, cmp.PkiStatus, cmp.FailInfo, cmp.StatusText, cmp.Error,
                 cmp.Polls, cmp.NextPollAt, cmp.ImplicitlyConfirmed, cmp.At, status?.NextDueAt),
-            Versions = [.. versions.Select(v => new VersionJson(v.Id, v.State, v.Serial, v.Sha256Fingerprint, v.NotBefore, v.NotAfter, v.Generation))],
-            Rotations = [.. rotations.Select(RotationView)],
+            Versions = [.. versions.Select(v => new VersionJson(v.Number, v.Id, v.State, v.Serial, v.Sha256Fingerprint, v.NotBefore, v.NotAfter, v.Generation))],
+            Rotations = [.. rotations.Select(r => RotationView(r, numbers[r.VersionId]))],
             Events = [.. events.Select(e => new EventJson(e.At, e.Type, e.Reason, e.Message))],
         };
     }
 
-    private static RotationJson RotationView(RotationRecord r) => new(
-        r.VersionId,
+    private static RotationJson RotationView(RotationRecord r, long versionNumber) => new(
+        versionNumber,
         r.Target,
         r.State,
         r.Progress.Wave + 1,
@@ -90,8 +91,8 @@ public static partial class RotorCli
         o.WriteLine($"Next reconcile: {Time(view.NextReconcile)}{(view.RenewRequested ? view.RenewNow ? " (manual renewal requested, now)" : " (manual renewal requested)" : "")}");
         if (cmp is not null) o.WriteLine($"CMP:            {cmp.Describe()}; next attempt {Time(status?.NextDueAt)}");
         if (view.Failures > 0) o.WriteLine($"Failures:       {view.Failures} in a row; last: {view.LastFailure}");
-        var vt = new Table().Title("Versions").AddColumns("ID", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
-        foreach (var v in view.Versions) vt.AddRow(v.Id.ToString(CultureInfo.InvariantCulture), v.State.ToString(), v.Serial, Time(v.NotBefore), Time(v.NotAfter));
+        var vt = new Table().Title("Versions").AddColumns("VERSION", "STATE", "SERIAL", "NOT BEFORE", "NOT AFTER");
+        foreach (var v in view.Versions) vt.AddRow(v.Version.ToString(CultureInfo.InvariantCulture), v.State.ToString(), v.Serial, Time(v.NotBefore), Time(v.NotAfter));
         cli.Console.Write(vt);
         var rt = new Table().Title("Rotation").AddColumns("VERSION", "TARGET", "WAVE", "STATE", "GATE", "NEXT", "DETAIL");
         foreach (var r in view.Rotations)

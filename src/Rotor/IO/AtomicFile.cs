@@ -81,6 +81,16 @@ public static partial class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="fileName"/> (a name, not a path) is one of the temp files this class
+    /// writes: <c>.NAME.&lt;32 hex digits&gt;.tmp</c> (<see cref="WriteTemp"/>) or <c>NAME.rotor-restore.tmp</c>
+    /// (<see cref="CopyOver"/>). A process killed between writing and renaming one leaves it behind.
+    /// </summary>
+    public static bool IsTempFileName(string fileName) => TempFileName().IsMatch(fileName);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(\..+\.[0-9a-f]{32}\.tmp|.+\.rotor-restore\.tmp)\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex TempFileName();
+
     public static Task WriteAsync(string path, string content, UnixFileMode mode, CancellationToken cancellationToken) =>
         WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(content), mode, cancellationToken);
 

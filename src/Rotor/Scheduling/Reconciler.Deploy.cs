@@ -21,8 +21,42 @@ public sealed partial class Reconciler
         bool alreadyActive, CancellationToken cancellationToken)
     {
         var env = await EnvironmentAsync(version.Certificate, spec, stored, version, cancellationToken);
-        var job = new RotationJob(version.Certificate, version.Id, version.Sha256Fingerprint, spec, previous?.Id) { AlreadyActive = alreadyActive };
+        var job = JobFor(spec, version, previous) with { AlreadyActive = alreadyActive };
         return await _engine.AdvanceAsync(job, env, cancellationToken);
+    }
+
+    /// <summary>The rotation engine's job for <paramref name="version"/>, which replaces <paramref name="previous"/> (if any).</summary>
+    private static RotationJob JobFor(CertificateSpec spec, CertificateVersion version, CertificateVersion? previous) =>
+        new(version.Certificate, version.Id, version.Sha256Fingerprint, spec, previous?.Id)
+        {
+            VersionNumber = version.Number,
+            PreviousVersionNumber = previous?.Number,
+        };
+
+    /// <summary>
+    /// Removes the temp files a killed deploy left in the working folders of this certificate's
+    /// targets. Runs at the start of every pass on the certificate, under its lease, so no write of
+    /// this certificate is under way; a target that cannot be built is left to the rotation to report.
+    /// </summary>
+    private async Task RemoveLeftoversAsync(string name, CertificateSpec spec, StoredResource stored, CancellationToken cancellationToken)
+    {
+        foreach (var binding in spec.Deploy)
+        {
+            ITarget target;
+            try
+            {
+                target = await targets.GetAsync(binding.Target, cancellationToken);
+            }
+            catch (RotorException)
+            {
+                continue;
+            }
+            if (target is not ILeftoverSweepingTarget sweeping) continue;
+            foreach (var path in sweeping.RemoveLeftovers(binding, SpecSerializer.BaseDirectory(stored)))
+            {
+                Log.LeftoverRemoved(logger, name, binding.Target, path);
+            }
+        }
     }
 
     private async Task<RotationEnvironment> EnvironmentAsync(string name, CertificateSpec spec, StoredResource stored, CertificateVersion version, CancellationToken cancellationToken)
@@ -51,7 +85,7 @@ public sealed partial class Reconciler
         foreach (var old in (await store.ListVersionsAsync(name, cancellationToken)).Where(v => v.State == VersionState.Superseded))
         {
             var env = await EnvironmentAsync(name, spec, stored, old, cancellationToken);
-            var job = new RotationJob(name, old.Id, old.Sha256Fingerprint, spec, null);
+            var job = JobFor(spec, old, null);
             var (retired, at) = await _engine.DrainAsync(job, active.Id, env, cancellationToken);
             if (retired)
             {
@@ -60,7 +94,7 @@ public sealed partial class Reconciler
                     await RevokeAsync(spec, old, cancellationToken);
                 }
                 await store.SetVersionStateAsync(old.Id, VersionState.Retired, cancellationToken);
-                await EventAsync(name, EventType.Normal, "VersionRetired", $"version {old.Id} retired: its overlap window is over on every target", cancellationToken);
+                await EventAsync(name, EventType.Normal, "VersionRetired", $"version {old.Number} retired: its overlap window is over on every target", cancellationToken);
             }
             else if (at is { } t && (next is null || t < next))
             {
@@ -82,7 +116,7 @@ public sealed partial class Reconciler
         catch (RotorException e)
         {
             // The version retires anyway: it expires on its own, and revocation is a courtesy.
-            await EventAsync(old.Certificate, EventType.Warning, "RevokeFailed", $"version {old.Id} could not be revoked: {e.Message}", cancellationToken);
+            await EventAsync(old.Certificate, EventType.Warning, "RevokeFailed", $"version {old.Number} could not be revoked: {e.Message}", cancellationToken);
         }
     }
 
@@ -106,10 +140,10 @@ public sealed partial class Reconciler
         var advice = await AdviseAsync(spec, version, cancellationToken);
         await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, drainAt, null, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
-        Log.Activated(logger, name, version.Id, renewal);
+        Log.Activated(logger, name, version.Number, renewal);
         await EventAsync(name, EventType.Normal, "Active",
-            $"version {version.Id} is in service on every target; renewal at {renewal:u}" +
-            (previous is null ? "" : $"; version {previous.Id} stays valid through the {DurationParser.Format(spec.Rotation.Overlap)} overlap"), cancellationToken);
+            $"version {version.Number} is in service on every target; renewal at {renewal:u}" +
+            (previous is null ? "" : $"; version {previous.Number} stays valid through the {DurationParser.Format(spec.Rotation.Overlap)} overlap"), cancellationToken);
     }
 
     /// <summary>

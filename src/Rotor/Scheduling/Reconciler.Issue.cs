@@ -24,73 +24,12 @@ public sealed partial class Reconciler
         CertificateVersion? active, DueReason reason, CancellationToken cancellationToken)
     {
         var (issuer, issuerSpec) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
-
-        // rotationPolicy Never keeps the key in service, unless a key was imported for the next version.
-        var reuse = spec.PrivateKey.RotationPolicy == RotationPolicy.Never && active is not null && status.PendingKeyRef is null
-            && SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter) is { } f
-            && f.KeyAlgorithm == spec.PrivateKey.Algorithm && f.KeySize == spec.PrivateKey.Size;
-        string keyRef;
-        if (reuse)
-        {
-            keyRef = active!.KeyRef;
-        }
-        else
-        {
-            keyRef = status.PendingKeyRef ?? KeyRefs.Generated(name);
-            if (status.PendingKeyRef is null)
-            {
-                // The store knows of the key before its file exists: the sweep deletes only keys it
-                // recorded (DESIGN.md, Safety rules), so a crash between the two leaves nothing unknown.
-                await store.RecordKeyIntentAsync(keyRef, name, time.GetUtcNow(), cancellationToken);
-                await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
-            }
-        }
-        // A new key is written while the issuer works (its request is signed with the key in
-        // memory); the write is durable before the version that refers to it is stored.
-        var storing = await keys.GenerateWhileStoringAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
-        using var key = storing.Key;
+        var (keyRef, reuse) = await ReserveKeyAsync(name, spec, status, active, cancellationToken);
         using var replaces = active is null ? null : LeafOf(active);
-        IssuedCertificate issued;
-        try
-        {
-            await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
-            // A key update (CMP kur) is signed with the key of the certificate it replaces.
-            using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
-            issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
-            {
-                Replaces = replaces,
-                ReplacesKey = replacesKey,
-            }, cancellationToken);
-        }
-        catch
-        {
-            // The issuer's failure is the one to report; the key stays pending (if it was written) for the next attempt.
-            await storing.Stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-        await storing.Stored;
-
+        var (issued, keyPem) = await RequestAsync(issuer, name, spec, keyRef, active, replaces, cancellationToken);
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
-        // The key is in hand: checked as it is, not read back and decrypted from the store.
-        var keyPem = key.ExportPkcs8PrivateKeyPem();
         var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
-        var now = time.GetUtcNow();
-        var version = new CertificateVersion
-        {
-            Certificate = name,
-            Generation = stored.Generation,
-            Serial = issued.Leaf.SerialNumber,
-            Sha256Fingerprint = CertificatePem.Sha256Fingerprint(issued.Leaf),
-            NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
-            NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
-            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(issued.Roots).Select(CertificatePem.ToPem)),
-            IntermediateCount = issued.Intermediates.Count,
-            KeyRef = keyRef,
-            State = report.Passed ? VersionState.Issued : VersionState.Failed,
-            IssuedForJson = SpecSerializer.SerializeFacts(SpecSerializer.FactsFor(spec, default, default)),
-            CreatedAt = now,
-        };
-        var id = await store.AddVersionAsync(version, cancellationToken);
+        var version = await store.AddVersionAsync(NewVersion(name, spec, stored, issued, report, keyRef), cancellationToken);
         var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
         // An imported key that failed stays pending for the next attempt: the user chose it.
         var keepPending = !report.Passed && KeyRefs.IsImported(keyRef);
@@ -111,14 +50,96 @@ public sealed partial class Reconciler
             }
             var summary = report.Summary();
             Log.ValidationFailed(logger, name, summary);
-            throw new RotorException($"version {id} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
+            throw new RotorException($"version {version.Number} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
             { Reason = "ValidationFailed" };
         }
-        Log.Issued(logger, name, id, version.Serial, version.NotAfter);
+        Log.Issued(logger, name, version.Number, version.Serial, version.NotAfter);
         await EventAsync(name, EventType.Normal, "Issued",
-            $"version {id} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
+            $"version {version.Number} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
             cancellationToken);
-        return version with { Id = id };
+        return version;
+    }
+
+    /// <summary>
+    /// The key the new version is issued for: the one in service when rotationPolicy is Never
+    /// (reuse), else a key imported for it or a new one, recorded as pending before it exists.
+    /// </summary>
+    private async Task<(string KeyRef, bool Reuse)> ReserveKeyAsync(string name, CertificateSpec spec, CertificateStatus status, CertificateVersion? active,
+        CancellationToken cancellationToken)
+    {
+        // rotationPolicy Never keeps the key in service, unless a key was imported for the next version.
+        if (spec.PrivateKey.RotationPolicy == RotationPolicy.Never && active is not null && status.PendingKeyRef is null
+            && SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter) is { } f
+            && f.KeyAlgorithm == spec.PrivateKey.Algorithm && f.KeySize == spec.PrivateKey.Size)
+        {
+            return (active.KeyRef, true);
+        }
+        if (status.PendingKeyRef is { } pending) return (pending, false);
+        var keyRef = KeyRefs.Generated(name);
+        // The store knows of the key before its file exists: the sweep deletes only keys it
+        // recorded (DESIGN.md, Safety rules), so a crash between the two leaves nothing unknown.
+        await store.RecordKeyIntentAsync(keyRef, name, time.GetUtcNow(), cancellationToken);
+        await store.SaveStatusAsync(status with { PendingKeyRef = keyRef }, cancellationToken);
+        return (keyRef, false);
+    }
+
+    /// <summary>
+    /// Asks the issuer for the certificate while the key is written: the request is signed with the
+    /// key in memory, and the write is durable before this returns (before any version refers to it).
+    /// Returns the key as the PEM validation checks (in hand, not read back and decrypted).
+    /// </summary>
+    private async Task<(IssuedCertificate Issued, string KeyPem)> RequestAsync(IIssuer issuer, string name, CertificateSpec spec, string keyRef,
+        CertificateVersion? active, X509Certificate2? replaces, CancellationToken cancellationToken)
+    {
+        var storing = await keys.GenerateWhileStoringAsync(keyRef, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, cancellationToken);
+        using var key = storing.Key;
+        IssuedCertificate issued;
+        try
+        {
+            await FaultPointAsync(FaultPoints.AfterKey, name, cancellationToken);
+            // A key update (CMP kur) is signed with the key of the certificate it replaces.
+            using var replacesKey = active is not null && issuer is IKeyUpdateIssuer ? await keys.LoadAsync(active.KeyRef, cancellationToken) : null;
+            issued = await issuer.IssueAsync(new IssueRequest(name, spec, key, new Lazy<byte[]>(() => CreateSigningRequest(spec, key)))
+            {
+                Replaces = replaces,
+                ReplacesKey = replacesKey,
+            }, cancellationToken);
+        }
+        catch
+        {
+            // The issuer's failure is the one to report; the key stays pending (if it was written) for the next attempt.
+            await storing.Stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        await storing.Stored;
+        return (issued, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>
+    /// The version as it is stored. Its chain is the leaf, the intermediates the issuer sent, then
+    /// the roots: those the issuer sent and the trust anchor validation reached, which an ACME or CMP
+    /// CA does not send when <c>trustedRoots</c> is set. Stored with the version, every deploy and
+    /// every later restart writes a <c>chain.pem</c> that reaches the root (<c>openssl verify -CAfile</c>).
+    /// </summary>
+    private CertificateVersion NewVersion(string name, CertificateSpec spec, StoredResource stored, IssuedCertificate issued, ValidationReport report, string keyRef)
+    {
+        var sent = issued.Intermediates.Concat(issued.Roots).Select(c => c.Thumbprint).ToHashSet(StringComparer.Ordinal);
+        var roots = issued.Roots.Concat(report.TrustPath.Where(c => sent.Add(c.Thumbprint))).ToList();
+        return new CertificateVersion
+        {
+            Certificate = name,
+            Generation = stored.Generation,
+            Serial = issued.Leaf.SerialNumber,
+            Sha256Fingerprint = CertificatePem.Sha256Fingerprint(issued.Leaf),
+            NotBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime()),
+            NotAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime()),
+            ChainPem = string.Concat(new[] { issued.Leaf }.Concat(issued.Intermediates).Concat(roots).Select(CertificatePem.ToPem)),
+            IntermediateCount = issued.Intermediates.Count,
+            KeyRef = keyRef,
+            State = report.Passed ? VersionState.Issued : VersionState.Failed,
+            IssuedForJson = SpecSerializer.SerializeFacts(SpecSerializer.FactsFor(spec, default, default)),
+            CreatedAt = time.GetUtcNow(),
+        };
     }
 
     /// <summary>The leaf of a stored version (the first certificate of its PEM chain).</summary>
@@ -148,7 +169,7 @@ public sealed partial class Reconciler
         }
         var notBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime());
-        var renewAt = RenewalSchedule.RenewalTime(notBefore, notAfter, spec.RenewBefore, spec.RenewBeforePercentage);
+        var renewAt = RenewalSchedule.RenewalTime(spec, notBefore, notAfter);
         return CertificateValidator.Validate(new ValidationInput
         {
             Leaf = issued.Leaf,

@@ -27,11 +27,11 @@ public sealed partial class Reconciler
         if (pending is not null)
         {
             var rollbackEnv = await EnvironmentAsync(name, spec, stored, pending, cancellationToken);
-            var outcome = await _engine.RollBackOnRequestAsync(
-                new RotationJob(name, pending.Id, pending.Sha256Fingerprint, spec, active?.Id), rollbackEnv, cancellationToken);
+            var outcome = await _engine.RollBackOnRequestAsync(JobFor(spec, pending, active), rollbackEnv, cancellationToken);
             await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
-            await EventAsync(name, EventType.Warning, "RollbackRequested", $"rotation of version {pending.Id} rolled back by the user ({outcome.Kind})", cancellationToken);
-            return $"rotation of version {pending.Id} rolled back; version {active?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"} stays in service";
+            await EventAsync(name, EventType.Warning, "RollbackRequested", $"rotation of version {pending.Number} rolled back by the user ({outcome.Kind})", cancellationToken);
+            return $"rotation of version {pending.Number} rolled back; " +
+                (active is null ? "no version is in service" : $"version {active.Number} stays in service");
         }
 
         var previous = versions.LastOrDefault(v => v.State == VersionState.Superseded && (active is null || v.Id < active.Id));
@@ -44,14 +44,15 @@ public sealed partial class Reconciler
         {
             var target = await targets.GetAsync(binding.Target, cancellationToken);
             // The target kept the files that were live before this version: exactly the previous version's.
-            await target.RollbackAsync(await env.GetArtifactAsync(active.Id, binding, [], cancellationToken), cancellationToken);
+            var artifact = await env.GetArtifactAsync(active.Id, binding, [], cancellationToken);
+            await target.RollbackAsync(artifact with { RestoresVersionNumber = previous.Number }, cancellationToken);
         }
-        await _engine.ReturnToPreviousAsync(new RotationJob(name, active.Id, active.Sha256Fingerprint, spec, previous.Id), env, cancellationToken);
+        await _engine.ReturnToPreviousAsync(JobFor(spec, active, previous), env, cancellationToken);
         await store.SetVersionStateAsync(active.Id, VersionState.Failed, cancellationToken);
         await store.SetVersionStateAsync(previous.Id, VersionState.Active, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         await ScheduleAsync(status, spec, previous with { State = VersionState.Active }, null, null, null, cancellationToken);
-        await EventAsync(name, EventType.Warning, "RolledBack", $"version {active.Id} rolled back by the user; version {previous.Id} is in service again", cancellationToken);
-        return $"version {active.Id} rolled back; version {previous.Id} is in service again";
+        await EventAsync(name, EventType.Warning, "RolledBack", $"version {active.Number} rolled back by the user; version {previous.Number} is in service again", cancellationToken);
+        return $"version {active.Number} rolled back; version {previous.Number} is in service again";
     }
 }

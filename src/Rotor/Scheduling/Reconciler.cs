@@ -124,6 +124,7 @@ public sealed partial class Reconciler(
             return (false, false, false);
         }
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
+        await RemoveLeftoversAsync(name, spec, stored, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         var versions = await store.ListVersionsAsync(name, cancellationToken);
         var active = versions.LastOrDefault(v => v.State == VersionState.Active);
@@ -183,11 +184,11 @@ public sealed partial class Reconciler(
                     var current = await store.GetStatusAsync(name, cancellationToken) ?? status;
                     var wakeAt = rotation.WaitUntil!.Value; // the engine always says when to come back
                     await store.SaveStatusAsync(current with { NextDueAt = wakeAt, LastFailure = null }, cancellationToken);
-                    Log.RotationWaiting(logger, name, pending.Id, wakeAt, rotation.Reason ?? "");
+                    Log.RotationWaiting(logger, name, pending.Number, wakeAt, rotation.Reason ?? "");
                     return (false, issued, false);
                 default:
                     await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
-                    throw new RotorException($"version {pending.Id} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
+                    throw new RotorException($"version {pending.Number} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
                     { Reason = "RolledBack" };
             }
         }
@@ -232,8 +233,7 @@ public sealed partial class Reconciler(
     private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake,
         DateTimeOffset? deferredUntil, CancellationToken cancellationToken)
     {
-        var facts = SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
-        var renewal = advice?.RenewAt ?? DueCheck.RenewalTime(spec, facts);
+        var renewal = advice?.RenewAt ?? RenewalSchedule.RenewalTime(spec, active.NotBefore, active.NotAfter);
         // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
         // A renewal that waits for the key-update window comes back when the window opens.
         var next = deferredUntil ?? (advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal);

@@ -59,7 +59,7 @@ internal sealed class RotationEnvironment(
         if (!_versions.TryGetValue(id, out var v))
         {
             var version = await store.GetVersionAsync(id, cancellationToken)
-                ?? throw new RotorException($"version {id} of {certificate} is not in the store", isTransient: false) { Reason = "VersionMissing" };
+                ?? throw new RotorException($"the version with store id {id} of {certificate} is not in the store", isTransient: false) { Reason = "VersionMissing" };
             v = (version, CertificatePem.ReadPemChain(version.ChainPem));
             _versions[id] = v;
         }
@@ -81,6 +81,7 @@ internal sealed class RotationEnvironment(
         return new DeploymentArtifact(certificate, version.Id, chain[0], intermediates, roots, keyPem, binding, SpecSerializer.BaseDirectory(stored))
         {
             AdditionalTrust = extra,
+            VersionNumber = version.Number,
         };
     }
 
@@ -108,11 +109,13 @@ internal sealed class RotationEnvironment(
     public Task<IReadOnlyList<RotationRecord>> ListRecordsAsync(long versionId, CancellationToken cancellationToken) =>
         store.ListRotationsAsync(versionId, cancellationToken);
 
-    public Task EventAsync(EventType type, string reason, long versionId, string target, string message, CancellationToken cancellationToken)
+    public async Task EventAsync(EventType type, string reason, long versionId, string target, string message, CancellationToken cancellationToken)
     {
-        if (reason == "Deployed") Log.Deployed(logger, certificate, versionId, target);
-        else Log.RotationEvent(logger, type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, certificate, versionId, target, reason, message);
-        return store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, certificate, type, reason, message), cancellationToken);
+        // Logs show the version as people know it: its number within the certificate.
+        var number = (await VersionAsync(versionId, cancellationToken)).Version.Number;
+        if (reason == "Deployed") Log.Deployed(logger, certificate, number, target);
+        else Log.RotationEvent(logger, type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, certificate, number, target, reason, message);
+        await store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, certificate, type, reason, message), cancellationToken);
     }
 
     private sealed class RecordingProbe(RotationEnvironment env) : IProbe

@@ -17,9 +17,12 @@ namespace Rotor.Targets;
 /// Stage writes into <c>.rotor/staged</c>; activate keeps the live files in <c>.rotor/previous</c>,
 /// renames the staged ones in, reloads, and puts the previous files back if the reload fails.
 /// </summary>
-public sealed class FileTarget(string name, FileTargetSpec spec, string targetManifestDirectory) : ITarget
+public sealed class FileTarget(string name, FileTargetSpec spec, string targetManifestDirectory) : ITarget, ILeftoverSweepingTarget
 {
     private const string StateFolder = ".rotor";
+
+    /// <summary>Rotor's working folders under a certificate's folder: where its temp files may be left.</summary>
+    private static readonly string[] StateFolders = [StateFolder, Path.Combine(StateFolder, "staged"), Path.Combine(StateFolder, "previous")];
 
     public string Name => name;
 
@@ -40,6 +43,40 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         if (binding.Path is { } p) return Path.GetFullPath(Path.Combine(certificateDirectory, p));
         if (spec.Path is { } tp) return Path.GetFullPath(Path.Combine(targetDirectory, tp));
         return null;
+    }
+
+    /// <summary>
+    /// Deletes the temp files a killed write left in <c>.rotor/</c>, <c>.rotor/staged</c> and
+    /// <c>.rotor/previous</c> of the binding's folder: regular files whose names are
+    /// <see cref="AtomicFile"/>'s own temp pattern. A state folder that is a symbolic link is not
+    /// entered; the certificate's live files and anything else are never touched.
+    /// </summary>
+    public IReadOnlyList<string> RemoveLeftovers(DeployBinding binding, string certificateDirectory)
+    {
+        if (ResolveFolder(binding, certificateDirectory, spec, targetManifestDirectory) is not { } folder) return [];
+        var removed = new List<string>();
+        foreach (var state in StateFolders.Select(s => new DirectoryInfo(Path.Combine(folder, s))))
+        {
+            if (!state.Exists || state.LinkTarget is not null)
+            {
+                if (state.Name == StateFolder) break; // no .rotor of Rotor's own: nothing under it either
+                continue;
+            }
+            try
+            {
+                foreach (var file in state.EnumerateFiles())
+                {
+                    if (file.LinkTarget is not null || !AtomicFile.IsTempFileName(file.Name)) continue;
+                    file.Delete();
+                    removed.Add(file.FullName);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next pass; a leftover temp file harms nothing but disk space.
+            }
+        }
+        return removed;
     }
 
     private IEnumerable<string> OutputNames(DeploymentArtifact artifact)
@@ -192,17 +229,27 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         }
     }
 
-    /// <summary>Runs the reload action with what it may want to know about the change in its environment.</summary>
+    /// <summary>
+    /// Runs the reload action with what it may want to know about the change in its environment
+    /// (README, "What reload commands see"). ROTOR_VERSION is always the version now in service:
+    /// after a rollback the one put back (empty when there was none), the one taken out in
+    /// ROTOR_ROLLED_BACK_VERSION.
+    /// </summary>
     private Task ReloadAsync(ReloadSpec reload, DeploymentArtifact artifact, string folder, bool rollback, CancellationToken cancellationToken)
     {
+        var inService = rollback ? artifact.RestoresVersionNumber : artifact.VersionNumber;
         var environment = new Dictionary<string, string>
         {
             ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
-            ["ROTOR_VERSION"] = artifact.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ROTOR_VERSION"] = inService?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             ["ROTOR_TARGET"] = name,
             ["ROTOR_TARGET_DIR"] = folder,
         };
-        if (rollback) environment["ROTOR_ROLLBACK"] = "1";
+        if (rollback)
+        {
+            environment["ROTOR_ROLLBACK"] = "1";
+            environment["ROTOR_ROLLED_BACK_VERSION"] = artifact.VersionNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         foreach (var passed in reload.PassEnvironment ?? [])
         {
             // Only what the target lists by name; ChildEnvironment drops the master key whatever is listed.

@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(RotorEventIds.Deployed, LogLevel.Information, "Deployed {Certificate} version {Version} to target {Target}")]
     public static partial void Deployed(ILogger logger, string certificate, long version, string target);
 
+    [LoggerMessage(RotorEventIds.LeftoverRemoved, LogLevel.Information, "{Certificate}: removed {Path} from the working folder of target {Target}, a temp file a deploy that did not finish left behind")]
+    public static partial void LeftoverRemoved(ILogger logger, string certificate, string target, string path);
+
     [LoggerMessage(RotorEventIds.Reconciling, LogLevel.Information, "Reconciling {Certificate}: {Reason}")]
     public static partial void Reconciling(ILogger logger, string certificate, string reason);
 

@@ -24,6 +24,7 @@ public static class RotorEventIds
     // 3000–3999: targets.
     public const int Deployed = 3001;
     public const int KamailioReloadAttemptFailed = 3010;
+    public const int LeftoverRemoved = 3020;
 
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;

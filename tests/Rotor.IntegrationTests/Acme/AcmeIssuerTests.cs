@@ -43,6 +43,48 @@ public class AcmeIssuerTests(AcmeLab lab)
     }
 
     [Fact]
+    public async Task With_trusted_roots_chain_pem_holds_the_root_validation_reached_and_alone_verifies_cert_pem_also_after_a_restart()
+    {
+        lab.StartPebble("fast");
+        if (!lab.Require()) return;
+        using var dir = new TempDir();
+        File.Copy(lab.IssuerRoot, dir.Combine("issuer-root.pem"));
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(dir.Path));
+        var data = dir.Combine("data");
+        var (code, output, err) = await Rotor(data, "reconcile", "-f", dir.Combine("rotor.yaml"));
+        Assert.True(code == 0, output + err);
+
+        // Pebble sends the leaf and its intermediate; the root comes from trustedRoots.
+        var (verify, text) = await OpenSsl.RunAsync("verify", "-CAfile", dir.Combine("out", "chain.pem"), dir.Combine("out", "cert.pem"));
+        Assert.True(verify == 0, text);
+        var chain = global::Rotor.Certificates.CertificatePem.ReadPemChain(File.ReadAllText(dir.Combine("out", "chain.pem")));
+        using var root = X509CertificateLoader.LoadCertificateFromFile(lab.IssuerRoot);
+        Assert.Equal(2, chain.Count);
+        Assert.Equal(root.Thumbprint, chain[^1].Thumbprint);
+        // What the server presents stays the leaf and the intermediate, without the root.
+        Assert.Equal(2, global::Rotor.Certificates.CertificatePem.ReadPemChain(File.ReadAllText(dir.Combine("out", "fullchain.pem"))).Count);
+
+        // The root is kept with the version: a target added later, in a new process, gets it too,
+        // even with another root in the trustedRoots file by then.
+        File.Copy(lab.TlsCa, dir.Combine("issuer-root.pem"), overwrite: true);
+        File.AppendAllText(dir.Combine("rotor.yaml"), """
+            ---
+            apiVersion: rotor/v1
+            kind: Target
+            metadata: {name: later}
+            spec: {file: {path: later}}
+
+            """);
+        File.WriteAllText(dir.Combine("rotor.yaml"), File.ReadAllText(dir.Combine("rotor.yaml"))
+            .Replace("deploy: [{target: out}]", "deploy: [{target: out}, {target: later}]\n  rotation: {stagger: 0s}", StringComparison.Ordinal));
+        (code, output, err) = await Rotor(data, "reconcile", "-f", dir.Combine("rotor.yaml"));
+        Assert.True(code == 0, output + err);
+        Assert.True(output.Contains("0 issued, 1 deployed", StringComparison.Ordinal), output + err);
+        (verify, text) = await OpenSsl.RunAsync("verify", "-CAfile", dir.Combine("later", "chain.pem"), dir.Combine("later", "cert.pem"));
+        Assert.True(verify == 0, text);
+    }
+
+    [Fact]
     public async Task After_the_ca_forgets_the_account_it_is_created_again()
     {
         lab.StartPebble("fast");

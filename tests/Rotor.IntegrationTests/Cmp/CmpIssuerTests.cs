@@ -148,6 +148,24 @@ public class CmpIssuerTests(CmpLab lab)
     }
 
     [Fact]
+    public async Task A_certificate_issued_directly_by_the_root_gets_that_root_in_chain_pem_which_alone_verifies_cert_pem()
+    {
+        if (!lab.Require()) return;
+        using var dir = Setup(Issuer([Url("ok")]));
+        await ApplyAndImportAsync(dir, "ee1");
+
+        var reconcile = await Rotor(dir, "reconcile");
+
+        Assert.True(reconcile.Code == 0, reconcile.Out + reconcile.Err);
+        var (verify, text) = await OpenSsl.RunAsync("verify", "-CAfile", dir.Combine("out", "chain.pem"), dir.Combine("out", "cert.pem"));
+        Assert.True(verify == 0, text);
+        // No intermediate: chain.pem is exactly the trustedRoots root the chain was validated against.
+        var chain = global::Rotor.Certificates.CertificatePem.ReadPemChain(File.ReadAllText(dir.Combine("out", "chain.pem")));
+        using var root = X509CertificateLoader.LoadCertificateFromFile(lab.File("ca.crt"));
+        Assert.Equal(root.Thumbprint, Assert.Single(chain).Thumbprint);
+    }
+
+    [Fact]
     public async Task A_renewal_due_at_13_00_waits_for_the_02_00_key_update_window_and_renew_now_does_not_wait()
     {
         if (!lab.Require()) return;

@@ -59,4 +59,23 @@ public class AtomicFileTests
         Assert.False(File.Exists(dir.Combine("a.staged")));
         Assert.False(File.Exists(dir.Combine("b.staged")));
     }
+
+    [Fact]
+    public void The_temp_file_pattern_matches_what_atomic_file_writes_and_nothing_near_it()
+    {
+        using var dir = new TempDir();
+        var (temp, stream) = AtomicFile.WriteTemp(dir.Combine("key.pem"), "k"u8, AtomicFile.PrivateMode);
+        stream.Dispose();
+        Assert.True(AtomicFile.IsTempFileName(Path.GetFileName(temp)), temp);
+        Assert.True(AtomicFile.IsTempFileName("cert.pem.rotor-restore.tmp"));
+        foreach (var name in new[]
+        {
+            "key.pem", ".key.pem", "notes.tmp", ".key.pem.tmp", "key.pem.0123456789abcdef0123456789abcdef.tmp",
+            ".key.pem.0123456789abcdef0123456789abcde.tmp", ".key.pem.0123456789ABCDEF0123456789ABCDEF.tmp",
+            ".key.pem.0123456789abcdef0123456789abcdef.tmp.bak", "cert.pem.rotor-restore.tmp.bak", ".rotor-restore.tmp",
+        })
+        {
+            Assert.False(AtomicFile.IsTempFileName(name), name);
+        }
+    }
 }

@@ -27,6 +27,24 @@ public class RenewalTests
         Assert.Equal(T0.AddDays(75), RenewalSchedule.RenewalTime(T0, T0.AddDays(100), null, 25));
     }
 
+    [Theory]
+    [InlineData(30, null, 60)] // renewBefore 30 days: day 60 of 90
+    [InlineData(null, 10, 81)] // 10 % before the end: day 81
+    [InlineData(null, null, 60)] // default: two thirds
+    public void The_specs_renewal_time_is_the_one_due_checks_fall_due_at(int? renewBeforeDays, int? percentage, int expectedDay)
+    {
+        var spec = new CertificateSpec
+        {
+            DnsNames = ["sip.example.test"], IssuerRef = "local", Duration = TimeSpan.FromDays(90),
+            RenewBefore = renewBeforeDays is { } d ? TimeSpan.FromDays(d) : null, RenewBeforePercentage = percentage,
+        };
+        var at = RenewalSchedule.RenewalTime(spec, T0, T0.AddDays(90));
+        Assert.Equal(T0.AddDays(expectedDay), at);
+        var facts = new IssuedFacts(spec.RequiredNames(), spec.CommonName, spec.PrivateKey.Algorithm, spec.PrivateKey.Size, spec.Usages, spec.IssuerRef, spec.Duration, T0, T0.AddDays(90));
+        Assert.Equal(DueReason.NotDue, DueCheck.Evaluate(spec, facts, at.AddSeconds(-1), manualRenew: false));
+        Assert.Equal(DueReason.RenewalTime, DueCheck.Evaluate(spec, facts, at, manualRenew: false));
+    }
+
     [Fact]
     public void Backoff_follows_the_table_and_repeats_its_last_step()
     {

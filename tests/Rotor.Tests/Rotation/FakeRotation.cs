@@ -46,7 +46,7 @@ internal sealed class FakeRotation : IRotationEnvironment
     public Task<ITarget> GetTargetAsync(string target, CancellationToken cancellationToken) => Task.FromResult<ITarget>(Targets[target]);
 
     public Task<DeploymentArtifact> GetArtifactAsync(long versionId, DeployBinding binding, IReadOnlyList<long> alsoTrust, CancellationToken cancellationToken) =>
-        Task.FromResult(new DeploymentArtifact("sip", versionId, Dummy, [], [], "", binding, "/"));
+        Task.FromResult(new DeploymentArtifact("sip", versionId, Dummy, [], [], "", binding, "/") { VersionNumber = versionId });
 
     public Task<IReadOnlyList<ProbeTarget>> GetEndpointsAsync(DeployBinding binding, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ProbeTarget>>(binding.Endpoints.Select(e => new ProbeTarget(binding.Target, 5061, e)).ToList());
@@ -74,7 +74,7 @@ internal sealed class FakeRotation : IRotationEnvironment
     public RotationState? State(long version, string target) => Records.TryGetValue((version, target), out var r) ? r.State : null;
 
     public static RotationJob Job(CertificateSpec spec, long version = 2, long? previous = 1) =>
-        new("sip", version, version == 2 ? "BB02" : "AA01", spec, previous);
+        new("sip", version, version == 2 ? "BB02" : "AA01", spec, previous) { VersionNumber = version, PreviousVersionNumber = previous };
 
     public static CertificateSpec Spec(RotationSpec? rotation = null, params DeployBinding[] deploy) =>
         new() { DnsNames = ["sip.example.test"], IssuerRef = "local", Deploy = deploy, Rotation = rotation ?? new RotationSpec() };
@@ -123,7 +123,7 @@ internal sealed class FakeRotation : IRotationEnvironment
 
         public Task RollbackAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)
         {
-            world.Calls.Add($"{world.Clock.GetUtcNow():HH:mm:ss} rollback {name} v{artifact.VersionId}");
+            world.Calls.Add($"{world.Clock.GetUtcNow():HH:mm:ss} rollback {name} v{artifact.VersionId}, restoring version number {artifact.RestoresVersionNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
             if (Serving == artifact.VersionId && Previous is { } p) Serving = p;
             return Task.CompletedTask;
         }

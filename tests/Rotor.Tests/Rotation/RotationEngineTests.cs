@@ -66,10 +66,14 @@ public class RotationEngineTests
         world.BrokenWith["edge-b"] = 2; // the new chain is not trusted by the probe on edge-b
         var spec = FakeRotation.Spec(ShortGate, Leaf("edge-a"), Leaf("edge-b"));
 
-        var outcome = await world.RunToEndAsync(new RotationEngine(), FakeRotation.Job(spec));
+        // Numbers as people read them differ from the store's ids (2 and 1) here.
+        var outcome = await world.RunToEndAsync(new RotationEngine(), FakeRotation.Job(spec) with { VersionNumber = 7, PreviousVersionNumber = 6 });
 
         Assert.Equal(RotationOutcomeKind.RolledBack, outcome.Kind);
         Assert.Contains("chain not trusted", outcome.Reason, StringComparison.Ordinal);
+        // Each target is told which version goes back in service (a reload command's ROTOR_VERSION).
+        Assert.Equal(2, world.Calls.Count(c => c.EndsWith("v2, restoring version number 6", StringComparison.Ordinal)));
+        Assert.All(world.Events.Where(e => e.Reason is "Deployed" or "RolledBack"), e => Assert.Contains("version 7 ", e.Message, StringComparison.Ordinal));
         Assert.All(world.Targets.Values, t => Assert.Equal(1, t.Serving));
         Assert.Equal(RotationState.Failed, world.State(2, "edge-a"));
         Assert.Equal(RotationState.Failed, world.State(2, "edge-b"));

@@ -36,4 +36,22 @@ public class RollbackCommandTests
         Assert.Equal(1, again);
         Assert.Contains("no earlier version", againErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task After_a_rollback_the_reload_command_gets_the_version_back_in_service_and_the_one_rolled_back()
+    {
+        using var rotor = new TestRotor();
+        const string reload = "echo \"version=$ROTOR_VERSION rolledBack=${ROTOR_ROLLED_BACK_VERSION-unset} rollback=${ROTOR_ROLLBACK-unset}\" >> reload.log";
+        Assert.Equal(0, (await rotor.RunAsync("apply", "-f", rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Target(reload), Manifests.Certificate())))).Code);
+        Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
+        Assert.Equal(0, (await rotor.RunAsync("rotate", "sip-edge")).Code);
+        Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
+
+        var (code, _, err) = await rotor.RunAsync("rollback", "sip-edge");
+
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            ["version=1 rolledBack=unset rollback=unset", "version=2 rolledBack=unset rollback=unset", "version=1 rolledBack=2 rollback=1"],
+            await File.ReadAllLinesAsync(rotor.Dir.Combine("reload.log")));
+    }
 }

@@ -92,11 +92,11 @@ public class SqliteStoreTests
         await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
         var id = await store.UnderLeaseAsync("a", async () =>
         {
-            var id = await store.AddVersionAsync(new CertificateVersion
+            var id = (await store.AddVersionAsync(new CertificateVersion
             {
                 Certificate = "a", Serial = "01", Sha256Fingerprint = "AB", ChainPem = "pem", KeyRef = "a-key", IssuedForJson = "{}",
                 NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
-            }, default);
+            }, default)).Id;
             await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Staged, null, Now), default);
             await store.SaveRotationAsync(new RotationRecord(id, "out", RotationState.Promoted, null, Now), default);
             return id;
@@ -106,6 +106,52 @@ public class SqliteStoreTests
         Assert.Equal(["a-key", "b-pending"], (await store.ListReferencedKeysAsync(default)).Order());
         await store.UnderLeaseAsync("a", () => store.SetVersionStateAsync(id, VersionState.Retired, default));
         Assert.Equal(["b-pending"], await store.ListReferencedKeysAsync(default));
+    }
+
+    private static CertificateVersion Version(string certificate, string serial) => new()
+    {
+        Certificate = certificate, Serial = serial, Sha256Fingerprint = serial, ChainPem = "pem", KeyRef = certificate + "-key", IssuedForJson = "{}",
+        NotBefore = Now, NotAfter = Now.AddDays(1), State = VersionState.Issued, CreatedAt = Now,
+    };
+
+    [Fact]
+    public async Task Versions_are_numbered_per_certificate_from_one_while_ids_stay_global()
+    {
+        using var dir = new TempDir();
+        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), Now, default);
+        var a1 = await store.UnderLeaseAsync("a", () => store.AddVersionAsync(Version("a", "01"), default));
+        var b1 = await store.UnderLeaseAsync("b", () => store.AddVersionAsync(Version("b", "02"), default));
+        var a2 = await store.UnderLeaseAsync("a", () => store.AddVersionAsync(Version("a", "03"), default));
+        var b2 = await store.UnderLeaseAsync("b", () => store.AddVersionAsync(Version("b", "04"), default));
+        Assert.Equal([1L, 1L, 2L, 2L], [a1.Number, b1.Number, a2.Number, b2.Number]);
+        Assert.Equal(4, new[] { a1.Id, b1.Id, a2.Id, b2.Id }.Distinct().Count());
+        Assert.Equal([1L, 2L], (await store.ListVersionsAsync("b", default)).Select(v => v.Number));
+        Assert.Equal(2, (await store.GetVersionAsync(a2.Id, default))!.Number);
+    }
+
+    [Fact]
+    public async Task A_store_from_before_per_certificate_numbers_numbers_its_versions_in_order_of_issue()
+    {
+        using var dir = new TempDir();
+        var path = dir.Combine("rotor.db");
+        // The schema as it was before step 6, with versions of two certificates interleaved (ids 1-5).
+        await using (var c = new SqliteConnection($"Data Source={path}"))
+        {
+            await c.OpenAsync();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);" +
+                string.Concat(SqliteMigrations.Steps.Where(s => s.Version < 6).Select(s => s.Sql + $";INSERT INTO schema_migrations VALUES({s.Version}, 'step {s.Version}', 0);")) +
+                string.Concat(new[] { "a", "b", "b", "a", "b" }.Select((cert, i) =>
+                    "INSERT INTO certificate_versions(certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at) " +
+                    $"VALUES('{cert}', 1, '0{i}', 'F{i}', 0, 1, 'pem', 0, 'k{i}', 'Retired', '{{}}', {i});"));
+            await cmd.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+        await using var store = await SqliteStore.OpenAsync(path, Now, default);
+        Assert.Equal([(1L, 1L), (4L, 2L)], (await store.ListVersionsAsync("a", default)).Select(v => (v.Id, v.Number)));
+        Assert.Equal([(2L, 1L), (3L, 2L), (5L, 3L)], (await store.ListVersionsAsync("b", default)).Select(v => (v.Id, v.Number)));
+        var next = await store.UnderLeaseAsync("a", () => store.AddVersionAsync(Version("a", "09"), default));
+        Assert.Equal(3, next.Number);
     }
 
     [Fact]

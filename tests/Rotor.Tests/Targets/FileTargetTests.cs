@@ -18,7 +18,7 @@ public class FileTargetTests
         var now = TestRotor.Start;
         using var withKey = req.CreateSelfSigned(now, now.AddDays(1));
         var leaf = X509CertificateLoader.LoadCertificate(withKey.RawData);
-        return new DeploymentArtifact("a", version, leaf, [], [leaf], key.ExportPkcs8PrivateKeyPem(), new DeployBinding("out", "out", []), dir);
+        return new DeploymentArtifact("a", version, leaf, [], [leaf], key.ExportPkcs8PrivateKeyPem(), new DeployBinding("out", "out", []), dir) { VersionNumber = version };
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public class FileTargetOwnershipTests
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var self = new CertificateRequest("CN=a", key, HashAlgorithmName.SHA256).CreateSelfSigned(TestRotor.Start, TestRotor.Start.AddDays(1));
         var leaf = X509CertificateLoader.LoadCertificate(self.RawData);
-        var artifact = new DeploymentArtifact("a", 1, leaf, [], [leaf], key.ExportPkcs8PrivateKeyPem(), new DeployBinding("out", "out", []), dir.Path);
+        var artifact = new DeploymentArtifact("a", 1, leaf, [], [leaf], key.ExportPkcs8PrivateKeyPem(), new DeployBinding("out", "out", []), dir.Path) { VersionNumber = 1 };
         if (Environment.UserName == "root")
         {
             await target.ActivateAsync(artifact, default);

@@ -119,6 +119,13 @@ internal static class SqliteMigrations
               state_json TEXT NOT NULL,
               updated_at INTEGER NOT NULL);
             """),
+        (8, "versions numbered per certificate (1, 2, ...), as people read them; existing ones in order of issue", """
+            ALTER TABLE certificate_versions ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+            UPDATE certificate_versions SET number =
+              (SELECT COUNT(*) FROM certificate_versions earlier
+               WHERE earlier.certificate = certificate_versions.certificate AND earlier.id <= certificate_versions.id);
+            CREATE UNIQUE INDEX ix_certificate_versions_number ON certificate_versions(certificate, number);
+            """),
         (9, "alerts and their delivery outbox", """
             CREATE TABLE alerts(
               key TEXT NOT NULL,

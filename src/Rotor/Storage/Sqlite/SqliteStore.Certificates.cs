@@ -116,21 +116,29 @@ public sealed partial class SqliteStore
     }
 
     private const string VersionColumns =
-        "id, certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at";
+        "id, certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at, number";
 
-    public async Task<long> AddVersionAsync(CertificateVersion v, CancellationToken cancellationToken)
+    public async Task<CertificateVersion> AddVersionAsync(CertificateVersion v, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
         await using var tx = await BeginFencedAsync(c, v.Certificate, cancellationToken);
+        // The next number of this certificate, in the same transaction as the insert (the lease
+        // makes it the only writer; the unique index would refuse a second version with that number).
         using var cmd = Command(c, tx, """
-            INSERT INTO certificate_versions(certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at)
-            VALUES($c, $g, $s, $fp, $nb, $na, $pem, $ic, $k, $st, $if, $t) RETURNING id
+            INSERT INTO certificate_versions(certificate, generation, serial, fingerprint, not_before, not_after, chain_pem, intermediate_count, key_ref, state, issued_for, created_at, number)
+            VALUES($c, $g, $s, $fp, $nb, $na, $pem, $ic, $k, $st, $if, $t,
+              (SELECT COALESCE(MAX(number), 0) + 1 FROM certificate_versions WHERE certificate = $c)) RETURNING id, number
             """,
             ("$c", v.Certificate), ("$g", v.Generation), ("$s", v.Serial), ("$fp", v.Sha256Fingerprint), ("$nb", Ms(v.NotBefore)), ("$na", Ms(v.NotAfter)),
             ("$pem", v.ChainPem), ("$ic", v.IntermediateCount), ("$k", v.KeyRef), ("$st", v.State.ToString()), ("$if", v.IssuedForJson), ("$t", Ms(v.CreatedAt)));
-        var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        CertificateVersion stored;
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            stored = v with { Id = reader.GetInt64(0), Number = reader.GetInt64(1) };
+        }
         await tx.CommitAsync(cancellationToken);
-        return id;
+        return stored;
     }
 
     public async Task SetVersionStateAsync(long id, VersionState state, CancellationToken cancellationToken)
@@ -194,6 +202,7 @@ public sealed partial class SqliteStore
         State = Enum.Parse<VersionState>(r.GetString(10)),
         IssuedForJson = r.GetString(11),
         CreatedAt = FromMs(r.GetInt64(12)),
+        Number = r.GetInt64(13),
     };
 
     public async Task SaveRotationAsync(RotationRecord rotation, CancellationToken cancellationToken)
