@@ -15,6 +15,9 @@ packages=(
   lego certbot python3-certbot-dns-rfc2136
   # SIP test environment (tests/env/sip/): Kamailio with TLS, sipp, stunnel as sipp's TLS shim
   kamailio kamailio-tls-modules sip-tester stunnel4 iproute2 util-linux
+  # alert receivers and certificate-status servers (tests/env/alerts/): Alertmanager, an SMTP
+  # sink (aiosmtpd), snmptrapd, gnutls-serv for weak-protocol endpoints; promtool for the rules
+  prometheus-alertmanager python3-aiosmtpd snmptrapd snmp gnutls-bin prometheus
 )
 
 missing=()
