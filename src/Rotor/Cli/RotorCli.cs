@@ -74,6 +74,8 @@ public static partial class RotorCli
         root.Subcommands.Add(ProbeCommand(cli));
         root.Subcommands.Add(ReconcileCommand(cli));
         root.Subcommands.Add(RunCommand(cli));
+        root.Subcommands.Add(AlertsCommand(cli));
+        root.Subcommands.Add(NotifyCommand(cli));
         return root;
     }
 
