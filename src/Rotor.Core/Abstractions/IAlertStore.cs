@@ -37,6 +37,16 @@ public interface IAlertStore
     /// <summary>When the next undelivered message is due; null when none waits.</summary>
     Task<DateTimeOffset?> GetEarliestDeliveryAsync(CancellationToken cancellationToken);
 
+    /// <summary>Counts for metrics: firing alerts per severity, and per notifier the messages delivered, waiting, and failed attempts so far.</summary>
+    Task<AlertCounts> CountAlertsAsync(CancellationToken cancellationToken);
+
     /// <summary>The outbox, newest first (delivered and not), for <c>rotor alerts --outbox</c> and tests.</summary>
     Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>What <see cref="IAlertStore.CountAlertsAsync"/> returns; every count only grows except firing and waiting.</summary>
+public sealed record AlertCounts(
+    IReadOnlyDictionary<AlertSeverity, int> Firing,
+    IReadOnlyList<NotifierDeliveryCounts> Notifiers);
+
+public sealed record NotifierDeliveryCounts(string Notifier, long Delivered, long Waiting, long FailedAttempts);

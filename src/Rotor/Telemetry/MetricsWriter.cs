@@ -41,11 +41,32 @@ public static class MetricsWriter
         {
             Line(sb, "rotor_certificate_consecutive_failures", s, s.Failures);
         }
+        if (store is IAlertStore alerts) await RenderAlertsAsync(sb, alerts, cancellationToken);
         return sb.ToString();
     }
 
-    private static void Header(StringBuilder sb, string name, string help) =>
-        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" gauge\n");
+    private static async Task RenderAlertsAsync(StringBuilder sb, IAlertStore alerts, CancellationToken cancellationToken)
+    {
+        var counts = await alerts.CountAlertsAsync(cancellationToken);
+        Header(sb, "rotor_alerts_firing", "Alerts firing now, by severity.");
+        foreach (var severity in Enum.GetValues<Core.Alerts.AlertSeverity>())
+        {
+            sb.Append("rotor_alerts_firing{severity=\"").Append(severity.ToString().ToLowerInvariant()).Append("\"} ")
+              .Append(counts.Firing.GetValueOrDefault(severity).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        Header(sb, "rotor_alert_notifications_delivered_total", "Alert messages delivered, by notifier.", "counter");
+        foreach (var n in counts.Notifiers) NotifierLine(sb, "rotor_alert_notifications_delivered_total", n.Notifier, n.Delivered);
+        Header(sb, "rotor_alert_delivery_failures_total", "Failed delivery attempts (each is retried), by notifier.", "counter");
+        foreach (var n in counts.Notifiers) NotifierLine(sb, "rotor_alert_delivery_failures_total", n.Notifier, n.FailedAttempts);
+        Header(sb, "rotor_alert_notifications_waiting", "Alert messages in the outbox not yet delivered, by notifier.");
+        foreach (var n in counts.Notifiers) NotifierLine(sb, "rotor_alert_notifications_waiting", n.Notifier, n.Waiting);
+    }
+
+    private static void NotifierLine(StringBuilder sb, string metric, string notifier, long value) =>
+        sb.Append(metric).Append("{notifier=\"").Append(Escape(notifier)).Append("\"} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    private static void Header(StringBuilder sb, string name, string help, string type = "gauge") =>
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
 
     private static void Line(StringBuilder sb, string metric, CertificateStatus s, long value) =>
         sb.Append(metric).Append("{name=\"").Append(Escape(s.Name)).Append("\",issuer=\"").Append(Escape(s.Issuer ?? "")).Append("\"} ")

@@ -125,6 +125,29 @@ public sealed partial class SqliteStore : IAlertStore
         return FromMs(await cmd.ExecuteScalarAsync(cancellationToken) ?? DBNull.Value);
     }
 
+    public async Task<AlertCounts> CountAlertsAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken);
+        var firing = new Dictionary<AlertSeverity, int>();
+        using (var cmd = Command(c, null, "SELECT severity, COUNT(*) FROM alerts WHERE resolved_at IS NULL GROUP BY severity"))
+        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await r.ReadAsync(cancellationToken)) firing[(AlertSeverity)r.GetInt32(0)] = r.GetInt32(1);
+        }
+        var notifiers = new List<NotifierDeliveryCounts>();
+        // A delivered message's attempts include the one that succeeded.
+        using (var cmd = Command(c, null, """
+            SELECT notifier, SUM(delivered_at IS NOT NULL), SUM(delivered_at IS NULL),
+                   SUM(CASE WHEN delivered_at IS NULL THEN attempts ELSE attempts - 1 END)
+            FROM alert_outbox GROUP BY notifier ORDER BY notifier
+            """))
+        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await r.ReadAsync(cancellationToken)) notifiers.Add(new NotifierDeliveryCounts(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
+        }
+        return new AlertCounts(firing, notifiers);
+    }
+
     public async Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(int limit, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
