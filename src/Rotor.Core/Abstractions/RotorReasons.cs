@@ -27,6 +27,12 @@ public static class RotorReasons
     // Issuance and validation.
     public const string ValidationFailed = "ValidationFailed";
     public const string AcmeTrustFile = "AcmeTrustFile";
+    public const string NotifierUnsupported = "NotifierUnsupported";
+    public const string CmpTrustFile = "CmpTrustFile";
+    public const string CmpTlsClientCertificate = "CmpTlsClientCertificate";
+    public const string CmpSigner = "CmpSigner";
+    public const string CmpSuperseded = "CmpSuperseded";
+    public const string CmpRevocationUnsupported = "CmpRevocationUnsupported";
 
     // Targets and their reload.
     public const string OwnershipFailed = "OwnershipFailed";
@@ -53,4 +59,15 @@ public static class RotorReasons
     public const string Retired = "Retired";
     public const string VersionRetired = "VersionRetired";
     public const string RevokeFailed = "RevokeFailed";
+
+    /// <summary>
+    /// The reason of an issuer protocol's failure: the protocol's name and its own failure code in
+    /// PascalCase (an ACME problem type <c>rateLimited</c> gives <c>AcmeRateLimited</c>; a CMP
+    /// failure <c>message-timeout</c> gives <c>CmpMessageTimeout</c>), <c>AcmeError</c>/<c>CmpError</c> without one.
+    /// </summary>
+    public static string FromProtocol(string protocol, string? code)
+    {
+        if (string.IsNullOrEmpty(code)) return protocol + "Error";
+        return protocol + string.Concat(code.Split('-', '_').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+    }
 }

@@ -170,7 +170,7 @@ public sealed class RotationEngine
                 records[m.Target] = promoted;
                 members[members.IndexOf(m)] = m with { Record = promoted };
                 await StartDrainAsync(job, m.Target, now, previous, env, cancellationToken);
-                await env.EventAsync(EventType.Normal, "Promoted", job.VersionId, m.Target,
+                await env.EventAsync(EventType.Normal, RotorReasons.Promoted, job.VersionId, m.Target,
                     $"target {m.Target}: version {job.VersionNumber} promoted (wave {m.Wave + 1}" + (m.Binding.Group is { } g ? $", group {g}" : "") + ")", cancellationToken);
             }
         }

@@ -62,7 +62,7 @@ public sealed class NotifierRegistry(IStore store) : IDisposable
             }
             default:
                 throw new RotorException($"notifier '{name}': delivery over {spec.Kind.ToString().ToLowerInvariant()} is not available in this build of Rotor", isTransient: false)
-                { Reason = "NotifierUnsupported" };
+                { Reason = RotorReasons.NotifierUnsupported };
         }
     }
 

@@ -146,7 +146,7 @@ public static class ManifestLoader
             (outcomes ?? cli.Output).WriteLine($"{r.Kind.ToLowerInvariant()}/{r.Name} {outcome.ToString().ToLowerInvariant()}");
             if (outcome != ApplyOutcome.Unchanged)
             {
-                await host.Store.AppendEventAsync(new EventRecord(0, now, r.Kind, r.Name, EventType.Normal, "Applied",
+                await host.Store.AppendEventAsync(new EventRecord(0, now, r.Kind, r.Name, EventType.Normal, RotorReasons.Applied,
                     $"{outcome.ToString().ToLowerInvariant()} from {r.SourceFile} (generation {r.Generation})"), cancellationToken);
             }
         }

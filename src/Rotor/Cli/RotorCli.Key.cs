@@ -55,7 +55,7 @@ public static partial class RotorCli
             var fingerprint = Convert.ToHexString(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
             var message = $"{spec.PrivateKey.Describe()} key imported (public key SHA-256 {fingerprint}); the next version is issued for it" +
                 (renew ? " and a renewal is requested" : "");
-            await host.Store.AppendEventAsync(new EventRecord(0, now, ResourceKinds.Certificate, n, EventType.Normal, "KeyImported", message), ct);
+            await host.Store.AppendEventAsync(new EventRecord(0, now, ResourceKinds.Certificate, n, EventType.Normal, RotorReasons.KeyImported, message), ct);
             host.Wake();
             cli.Output.WriteLine($"certificate/{n}: {message}");
             return ExitCodes.Ok;

@@ -186,7 +186,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
         }
         catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException)
         {
-            throw new RotorException($"trustedRoots '{path}' cannot be read: {e.Message}", isTransient: true, e) { Reason = "AcmeTrustFile" };
+            throw new RotorException($"trustedRoots '{path}' cannot be read: {e.Message}", isTransient: true, e) { Reason = RotorReasons.AcmeTrustFile };
         }
     }
 
@@ -205,7 +205,7 @@ public sealed partial class AcmeIssuer : IIssuer, IRenewalAdvisor, IDisposable
 
     internal static RotorException ToRotor(AcmeException e) => new(e.Message, e.IsTransient, e)
     {
-        Reason = "Acme" + (e.ProblemType is { Length: > 0 } t ? char.ToUpperInvariant(t[0]) + t[1..] : "Error"),
+        Reason = RotorReasons.FromProtocol("Acme", e.ProblemType),
         RetryAfter = e.RetryAfter,
     };
 

@@ -123,8 +123,7 @@ public sealed partial class CmpIssuer
         return [.. template.CertificateExtensions];
     }
 
-    private static string ReasonFor(CmpException e) =>
-        "Cmp" + string.Concat(e.Reason.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
+    private static string ReasonFor(CmpException e) => RotorReasons.FromProtocol("Cmp", e.Reason);
 
     private Task SaveStateAsync(string certificate, CmpTransactionState state, CancellationToken cancellationToken) =>
         _store.SaveIssuerStateAsync(certificate, CmpTransactionState.Serialize(state with { Issuer = _name }), cancellationToken);

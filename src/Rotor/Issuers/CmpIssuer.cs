@@ -89,7 +89,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {
                 throw new RotorException($"tlsClientCertificate '{client.Certificate}' cannot be loaded with its key: {e.GetType().Name}", isTransient: true, e)
-                { Reason = "CmpTlsClientCertificate" };
+                { Reason = RotorReasons.CmpTlsClientCertificate };
             }
         }
         return new CmpIssuer(name, spec, baseDirectory, store, time, loggers, serverTrust, null, tlsTrust, tlsClient);
@@ -155,7 +155,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         {
             await SaveStateAsync(name, transaction.State with { State = "superseded", At = _time.GetUtcNow() }, CancellationToken.None);
             throw new RotorException("the CMP transaction was superseded by a newer request for this certificate and closed at the server", isTransient: true)
-            { Reason = "CmpSuperseded" };
+            { Reason = RotorReasons.CmpSuperseded };
         }
         finally
         {
@@ -166,7 +166,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
 
     public Task RevokeAsync(X509Certificate2 certificate, CancellationToken cancellationToken) =>
         throw new RotorException($"issuer '{_name}': revocation over CMP (rr) is not supported; turn off rotation.revokeAfterDrain for its certificates", isTransient: false)
-        { Reason = "CmpRevocationUnsupported" };
+        { Reason = RotorReasons.CmpRevocationUnsupported };
 
     private X509Certificate2 LoadSigner(CmpSignerSpec signer)
     {
@@ -177,7 +177,7 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
             throw new RotorException($"issuer '{_name}': signer '{signer.Certificate}' cannot be loaded with its key ({e.GetType().Name})", isTransient: true, e)
-            { Reason = "CmpSigner" };
+            { Reason = RotorReasons.CmpSigner };
         }
     }
 
@@ -188,12 +188,12 @@ public sealed partial class CmpIssuer : IIssuer, IKeyUpdateIssuer, IDisposable
         try
         {
             var certificates = CertificatePem.ReadPemChain(await Certificates.PemReader.ReadBoundedTextAsync(path, Certificates.PemLimits.TrustBundle, cancellationToken));
-            if (certificates.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = "CmpTrustFile" };
+            if (certificates.Count == 0) throw new RotorException($"{field} '{path}' holds no PEM certificate", isTransient: false) { Reason = RotorReasons.CmpTrustFile };
             return certificates;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new RotorException($"{field} '{path}' cannot be read: {e.Message}", isTransient: true, e) { Reason = "CmpTrustFile" };
+            throw new RotorException($"{field} '{path}' cannot be read: {e.Message}", isTransient: true, e) { Reason = RotorReasons.CmpTrustFile };
         }
     }
 

@@ -94,7 +94,7 @@ public sealed partial class Reconciler
                     await RevokeAsync(spec, old, cancellationToken);
                 }
                 await store.SetVersionStateAsync(old.Id, VersionState.Retired, cancellationToken);
-                await EventAsync(name, EventType.Normal, "VersionRetired", $"version {old.Number} retired: its overlap window is over on every target", cancellationToken);
+                await EventAsync(name, EventType.Normal, RotorReasons.VersionRetired, $"version {old.Number} retired: its overlap window is over on every target", cancellationToken);
             }
             else if (at is { } t && (next is null || t < next))
             {
@@ -116,7 +116,7 @@ public sealed partial class Reconciler
         catch (RotorException e)
         {
             // The version retires anyway: it expires on its own, and revocation is a courtesy.
-            await EventAsync(old.Certificate, EventType.Warning, "RevokeFailed", $"version {old.Number} could not be revoked: {e.Message}", cancellationToken);
+            await EventAsync(old.Certificate, EventType.Warning, RotorReasons.RevokeFailed, $"version {old.Number} could not be revoked: {e.Message}", cancellationToken);
         }
     }
 
@@ -141,7 +141,7 @@ public sealed partial class Reconciler
         await ScheduleAsync(status, spec, version with { State = VersionState.Active }, advice, drainAt, null, cancellationToken);
         var renewal = (await store.GetStatusAsync(name, cancellationToken))!.RenewalAt!.Value;
         Log.Activated(logger, name, version.Number, renewal);
-        await EventAsync(name, EventType.Normal, "Active",
+        await EventAsync(name, EventType.Normal, RotorReasons.Active,
             $"version {version.Number} is in service on every target; renewal at {renewal:u}" +
             (previous is null ? "" : $"; version {previous.Number} stays valid through the {DurationParser.Format(spec.Rotation.Overlap)} overlap"), cancellationToken);
     }

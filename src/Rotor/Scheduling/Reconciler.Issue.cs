@@ -51,10 +51,10 @@ public sealed partial class Reconciler
             var summary = report.Summary();
             Log.ValidationFailed(logger, name, summary);
             throw new RotorException($"version {version.Number} (serial {version.Serial}) failed validation and was not deployed: {summary}", isTransient: true)
-            { Reason = "ValidationFailed" };
+            { Reason = RotorReasons.ValidationFailed };
         }
         Log.Issued(logger, name, version.Number, version.Serial, version.NotAfter);
-        await EventAsync(name, EventType.Normal, "Issued",
+        await EventAsync(name, EventType.Normal, RotorReasons.Issued,
             $"version {version.Number} issued by {spec.IssuerRef} ({reason}): serial {version.Serial}, valid {version.NotBefore:u} to {version.NotAfter:u}; {report.Summary()}",
             cancellationToken);
         return version;

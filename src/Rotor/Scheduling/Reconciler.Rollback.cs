@@ -18,7 +18,7 @@ public sealed partial class Reconciler
     public async Task<string> RollbackAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken)
-            ?? throw new RotorException($"certificate '{name}' not found", isTransient: false) { Reason = "NotFound" };
+            ?? throw new RotorException($"certificate '{name}' not found", isTransient: false) { Reason = RotorReasons.NotFound };
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
         var versions = await store.ListVersionsAsync(name, cancellationToken);
         var active = versions.LastOrDefault(v => v.State == VersionState.Active);
@@ -29,7 +29,7 @@ public sealed partial class Reconciler
             var rollbackEnv = await EnvironmentAsync(name, spec, stored, pending, cancellationToken);
             var outcome = await _engine.RollBackOnRequestAsync(JobFor(spec, pending, active), rollbackEnv, cancellationToken);
             await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
-            await EventAsync(name, EventType.Warning, "RollbackRequested", $"rotation of version {pending.Number} rolled back by the user ({outcome.Kind})", cancellationToken);
+            await EventAsync(name, EventType.Warning, RotorReasons.RollbackRequested, $"rotation of version {pending.Number} rolled back by the user ({outcome.Kind})", cancellationToken);
             return $"rotation of version {pending.Number} rolled back; " +
                 (active is null ? "no version is in service" : $"version {active.Number} stays in service");
         }
@@ -37,7 +37,7 @@ public sealed partial class Reconciler
         var previous = versions.LastOrDefault(v => v.State == VersionState.Superseded && (active is null || v.Id < active.Id));
         if (active is null || previous is null)
         {
-            throw new RotorException($"certificate '{name}' has no earlier version within its overlap window to roll back to", isTransient: false) { Reason = "NothingToRollBack" };
+            throw new RotorException($"certificate '{name}' has no earlier version within its overlap window to roll back to", isTransient: false) { Reason = RotorReasons.NothingToRollBack };
         }
         var env = await EnvironmentAsync(name, spec, stored, active, cancellationToken);
         foreach (var binding in spec.Deploy)
@@ -52,7 +52,7 @@ public sealed partial class Reconciler
         await store.SetVersionStateAsync(previous.Id, VersionState.Active, cancellationToken);
         var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         await ScheduleAsync(status, spec, previous with { State = VersionState.Active }, null, null, null, cancellationToken);
-        await EventAsync(name, EventType.Warning, "RolledBack", $"version {active.Number} rolled back by the user; version {previous.Number} is in service again", cancellationToken);
+        await EventAsync(name, EventType.Warning, RotorReasons.RolledBack, $"version {active.Number} rolled back by the user; version {previous.Number} is in service again", cancellationToken);
         return $"version {active.Number} rolled back; version {previous.Number} is in service again";
     }
 }

@@ -189,7 +189,7 @@ public sealed partial class Reconciler(
                 default:
                     await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
                     throw new RotorException($"version {pending.Number} was rolled back ({rotation.Reason}); the previous certificate stays in service", isTransient: true)
-                    { Reason = "RolledBack" };
+                    { Reason = RotorReasons.RolledBack };
             }
         }
         catch (Exception e) when (e is not LeaseLostException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
@@ -266,7 +266,7 @@ public sealed partial class Reconciler(
         if (status.NextDueAt != deferral.Until)
         {
             Log.KeyUpdateDeferred(logger, name, reason.ToString(), deferral.Window, deferral.Until);
-            await EventAsync(name, EventType.Normal, "KeyUpdateWaiting",
+            await EventAsync(name, EventType.Normal, RotorReasons.KeyUpdateWaiting,
                 $"key update due ({reason}) waits for the key-update window {deferral.Window}; next attempt at {deferral.Until:u} (rotor renew {name} --now does not wait)",
                 cancellationToken);
         }

@@ -59,7 +59,7 @@ internal sealed class RotationEnvironment(
         if (!_versions.TryGetValue(id, out var v))
         {
             var version = await store.GetVersionAsync(id, cancellationToken)
-                ?? throw new RotorException($"the version with store id {id} of {certificate} is not in the store", isTransient: false) { Reason = "VersionMissing" };
+                ?? throw new RotorException($"the version with store id {id} of {certificate} is not in the store", isTransient: false) { Reason = RotorReasons.VersionMissing };
             v = (version, CertificatePem.ReadPemChain(version.ChainPem));
             _versions[id] = v;
         }
@@ -91,7 +91,7 @@ internal sealed class RotationEnvironment(
         foreach (var name in binding.Endpoints)
         {
             var resource = await store.GetResourceAsync(ResourceKinds.Endpoint, name, cancellationToken)
-                ?? throw new RotorException($"Endpoint '{name}' (deploy entry of target {binding.Target}) does not exist", isTransient: false) { Reason = "EndpointNotFound" };
+                ?? throw new RotorException($"Endpoint '{name}' (deploy entry of target {binding.Target}) does not exist", isTransient: false) { Reason = RotorReasons.EndpointNotFound };
             var e = SpecSerializer.SpecOf<EndpointSpec>(resource);
             var target = new ProbeTarget(e.Host, e.Port, e.Sni ?? (System.Net.IPAddress.TryParse(e.Host, out _) ? null : e.Host), e.Sip) { Trust = ProbeTrust };
             _endpointNames[target] = name;
@@ -113,7 +113,7 @@ internal sealed class RotationEnvironment(
     {
         // Logs show the version as people know it: its number within the certificate.
         var number = (await VersionAsync(versionId, cancellationToken)).Version.Number;
-        if (reason == "Deployed") Log.Deployed(logger, certificate, number, target);
+        if (reason == RotorReasons.Deployed) Log.Deployed(logger, certificate, number, target);
         else Log.RotationEvent(logger, type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, certificate, number, target, reason, message);
         await store.AppendEventAsync(new EventRecord(0, time.GetUtcNow(), ResourceKinds.Certificate, certificate, type, reason, message), cancellationToken);
     }

@@ -27,7 +27,7 @@ internal sealed class DeployStep : IRotationStep
                 UpdatedAt = now,
             };
         }
-        await env.EventAsync(EventType.Normal, "Deployed", job.VersionId, member.Target, $"version {job.VersionNumber} deployed to target {member.Target} (wave {member.Wave + 1})", cancellationToken);
+        await env.EventAsync(EventType.Normal, RotorReasons.Deployed, job.VersionId, member.Target, $"version {job.VersionNumber} deployed to target {member.Target} (wave {member.Wave + 1})", cancellationToken);
         return member.Record with
         {
             State = RotationState.Deployed,

@@ -25,7 +25,7 @@ internal sealed class DrainStep(long currentVersionId) : IRotationStep
             await target.ActivateAsync(current, cancellationToken);
         }
         await target.RetireAsync(old, cancellationToken);
-        await env.EventAsync(EventType.Normal, "Retired", job.VersionId, member.Target, $"target {member.Target}: version {job.VersionNumber} retired after its overlap window", cancellationToken);
+        await env.EventAsync(EventType.Normal, RotorReasons.Retired, job.VersionId, member.Target, $"target {member.Target}: version {job.VersionNumber} retired after its overlap window", cancellationToken);
         return member.Record with { State = RotationState.Retired, UpdatedAt = now, Detail = null, Progress = member.Progress with { NextAt = null } };
     }
 }

@@ -25,16 +25,16 @@ internal sealed class GateStep : IRotationStep
         switch (verdict)
         {
             case GateVerdict.Pass:
-                await env.EventAsync(EventType.Normal, "GatePassed", job.VersionId, member.Target, $"target {member.Target}: {tally.Describe()}", cancellationToken);
+                await env.EventAsync(EventType.Normal, RotorReasons.GatePassed, job.VersionId, member.Target, $"target {member.Target}: {tally.Describe()}", cancellationToken);
                 return member.Record with { UpdatedAt = now, Detail = "gate passed", Progress = progress with { Gate = tally with { Passed = true }, NextAt = null } };
             case GateVerdict.RollBack:
-                await env.EventAsync(EventType.Warning, "GateFailed", job.VersionId, member.Target,
+                await env.EventAsync(EventType.Warning, RotorReasons.GateFailed, job.VersionId, member.Target,
                     $"target {member.Target}: {tally.Describe()}; required {Pct(gate.SuccessRate)} %, rollback below {Pct(gate.RollbackBelow)} %", cancellationToken);
                 return member.Record with { State = RotationState.RollingBack, UpdatedAt = now, Detail = $"GateFailed: {tally.Describe()}", Progress = progress };
             case GateVerdict.Unreachable:
                 if (member.Progress.LastAlertAt is not { } last || now - last >= AlertInterval)
                 {
-                    await env.EventAsync(EventType.Warning, "EndpointUnreachable", job.VersionId, member.Target,
+                    await env.EventAsync(EventType.Warning, RotorReasons.EndpointUnreachable, job.VersionId, member.Target,
                         $"target {member.Target}: no endpoint answers ({tally.LastError}); the rotation waits, the previous version is kept", cancellationToken);
                     progress = progress with { LastAlertAt = now };
                 }
@@ -42,7 +42,7 @@ internal sealed class GateStep : IRotationStep
             default:
                 if (HealthGate.IsInconclusive(tally, gate, now))
                 {
-                    await env.EventAsync(EventType.Warning, "GateInconclusive", job.VersionId, member.Target,
+                    await env.EventAsync(EventType.Warning, RotorReasons.GateInconclusive, job.VersionId, member.Target,
                         $"target {member.Target}: {tally.Describe()} is between {Pct(gate.RollbackBelow)} % and {Pct(gate.SuccessRate)} %; probing one more window", cancellationToken);
                     progress = progress with { Gate = tally with { Windows = 2 } };
                 }

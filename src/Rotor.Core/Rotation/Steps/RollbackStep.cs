@@ -14,7 +14,7 @@ internal sealed class RollbackStep : IRotationStep
         var artifact = await env.GetArtifactAsync(job.VersionId, member.Binding, StageStep.TrustAlongside(job, member), cancellationToken);
         // What the target had before this version (a reload command is told which version that is).
         await target.RollbackAsync(artifact with { RestoresVersionNumber = job.PreviousVersionNumber }, cancellationToken);
-        await env.EventAsync(EventType.Warning, "RolledBack", job.VersionId, member.Target,
+        await env.EventAsync(EventType.Warning, RotorReasons.RolledBack, job.VersionId, member.Target,
             $"target {member.Target}: version {job.VersionNumber} removed, the previous certificate is in service again" +
             (member.Record.Detail is { } why ? $" ({why})" : ""), cancellationToken);
         return member.Record with { State = RotationState.Failed, UpdatedAt = env.Time.GetUtcNow(), Progress = member.Progress with { NextAt = null } };
