@@ -110,7 +110,7 @@ public sealed partial class CmpIssuer
     {
         var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        var renewAt = RenewalSchedule.RenewalTime(notBefore, notAfter, spec.RenewBefore, spec.RenewBeforePercentage);
+        var renewAt = RenewalSchedule.RenewalTime(spec, notBefore, notAfter);
         return renewAt <= _time.GetUtcNow()
             ? $"validity too short: valid until {notAfter:u}, which is inside renewBefore ({DurationParser.Format(notAfter - renewAt)}); it would be due for renewal at once"
             : null;
