@@ -11,6 +11,59 @@ public static class AlertRules
     public const string CertificateExpiring = "CertificateExpiring";
     public const string CertificateExpired = "CertificateExpired";
     public const string RenewalFailing = "RenewalFailing";
+    public const string RotationRolledBack = "RotationRolledBack";
+    public const string IssuerFailing = "IssuerFailing";
+    public const string EndpointUnreachable = "EndpointUnreachable";
+
+    /// <summary>The reason part of a status's <c>LastFailure</c> ("Reason: message").</summary>
+    public static string? ReasonOf(string? lastFailure) =>
+        lastFailure is { Length: > 0 } f && f.IndexOf(':', StringComparison.Ordinal) is > 0 and var i ? f[..i] : null;
+
+    /// <summary>
+    /// The last rotation of a certificate rolled back (a failed health gate or a rollback); holds until a
+    /// version goes into service. Critical: the new certificate did not work where it was deployed.
+    /// </summary>
+    public static AlertCondition? RolledBack(string certificate, string? issuer, string? lastFailure)
+    {
+        var reason = ReasonOf(lastFailure);
+        if (reason is not ("RolledBack" or "GateFailed")) return null;
+        return new AlertCondition($"{RotationRolledBack}/{certificate}", RotationRolledBack, AlertSeverity.Critical,
+            Labels(RotationRolledBack, ("certificate", certificate), ("issuer", issuer)),
+            $"The rotation of {certificate} was rolled back; the previous certificate stays in service",
+            $"{lastFailure}. The new version did not pass its health gate (or was rolled back by hand). " +
+            $"Run `rotor describe certificate {certificate}` for the gate's evidence; Rotor tries again after its backoff.",
+            "rolled-back");
+    }
+
+    /// <summary>
+    /// An issuer fails for at least one certificate with a protocol failure (unreachable, refusing,
+    /// rate limiting): one alert per issuer, naming how many certificates wait and the last reason.
+    /// </summary>
+    public static AlertCondition? Issuer(string issuer, IReadOnlyList<(string Certificate, string LastFailure)> failing)
+    {
+        if (failing.Count == 0) return null;
+        var reasons = failing.Select(f => ReasonOf(f.LastFailure) ?? "Failed").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var unreachable = reasons.Any(r => r.EndsWith("Connect", StringComparison.Ordinal) || r.EndsWith("MessageTimeout", StringComparison.Ordinal)
+            || r.EndsWith("Http", StringComparison.Ordinal) || r is "AcmeConnection" or "OperationalError");
+        var names = string.Join(", ", failing.Select(f => f.Certificate).Order(StringComparer.Ordinal).Take(5)) + (failing.Count > 5 ? ", …" : "");
+        return new AlertCondition($"{IssuerFailing}/{issuer}", IssuerFailing, AlertSeverity.Warning,
+            Labels(IssuerFailing, ("issuer", issuer)),
+            $"Issuer {issuer} is {(unreachable ? "unreachable" : "refusing requests")} for {failing.Count} certificate{(failing.Count == 1 ? "" : "s")}",
+            $"Failing: {names} ({string.Join(", ", reasons)}); last: {failing[0].LastFailure}. " +
+            $"Run `rotor describe issuer {issuer}`. Certificates in service stay valid until their expiry.",
+            string.Join(",", reasons));
+    }
+
+    /// <summary>An Endpoint's last probe could not connect (or time out): the SIP endpoint itself, not its certificate, is down.</summary>
+    public static AlertCondition? Endpoint(string endpoint, string address, bool connectFailed, string? error, DateTimeOffset probedAt)
+    {
+        if (!connectFailed) return null;
+        return new AlertCondition($"{EndpointUnreachable}/{endpoint}", EndpointUnreachable, AlertSeverity.Warning,
+            Labels(EndpointUnreachable, ("endpoint", endpoint)),
+            $"Endpoint {endpoint} ({address}) does not answer",
+            $"The last TLS probe at {Stamp(probedAt)} could not connect ({error ?? "no answer"}). A rotation that needs this endpoint's health gate waits until it answers.",
+            "unreachable");
+    }
 
     /// <summary>
     /// The expiry of the version in service: nothing above the highest threshold; the lowest

@@ -53,7 +53,7 @@ public sealed class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvide
     private async Task<List<AlertCondition>> ConditionsAsync(AlertPolicy policy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var conditions = new List<AlertCondition>();
-        var certificates = (await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken)).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        IReadOnlyDictionary<string, StoredResource> certificates = (await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken)).ToDictionary(r => r.Name, StringComparer.Ordinal);
         foreach (var status in await store.ListStatusesAsync(cancellationToken))
         {
             if (!certificates.TryGetValue(status.Name, out var resource)) continue; // deleted: its alerts resolve
@@ -69,6 +69,44 @@ public sealed class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvide
                 conditions.Add(renewal);
             }
         }
+        await AddIssuerAndEndpointConditionsAsync(conditions, certificates, cancellationToken);
         return conditions;
     }
+
+    /// <summary>Rolled-back rotations, failing issuers (one alert per issuer) and unreachable endpoints.</summary>
+    private async Task AddIssuerAndEndpointConditionsAsync(List<AlertCondition> conditions, IReadOnlyDictionary<string, StoredResource> certificates,
+        CancellationToken cancellationToken)
+    {
+        var byIssuer = new Dictionary<string, List<(string, string)>>(StringComparer.Ordinal);
+        foreach (var status in await store.ListStatusesAsync(cancellationToken))
+        {
+            if (!certificates.TryGetValue(status.Name, out var resource) || status.Failures == 0 || status.LastFailure is null) continue;
+            var issuer = SpecSerializer.SpecOf<CertificateSpec>(resource).IssuerRef;
+            if (AlertRules.RolledBack(status.Name, issuer, status.LastFailure) is { } rolledBack) conditions.Add(rolledBack);
+            if (AlertRules.ReasonOf(status.LastFailure) is { } reason && IsIssuerFailure(reason))
+            {
+                if (!byIssuer.TryGetValue(issuer, out var list)) byIssuer[issuer] = list = [];
+                list.Add((status.Name, status.LastFailure));
+            }
+        }
+        foreach (var (issuer, failing) in byIssuer)
+        {
+            if (AlertRules.Issuer(issuer, failing) is { } condition) conditions.Add(condition);
+        }
+        foreach (var endpoint in await store.ListResourcesAsync(ResourceKinds.Endpoint, cancellationToken))
+        {
+            if (await store.GetEndpointProbeAsync(endpoint.Name, cancellationToken) is not { } probe) continue;
+            var spec = SpecSerializer.SpecOf<EndpointSpec>(endpoint);
+            if (AlertRules.Endpoint(endpoint.Name, $"{spec.Host}:{spec.Port}", probe.Failure == ProbeFailure.Connect, probe.Error, probe.At) is { } down)
+            {
+                conditions.Add(down);
+            }
+        }
+    }
+
+    /// <summary>A failure of the issuer's protocol or reachability, not of Rotor's own checks, a target or the data folder.</summary>
+    private static bool IsIssuerFailure(string reason) =>
+        (reason.StartsWith("Acme", StringComparison.Ordinal) && reason != RotorReasons.AcmeTrustFile) ||
+        (reason.StartsWith("Cmp", StringComparison.Ordinal) && reason is not (RotorReasons.CmpTrustFile or RotorReasons.CmpSigner
+            or RotorReasons.CmpTlsClientCertificate or RotorReasons.CmpSuperseded or RotorReasons.CmpRevocationUnsupported));
 }
