@@ -171,4 +171,35 @@ public class AlertChannelTests(AlertsLab lab)
             Assert.All(stored, content => Assert.True(content.AsSpan().IndexOf(bytes) < 0, $"a secret is stored in the data folder"));
         }
     }
+    /// <summary>
+    /// The Native AOT executable (ROTOR_AOT_EXE, as AotExecutableTests) delivers through MailKit
+    /// (STARTTLS, AUTH, the caBundle), the BouncyCastle-encoded SNMP inform and the webhook as the managed one does.
+    /// </summary>
+    [Fact]
+    public async Task The_native_executable_delivers_mail_snmp_informs_and_signed_webhooks()
+    {
+        var exe = Environment.GetEnvironmentVariable("ROTOR_AOT_EXE");
+        if (string.IsNullOrEmpty(exe)) exe = Path.Combine(Checkout.Root(), "artifacts", "publish", "rotor-aot", "rotor");
+        if (!lab.Require() || !EnvScript.Require(File.Exists(exe), "the Native AOT rotor is missing: test.sh publishes it and sets ROTOR_AOT_EXE", "Native AOT rotor")) return;
+        using var dir = new TempDir();
+        using var hook = new WebhookReceiver(TimeSpan.FromMinutes(2));
+        var hmacKey = "hmac-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        WriteSecrets(lab, dir, hmacKey);
+        File.WriteAllText(dir.Combine("rotor.yaml"), Manifest(lab, hook.Url, "480h"));
+        var mailBefore = lab.Mail().Count;
+        var trapsBefore = lab.Traps().Count;
+
+        using var rotor = RotorProcess.StartExecutable(exe, dir.Path, null, "reconcile", "-f", "rotor.yaml", "--data", "data");
+        var code = await rotor.WaitForExitAsync(Bound);
+        Assert.True(code == 0, rotor.Output + rotor.Errors);
+        Assert.Contains("alerts: 5 message(s) delivered, 0 waiting", rotor.Errors, StringComparison.Ordinal);
+        Assert.Equal(lab.SmtpUser, Assert.Single(lab.Mail().Skip(mailBefore)).Envelope.GetProperty("auth_user").GetString());
+        Assert.Equal(2, lab.Traps().Skip(trapsBefore).Count(t => t.Contains($"OID: .{RotorMib.AlertFiring}\t", StringComparison.Ordinal)));
+        var request = Assert.Single(hook.Requests);
+        Assert.Equal(WebhookChannel.Sign(Encoding.UTF8.GetBytes(hmacKey), request.Body), request.Headers["X-Rotor-Signature"]);
+        foreach (var secret in new[] { lab.SmtpPassword, hmacKey, lab.Community })
+        {
+            Assert.DoesNotContain(secret, rotor.Output + rotor.Errors, StringComparison.Ordinal);
+        }
+    }
 }
