@@ -25,4 +25,13 @@ public class EmailChannelTests
         Assert.Equal(mail.MessageId, EmailChannel.Compose(Spec, message).MessageId);
         Assert.NotEqual(mail.MessageId, EmailChannel.Compose(Spec, message with { IdempotencyKey = message.IdempotencyKey + "x" }).MessageId);
     }
+
+    [Fact]
+    public async Task An_address_that_does_not_parse_fails_the_delivery_naming_the_fields()
+    {
+        var channel = new EmailChannel("mail", Spec with { From = "not an address <" }, null, null, TimeSpan.FromSeconds(5));
+        var e = await Assert.ThrowsAsync<AlertDeliveryException>(() => channel.SendAsync(SnmpChannelTests.Message(), default));
+        Assert.Contains("spec.email.from", e.Message, StringComparison.Ordinal);
+        Assert.False(e.IsTransient);
+    }
 }

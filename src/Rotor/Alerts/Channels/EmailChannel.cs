@@ -41,7 +41,15 @@ public sealed class EmailChannel : IAlertChannel
 
     public async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
-        var mail = Compose(_spec, message);
+        MimeMessage mail;
+        try
+        {
+            mail = Compose(_spec, message);
+        }
+        catch (ParseException)
+        {
+            throw new AlertDeliveryException($"notifier {_name}: from or to is not a mail address (spec.email.from, spec.email.to)", isTransient: false);
+        }
         using var client = new SmtpClient
         {
             Timeout = (int)Math.Clamp(_timeout.TotalMilliseconds, 1000, int.MaxValue),
