@@ -51,7 +51,7 @@ public sealed class RotorHost : IAsyncDisposable
     public IAlertStore Alerts => (IAlertStore)Store;
 
     /// <summary>The channels of the stored notifiers, built on first use.</summary>
-    public Alerts.NotifierRegistry Notifiers => _notifiers ??= new Alerts.NotifierRegistry(Store);
+    public Alerts.NotifierRegistry Notifiers => _notifiers ??= new Alerts.NotifierRegistry(Store, Time);
     private Alerts.NotifierRegistry? _notifiers;
 
     public Alerts.AlertEvaluator AlertEvaluator => new(Store, Alerts, Time);

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Rotor.Alerts.Channels;
 using Rotor.Core.Abstractions;
@@ -13,10 +15,11 @@ namespace Rotor.Alerts;
 /// stored, never logged). One channel per notifier and spec generation is kept, so its HTTP
 /// connections are reused; a changed spec builds a new one.
 /// </summary>
-public sealed class NotifierRegistry(IStore store) : IDisposable
+public sealed class NotifierRegistry(IStore store, TimeProvider? timeProvider = null) : IDisposable
 {
     private readonly Dictionary<string, (long Generation, IAlertChannel Channel, IDisposable? Owned)> _channels = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) =>
         [.. (await store.ListResourcesAsync(ResourceKinds.Notifier, cancellationToken)).Select(r => r.Name)];
@@ -30,7 +33,7 @@ public sealed class NotifierRegistry(IStore store) : IDisposable
         try
         {
             if (_channels.TryGetValue(name, out var known) && known.Generation == stored.Generation) return (known.Channel, spec);
-            var (channel, owned) = await CreateAsync(name, spec, SpecSerializer.BaseDirectory(stored), cancellationToken);
+            var (channel, owned) = await CreateAsync(name, spec, _time, SpecSerializer.BaseDirectory(stored), cancellationToken);
             if (_channels.Remove(name, out var old)) old.Owned?.Dispose();
             _channels[name] = (stored.Generation, channel, owned);
             return (channel, spec);
@@ -41,7 +44,7 @@ public sealed class NotifierRegistry(IStore store) : IDisposable
         }
     }
 
-    private static async Task<(IAlertChannel, IDisposable?)> CreateAsync(string name, NotifierSpec spec, string baseDirectory, CancellationToken cancellationToken)
+    private static async Task<(IAlertChannel, IDisposable?)> CreateAsync(string name, NotifierSpec spec, TimeProvider time, string baseDirectory, CancellationToken cancellationToken)
     {
         string? Resolve(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(baseDirectory, path));
         switch (spec.Kind)
@@ -60,10 +63,39 @@ public sealed class NotifierRegistry(IStore store) : IDisposable
                 var key = hook.SecretRef is null ? null : Encoding.UTF8.GetBytes(await SecretResolver.ResolveAsync(hook.SecretRef, baseDirectory, cancellationToken));
                 return (new WebhookChannel(name, hook, http, key), http);
             }
+            case NotifierKind.Email:
+            {
+                var email = spec.Email!;
+                var password = email.PasswordRef is null ? null : await SecretResolver.ResolveAsync(email.PasswordRef, baseDirectory, cancellationToken);
+                return (new EmailChannel(name, email, password, TrustBundle(name, Resolve(email.CaBundle)), spec.Timeout), null);
+            }
+            case NotifierKind.Snmp:
+            {
+                var snmp = spec.Snmp!;
+                var community = Encoding.UTF8.GetBytes(await SecretResolver.ResolveAsync(snmp.CommunityRef, baseDirectory, cancellationToken));
+                return (new SnmpChannel(name, snmp, community, time, spec.Timeout), null);
+            }
             default:
                 throw new RotorException($"notifier '{name}': delivery over {spec.Kind.ToString().ToLowerInvariant()} is not available in this build of Rotor", isTransient: false)
                 { Reason = RotorReasons.NotifierUnsupported };
         }
+    }
+
+    /// <summary>The certificates of a caBundle file, or null without one; a missing or unreadable bundle names the notifier and the file.</summary>
+    private static X509Certificate2Collection? TrustBundle(string name, string? path)
+    {
+        if (path is null) return null;
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new RotorException($"notifier '{name}': caBundle {path} cannot be read ({e.GetType().Name})", isTransient: true) { Reason = "NotifierCaBundle" };
+        }
+        if (roots.Count == 0) throw new RotorException($"notifier '{name}': caBundle {path} holds no PEM certificate", isTransient: false) { Reason = "NotifierCaBundle" };
+        return roots;
     }
 
     public void Dispose()
