@@ -28,6 +28,7 @@ public static class RotorReasons
     public const string ValidationFailed = "ValidationFailed";
     public const string AcmeTrustFile = "AcmeTrustFile";
     public const string NotifierUnsupported = "NotifierUnsupported";
+    public const string NotifierCaBundle = "NotifierCaBundle";
     public const string CmpTrustFile = "CmpTrustFile";
     public const string CmpTlsClientCertificate = "CmpTlsClientCertificate";
     public const string CmpSigner = "CmpSigner";

@@ -91,6 +91,13 @@ public sealed class AlertDispatcher(IAlertStore alerts, NotifierRegistry notifie
         {
             error = e.Message;
         }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A channel's contract is AlertDeliveryException; anything else is still a failed attempt
+            // to retry on the schedule, never a message left claimed. Only the type is kept: the
+            // text of an unknown exception may quote what it was given.
+            error = $"notifier {message.Notifier}: delivery failed unexpectedly ({e.GetType().Name})";
+        }
         var next = time.GetUtcNow() + RetryAfter(message.Attempts + 1, Random.Shared);
         await alerts.MarkAttemptFailedAsync(message.Id, next, error, CancellationToken.None);
         AlertLog.DeliveryFailed(logger, message.Alert.Key, message.Notifier, message.Attempts + 1, next, error);

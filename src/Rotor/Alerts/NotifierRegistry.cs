@@ -92,9 +92,9 @@ public sealed class NotifierRegistry(IStore store, TimeProvider? timeProvider = 
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new RotorException($"notifier '{name}': caBundle {path} cannot be read ({e.GetType().Name})", isTransient: true) { Reason = "NotifierCaBundle" };
+            throw new RotorException($"notifier '{name}': caBundle {path} cannot be read ({e.GetType().Name})", isTransient: true) { Reason = RotorReasons.NotifierCaBundle };
         }
-        if (roots.Count == 0) throw new RotorException($"notifier '{name}': caBundle {path} holds no PEM certificate", isTransient: false) { Reason = "NotifierCaBundle" };
+        if (roots.Count == 0) throw new RotorException($"notifier '{name}': caBundle {path} holds no PEM certificate", isTransient: false) { Reason = RotorReasons.NotifierCaBundle };
         return roots;
     }
 
