@@ -59,7 +59,8 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
             foreach (var version in new ushort[] { 0x0301, 0x0302 })
             {
                 var hello = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, version, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
-                if (!hello.Accepted) continue;
+                // A server that answers a TLS 1.1 hello with TLS 1.0 accepts 1.0, which its own probe tells.
+                if (!hello.Accepted || hello.Version != version) continue;
                 reachable = true;
                 legacy.Add(TlsSuites.VersionName(hello.Version!.Value));
                 // An endpoint that speaks only TLS 1.0/1.1 still shows its chain in the clear.
@@ -119,7 +120,7 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         }
         if (options.Ocsp)
         {
-            var answer = await _ocsp.CheckAsync(chain[0].RawData, [.. chain.Select(c => c.RawData)], options.Timeout, cancellationToken);
+            var answer = await _ocsp.CheckAsync(chain[0].RawData, [.. chain.Select(c => c.RawData), .. options.TrustAnchors.Select(c => c.RawData)], options.Timeout, cancellationToken);
             result = result with { Ocsp = answer.Status, OcspDetail = answer.Detail, RevokedAt = answer.RevokedAt };
         }
         return result;

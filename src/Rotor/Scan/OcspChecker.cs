@@ -21,6 +21,7 @@ internal sealed class OcspChecker(HttpClient http, TimeProvider time)
 
     public sealed record Answer(OcspStatus Status, string? Detail, DateTimeOffset? RevokedAt);
 
+    /// <param name="chainDer">The presented chain, leaf first, then the trusted roots: a private CA's leaf is often issued by a root the server does not send.</param>
     public async Task<Answer> CheckAsync(byte[] leafDer, IReadOnlyList<byte[]> chainDer, TimeSpan timeout, CancellationToken cancellationToken)
     {
         BcCertificate leaf;
@@ -34,7 +35,7 @@ internal sealed class OcspChecker(HttpClient http, TimeProvider time)
         }
         if (ResponderUrl(leaf) is not { } url) return new Answer(OcspStatus.Unavailable, "the certificate names no OCSP responder", null);
         var issuer = chainDer.Skip(1).Select(TryRead).FirstOrDefault(c => c is not null && c.SubjectDN.Equivalent(leaf.IssuerDN));
-        if (issuer is null) return new Answer(OcspStatus.Unavailable, "the issuer is not in the presented chain", null);
+        if (issuer is null) return new Answer(OcspStatus.Unavailable, "the issuer is neither in the presented chain nor among the trusted roots", null);
         try
         {
             var id = new CertificateID(new AlgorithmIdentifier(Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1, DerNull.Instance), issuer, leaf.SerialNumber);
