@@ -33,9 +33,9 @@ public sealed record ScanOptions
 
 /// <summary>
 /// Looks at one endpoint: a full TLS handshake with SNI as a SIP peer makes it (the presented chain,
-/// protocol, suite; SIP OPTIONS when asked), then one hand-made hello each for TLS 1.0, TLS 1.1 and the
+/// protocol, suite; SIP OPTIONS when asked), then hand-made hellos for TLS 1.1 and older and for the
 /// weak suites, then the leaf's OCSP responder. One connection per check, one after another, no
-/// retries: an endpoint sees at most four short connections per scan. Thread-safe; never throws for
+/// retries: an endpoint sees three short connections per scan (four when it accepts TLS 1.1). Thread-safe; never throws for
 /// what the endpoint does, only for cancellation.
 /// </summary>
 public sealed partial class EndpointScanner(ScanOptions options, HttpClient http, TimeProvider time)
@@ -56,13 +56,18 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         var reachable = main.Protocol is not null;
         if (options.ProtocolChecks && main.ConnectFailed is false)
         {
-            foreach (var version in new ushort[] { 0x0301, 0x0302 })
+            // One hello offering up to TLS 1.1 answers for both versions on most servers: a modern one
+            // refuses it, a TLS 1.0-only one answers 1.0; only a 1.1 answer needs a second hello for 1.0.
+            var hello = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, 0x0302, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
+            if (hello.Accepted && hello.Version == 0x0302)
             {
-                var hello = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, version, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
-                // A server that answers a TLS 1.1 hello with TLS 1.0 accepts 1.0, which its own probe tells.
-                if (!hello.Accepted || hello.Version != version) continue;
+                var older = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, 0x0301, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
+                if (older.Accepted && older.Version == 0x0301) legacy.Add(TlsSuites.VersionName(0x0301));
+            }
+            if (hello.Accepted && hello.Version is 0x0301 or 0x0302)
+            {
                 reachable = true;
-                legacy.Add(TlsSuites.VersionName(hello.Version!.Value));
+                legacy.Add(TlsSuites.VersionName(hello.Version.Value));
                 // An endpoint that speaks only TLS 1.0/1.1 still shows its chain in the clear.
                 if (chain.Count == 0 && hello.Certificates.Count > 0) chain = Load(hello.Certificates);
             }
@@ -133,6 +138,8 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         x.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         x.ChainPolicy.VerificationTime = now.UtcDateTime;
         x.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+        // The chain a SIP peer gets is the one presented: a missing intermediate is a finding, not something to fetch.
+        x.ChainPolicy.DisableCertificateDownloads = true;
         x.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
         x.ChainPolicy.ExtraStore.AddRange(chain.Skip(1).ToArray());
         if (options.TrustAnchors.Count > 0)

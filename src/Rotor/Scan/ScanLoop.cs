@@ -46,7 +46,8 @@ public sealed class ScanLoop(IStore store, TimeProvider time, ILogger logger, Ht
             {
                 var started = time.GetTimestamp();
                 var scanner = await ScannerForAsync(resource, spec, http, time, cancellationToken);
-                var (run, _) = await new ScanRunner(store, time).RunStoredAsync(resource.Name, scanner, cancellationToken);
+                var runner = new ScanRunner(store, time) { SrvProblem = problem => ScanLog.SrvFailed(logger, resource.Name, problem) };
+                var (run, _) = await runner.RunStoredAsync(resource.Name, scanner, cancellationToken);
                 ScanLog.Finished(logger, resource.Name, run.Endpoints, run.Reachable, time.GetElapsedTime(started).TotalSeconds);
                 ran++;
             }

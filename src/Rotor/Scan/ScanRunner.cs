@@ -25,6 +25,9 @@ public sealed class ScanRunner(IStore? store, TimeProvider time, ILookupClient? 
     /// <summary>Called after each endpoint with (done, total): progress for long scans.</summary>
     public Action<int, int>? Progress { get; init; }
 
+    /// <summary>Called with each SRV name that could not be resolved during a stored scan's run, and why.</summary>
+    public Action<string>? SrvProblem { get; init; }
+
     /// <summary>Runs the stored Scan <paramref name="scan"/> and keeps its results; returns them.</summary>
     public async Task<(ScanRun Run, IReadOnlyList<EndpointScan> Results)> RunStoredAsync(string scan, EndpointScanner scanner, CancellationToken cancellationToken)
     {
@@ -35,6 +38,7 @@ public sealed class ScanRunner(IStore? store, TimeProvider time, ILookupClient? 
         var scans = (IScanStore)store;
         var runId = await scans.StartScanRunAsync(scan, time.GetUtcNow(), cancellationToken);
         var targets = await ResolveAsync(spec.Endpoints, spec.Srv, cancellationToken);
+        foreach (var problem in targets.Problems) SrvProblem?.Invoke(problem);
         var results = await ScanAsync(targets.Targets, spec.Concurrency, scanner, cancellationToken);
         var finished = time.GetUtcNow();
         await scans.FinishScanRunAsync(runId, results, finished, KeepRuns, cancellationToken);
