@@ -77,6 +77,7 @@ public static partial class RotorCli
             var progress = json ? null : Progress(cli);
             var runner = new ScanRunner(host?.Store, cli.Time) { Progress = progress };
             var all = new List<(string Scan, EndpointScan Result)>();
+            var started = cli.Time.GetTimestamp();
             foreach (var scanName in stored)
             {
                 var resource = await host!.Store.GetResourceAsync(ResourceKinds.Scan, scanName, ct);
@@ -93,6 +94,7 @@ public static partial class RotorCli
                 var results = await runner.ScanAsync(resolved, parse.GetValue(concurrency), scanner, ct);
                 all.AddRange(results.Select(r => ("", r)));
             }
+            var elapsed = cli.Time.GetElapsedTime(started);
             if (host is not null && stored.Count > 0) await EvaluateAndDeliverAlertsAsync(cli, host, ct);
             var policy = host is null ? new AlertPolicy() : (await host.AlertEvaluator.PolicyAsync(ct)).Policy;
             var now = cli.Time.GetUtcNow();
@@ -100,12 +102,13 @@ public static partial class RotorCli
             if (json)
             {
                 cli.WriteJson(new ScanOutputJson([.. rows.Select(r => new ScanEndpointJson(r.Scan.Length == 0 ? null : r.Scan, r.Result,
-                    [.. r.Findings.Select(f => new ScanFindingJson(f.Rule, f.Severity.ToString().ToLowerInvariant(), f.Summary))]))]),
+                    [.. r.Findings.Select(f => new ScanFindingJson(f.Rule, f.Severity.ToString().ToLowerInvariant(), f.Summary))]))],
+                    Math.Round(elapsed.TotalMilliseconds, 1)),
                     ScanJsonContext.Default.ScanOutputJson);
             }
             else
             {
-                WriteScanTable(cli, rows);
+                WriteScanTable(cli, rows, elapsed);
             }
             return rows.Any(r => r.Findings.Count > 0 || !r.Result.Reachable) ? ExitCodes.Failed : ExitCodes.Ok;
         });
@@ -130,7 +133,7 @@ public static partial class RotorCli
         };
     }
 
-    private static void WriteScanTable(CliContext cli, List<(string Scan, EndpointScan Result, List<AlertCondition> Findings)> rows)
+    private static void WriteScanTable(CliContext cli, List<(string Scan, EndpointScan Result, List<AlertCondition> Findings)> rows, TimeSpan elapsed)
     {
         var table = new Table().AddColumns("ENDPOINT", "TLS", "SUBJECT", "NOT AFTER", "CHAIN", "OCSP", "MANAGED", "FINDINGS");
         foreach (var (_, r, findings) in rows)
@@ -149,7 +152,7 @@ public static partial class RotorCli
         }
         cli.Console.Write(table);
         cli.Output.WriteLine($"{rows.Count} endpoint(s): {rows.Count(r => r.Result.Reachable)} answering, {rows.Count(r => r.Findings.Count > 0)} with findings, " +
-            $"{rows.Count(r => r.Result.ManagedCertificate is not null)} serving a Rotor-managed certificate");
+            $"{rows.Count(r => r.Result.ManagedCertificate is not null)} serving a Rotor-managed certificate; {elapsed.TotalSeconds:0.0} s");
     }
 }
 
@@ -157,7 +160,8 @@ internal sealed record ScanFindingJson(string Rule, string Severity, string Summ
 
 internal sealed record ScanEndpointJson(string? Scan, EndpointScan Result, IReadOnlyList<ScanFindingJson> Findings);
 
-internal sealed record ScanOutputJson(IReadOnlyList<ScanEndpointJson> Endpoints);
+/// <param name="ElapsedMs">Time the scanning took (targets resolved, endpoints looked at), without start-up and output.</param>
+internal sealed record ScanOutputJson(IReadOnlyList<ScanEndpointJson> Endpoints, double ElapsedMs);
 
 [JsonSourceGenerationOptions(
     WriteIndented = true,

@@ -11,7 +11,11 @@ namespace Rotor.Scan;
 public sealed partial class EndpointScanner
 {
     /// <summary>The main handshake's findings; the chain is the scanner's to dispose.</summary>
-    private sealed record Handshake(List<X509Certificate2> Chain, string? Protocol, string? CipherSuite, double? HandshakeMs, int? SipStatus, string? Error, bool ConnectFailed);
+    private sealed record Handshake(List<X509Certificate2> Chain, string? Protocol, string? CipherSuite, double? HandshakeMs, int? SipStatus, string? Error, bool ConnectFailed)
+    {
+        /// <summary>The chain verdict of the handshake's own chain build (the scanner's policy), when it ran.</summary>
+        public (bool Valid, string? Problem)? Verdict { get; init; }
+    }
 
     /// <summary>
     /// A full handshake (no resumption) offering TLS 1.2 and 1.3 as the platform does, capturing what
@@ -26,6 +30,7 @@ public sealed partial class EndpointScanner
         string? protocol = null, suite = null;
         double? ms = null;
         int? sip = null;
+        (bool, string?)? verdict = null;
         try
         {
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -40,10 +45,14 @@ public sealed partial class EndpointScanner
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 AllowTlsResume = false,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                // Whatever is presented is captured and judged afterwards, as a scan must report a bad certificate, not only fail.
+                // The platform builds the chain before the callback anyway: with the scanner's policy, its
+                // verdict is the scan's, and the chain is not built a second time.
+                CertificateChainPolicy = ChainPolicy(time.GetUtcNow()),
+                // Whatever is presented is captured and judged, as a scan must report a bad certificate, not only fail.
                 RemoteCertificateValidationCallback = (_, certificate, x509Chain, _) =>
                 {
                     Capture(chain, certificate, x509Chain);
+                    if (x509Chain is not null && chain.Count > 0) verdict = Verdict(x509Chain);
                     return true;
                 },
             }, linked.Token);
@@ -61,16 +70,16 @@ public sealed partial class EndpointScanner
                 var request = SipOptionsExchange.Build(sni ?? address.Host, address.Port, (IPEndPoint)socket.LocalEndPoint!);
                 sip = (await SipOptionsExchange.ExchangeAsync(tls, request, linked.Token)).StatusCode;
             }
-            return new Handshake(chain, protocol, suite, ms, sip, null, false);
+            return new Handshake(chain, protocol, suite, ms, sip, null, false) { Verdict = verdict };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect");
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect") { Verdict = verdict };
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or SipProtocolException)
         {
             var message = e is AuthenticationException && e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
-            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect");
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect") { Verdict = verdict };
         }
     }
 

@@ -110,7 +110,8 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         };
         if (chain.Count == 0) return result;
         var checkedName = sni ?? address.Host;
-        var (valid, problem) = VerifyChain(chain, now);
+        // The handshake's own build judged what it presented; a chain read from a legacy hello is built here.
+        var (valid, problem) = main.Verdict is { } verdict && ReferenceEquals(chain, main.Chain) ? verdict : VerifyChain(chain, now);
         result = result with
         {
             Chain = [.. chain.Select(Describe)],
@@ -134,21 +135,38 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
     /// <summary>Whether the chain builds to the trust; a validity period outside now is left to the expiry rules.</summary>
     private (bool Valid, string? Problem) VerifyChain(List<X509Certificate2> chain, DateTimeOffset now)
     {
-        using var x = new X509Chain();
-        x.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        x.ChainPolicy.VerificationTime = now.UtcDateTime;
-        x.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
-        // The chain a SIP peer gets is the one presented: a missing intermediate is a finding, not something to fetch.
-        x.ChainPolicy.DisableCertificateDownloads = true;
-        x.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
+        using var x = new X509Chain { ChainPolicy = ChainPolicy(now) };
         x.ChainPolicy.ExtraStore.AddRange(chain.Skip(1).ToArray());
+        x.Build(chain[0]);
+        return Verdict(x);
+    }
+
+    /// <summary>
+    /// The scanner's chain policy: the configured roots (else the system store), server auth, no
+    /// revocation (OCSP is its own check), no fetching of missing intermediates (the chain a SIP peer
+    /// gets is the one presented), and the validity period left to the expiry rules.
+    /// </summary>
+    private X509ChainPolicy ChainPolicy(DateTimeOffset now)
+    {
+        var policy = new X509ChainPolicy
+        {
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTime = now.UtcDateTime,
+            VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid,
+            DisableCertificateDownloads = true,
+        };
+        policy.ApplicationPolicy.Add(ServerAuth);
         if (options.TrustAnchors.Count > 0)
         {
-            x.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            x.ChainPolicy.CustomTrustStore.AddRange(options.TrustAnchors.ToArray());
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            policy.CustomTrustStore.AddRange(options.TrustAnchors.ToArray());
         }
-        if (x.Build(chain[0])) return (true, null);
-        var reasons = x.ChainStatus.Where(s => s.Status is not X509ChainStatusFlags.NoError and not X509ChainStatusFlags.NotTimeValid)
+        return policy;
+    }
+
+    private static (bool Valid, string? Problem) Verdict(X509Chain built)
+    {
+        var reasons = built.ChainStatus.Where(s => s.Status is not X509ChainStatusFlags.NoError and not X509ChainStatusFlags.NotTimeValid)
             .Select(s => $"{s.Status}: {s.StatusInformation.Trim()}").Distinct().ToList();
         return reasons.Count == 0 ? (true, null) : (false, string.Join("; ", reasons));
     }
