@@ -44,7 +44,16 @@ var listeners = new List<TcpListener>();
 for (var i = 0; i < count; i++)
 {
     var listener = new TcpListener(IPAddress.Loopback, basePort + i);
-    listener.Start(backlog: 64);
+    try
+    {
+        listener.Start(backlog: 64);
+    }
+    catch (SocketException e)
+    {
+        Console.Error.WriteLine($"cannot listen on 127.0.0.1:{basePort + i}: {e.Message} (another bench still running? set BENCH_BASE_PORT)");
+        foreach (var l in listeners) l.Stop();
+        return 2;
+    }
     listeners.Add(listener);
 }
 long served = 0, failed = 0;

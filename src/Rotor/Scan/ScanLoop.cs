@@ -30,6 +30,19 @@ public sealed class ScanLoop(IStore store, TimeProvider time, ILogger logger, Ht
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // The store was unreadable a moment (or a bug): the loop goes on, as the alert loop does.
+                ScanLog.Failed(logger, "(all)", e.Message);
+                try
+                {
+                    await Task.Delay(Tick, time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
