@@ -115,6 +115,7 @@ public static partial class ManifestParser
                 ResourceKinds.Endpoint => ParseEndpoint(spec),
                 ResourceKinds.Notifier => ParseNotifier(spec),
                 ResourceKinds.Alerting => ParseAlerting(spec),
+                ResourceKinds.Scan => ParseScan(spec),
                 _ => null,
             };
         }

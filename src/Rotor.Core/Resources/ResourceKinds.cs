@@ -10,8 +10,9 @@ public static class ResourceKinds
     public const string Endpoint = "Endpoint";
     public const string Notifier = "Notifier";
     public const string Alerting = "Alerting";
+    public const string Scan = "Scan";
 
-    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint, Notifier, Alerting];
+    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint, Notifier, Alerting, Scan];
 
     /// <summary>Maps the plural or singular word a user types (<c>certificates</c>, <c>cert</c>) to a kind.</summary>
     public static string? FromUserWord(string word) => word.ToLowerInvariant() switch
@@ -22,6 +23,7 @@ public static class ResourceKinds
         "endpoint" or "endpoints" => Endpoint,
         "notifier" or "notifiers" => Notifier,
         "alerting" => Alerting,
+        "scan" or "scans" => Scan,
         _ => null,
     };
 }
@@ -35,6 +37,7 @@ public sealed record Resource(string Kind, string Name, object Spec, ResourceSou
     public EndpointSpec AsEndpoint() => (EndpointSpec)Spec;
     public NotifierSpec AsNotifier() => (NotifierSpec)Spec;
     public AlertingSpec AsAlerting() => (AlertingSpec)Spec;
+    public ScanSpec AsScan() => (ScanSpec)Spec;
 }
 
 /// <summary>The file and line a document was read from; relative paths in the spec resolve against <see cref="Directory"/>.</summary>

@@ -11,7 +11,7 @@ namespace Rotor.Alerts;
 /// routed notifier in one transaction. Reads only; safe to run from several processes at once
 /// (the commit checks what it read and the loser evaluates again).
 /// </summary>
-public sealed class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvider time)
+public sealed partial class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvider time)
 {
     public sealed record Result(int Firing, int Notifications);
 
@@ -24,7 +24,8 @@ public sealed class AlertEvaluator(IStore store, IAlertStore alerts, TimeProvide
             var now = time.GetUtcNow();
             var conditions = await ConditionsAsync(policy, now, cancellationToken);
             var firing = await alerts.ListFiringAlertsAsync(cancellationToken);
-            var outcome = AlertBook.Evaluate(firing, conditions, policy, now);
+            var unjudged = await ScanConditionsAsync(conditions, policy, now, cancellationToken);
+            var outcome = AlertBook.Evaluate(firing, conditions, policy, now, key => !unjudged.Contains(ScanSubjectOf(key)));
             var messages = outcome.Notifications
                 .SelectMany(n => RoutedTo(n.Alert, routes, notifiers).Select(name => OutboxMessage.For(name, n, policy.RepeatFor(n.Alert.Severity))))
                 .ToList();

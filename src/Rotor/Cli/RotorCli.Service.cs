@@ -117,6 +117,8 @@ public static partial class RotorCli
             Log.Listening(logger, server.Address);
             var alerting = new Alerts.AlertLoop(host.AlertEvaluator, host.AlertDispatcher, host.Alerts, host.Time, loggers.CreateLogger<Alerts.AlertLoop>());
             var alertTask = alerting.RunAsync(ct);
+            using var scanHttp = Scan.ScanHttp.Create();
+            var scanTask = new Scan.ScanLoop(host.Store, host.Time, loggers.CreateLogger<Scan.ScanLoop>(), scanHttp).RunAsync(ct);
             try
             {
                 await loop.RunAsync(ct);
@@ -126,6 +128,7 @@ public static partial class RotorCli
             }
             Log.ShuttingDown(logger);
             await alertTask;
+            await scanTask;
             return ExitCodes.Ok;
         });
         return cmd;

@@ -72,6 +72,7 @@ public static partial class RotorCli
         root.Subcommands.Add(EventsCommand(cli));
         root.Subcommands.Add(VerifyCommand(cli));
         root.Subcommands.Add(ProbeCommand(cli));
+        root.Subcommands.Add(ScanCommand(cli));
         root.Subcommands.Add(ReconcileCommand(cli));
         root.Subcommands.Add(RunCommand(cli));
         root.Subcommands.Add(AlertsCommand(cli));

@@ -22,6 +22,8 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(EndpointSpec))]
 [JsonSerializable(typeof(NotifierSpec))]
 [JsonSerializable(typeof(AlertingSpec))]
+[JsonSerializable(typeof(ScanSpec))]
+[JsonSerializable(typeof(Rotor.Core.Scan.EndpointScan))]
 [JsonSerializable(typeof(RotationProgress))]
 [JsonSerializable(typeof(SpecSerializer.IssuedFactsDto))]
 [JsonSerializable(typeof(Rotor.Issuers.CmpTransactionState))]

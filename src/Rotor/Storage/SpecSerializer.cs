@@ -38,6 +38,7 @@ public static class SpecSerializer
         ResourceKinds.Endpoint => JsonSerializer.Deserialize(json, Context.EndpointSpec)!,
         ResourceKinds.Notifier => JsonSerializer.Deserialize(json, Context.NotifierSpec)!,
         ResourceKinds.Alerting => JsonSerializer.Deserialize(json, Context.AlertingSpec)!,
+        ResourceKinds.Scan => JsonSerializer.Deserialize(json, Context.ScanSpec)!,
         _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
     };
 

@@ -30,6 +30,9 @@ public static class RotorEventIds
     public const int ProbeSucceeded = 4001;
     public const int ProbeFailed = 4002;
     public const int ProbeNotKept = 4003;
+    public const int ScanFinished = 4101;
+    public const int ScanFailed = 4102;
+    public const int ScanSrvFailed = 4103;
 
     // 5000–5999: reconcile, rotation, leases.
     public const int Reconciling = 5001;

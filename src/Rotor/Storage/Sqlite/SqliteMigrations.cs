@@ -157,5 +157,23 @@ internal static class SqliteMigrations
               UNIQUE(notifier, idempotency_key));
             CREATE INDEX ix_alert_outbox_due ON alert_outbox(next_attempt_at) WHERE delivered_at IS NULL;
             """),
+        (10, "discovery scan runs and their results per endpoint", """
+            CREATE TABLE scan_runs(
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              scan TEXT NOT NULL,
+              started_at INTEGER NOT NULL,
+              finished_at INTEGER,
+              endpoints INTEGER NOT NULL DEFAULT 0,
+              reachable INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX ix_scan_runs_scan ON scan_runs(scan, id);
+
+            CREATE TABLE scan_results(
+              run_id INTEGER NOT NULL,
+              endpoint TEXT NOT NULL,
+              at INTEGER NOT NULL,
+              result TEXT NOT NULL,
+              PRIMARY KEY(run_id, endpoint));
+            CREATE INDEX ix_scan_results_endpoint ON scan_results(endpoint, run_id);
+            """),
     ];
 }

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Resources;
+using Rotor.Probes;
+
+namespace Rotor.Scan;
+
+public sealed partial class EndpointScanner
+{
+    /// <summary>The main handshake's findings; the chain is the scanner's to dispose.</summary>
+    private sealed record Handshake(List<X509Certificate2> Chain, string? Protocol, string? CipherSuite, double? HandshakeMs, int? SipStatus, string? Error, bool ConnectFailed)
+    {
+        /// <summary>The chain verdict of the handshake's own chain build (the scanner's policy), when it ran.</summary>
+        public (bool Valid, string? Problem)? Verdict { get; init; }
+    }
+
+    /// <summary>
+    /// A full handshake (no resumption) offering TLS 1.2 and 1.3 as the platform does, capturing what
+    /// is presented whatever it is, then SIP OPTIONS when asked; bounded by the per-check timeout.
+    /// </summary>
+    private async Task<Handshake> HandshakeAsync(ScanTargets.Address address, string? sni, CancellationToken cancellationToken)
+    {
+        using var limit = new CancellationTokenSource(options.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        var chain = new List<X509Certificate2>();
+        var stage = "connect";
+        string? protocol = null, suite = null;
+        double? ms = null;
+        int? sip = null;
+        (bool, string?)? verdict = null;
+        try
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(address.Host, address.Port, linked.Token);
+            await using var network = new NetworkStream(socket, ownsSocket: true);
+            stage = "handshake";
+            var started = time.GetTimestamp();
+            await using var tls = new SslStream(network, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = sni ?? "",
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                AllowTlsResume = false,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // The platform builds the chain before the callback anyway: with the scanner's policy, its
+                // verdict is the scan's, and the chain is not built a second time.
+                CertificateChainPolicy = ChainPolicy(time.GetUtcNow()),
+                // Whatever is presented is captured and judged, as a scan must report a bad certificate, not only fail.
+                RemoteCertificateValidationCallback = (_, certificate, x509Chain, _) =>
+                {
+                    Capture(chain, certificate, x509Chain);
+                    if (x509Chain is not null && chain.Count > 0) verdict = Verdict(x509Chain);
+                    return true;
+                },
+            }, linked.Token);
+            ms = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 2);
+            protocol = tls.SslProtocol switch
+            {
+                SslProtocols.Tls12 => "TLS 1.2",
+                SslProtocols.Tls13 => "TLS 1.3",
+                var other => other.ToString(),
+            };
+            suite = tls.NegotiatedCipherSuite.ToString();
+            if (options.Sip)
+            {
+                stage = "sip";
+                var request = SipOptionsExchange.Build(sni ?? address.Host, address.Port, (IPEndPoint)socket.LocalEndPoint!);
+                sip = (await SipOptionsExchange.ExchangeAsync(tls, request, linked.Token)).StatusCode;
+            }
+            return new Handshake(chain, protocol, suite, ms, sip, null, false) { Verdict = verdict };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect") { Verdict = verdict };
+        }
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or SipProtocolException)
+        {
+            var message = e is AuthenticationException && e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect") { Verdict = verdict };
+        }
+    }
+
+    private static void Capture(List<X509Certificate2> into, X509Certificate? certificate, X509Chain? chain)
+    {
+        foreach (var c in into) c.Dispose();
+        into.Clear();
+        if (certificate is null) return;
+        var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        into.Add(leaf);
+        foreach (var extra in chain?.ChainPolicy.ExtraStore ?? [])
+        {
+            if (!extra.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)) into.Add(X509CertificateLoader.LoadCertificate(extra.RawDataMemory.Span));
+        }
+    }
+}
+
+/// <summary>The HTTP client a scanner asks OCSP responders with: no cookies, no redirects to elsewhere, short connects.</summary>
+public static class ScanHttp
+{
+    public static HttpClient Create() => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan, // each request carries its own limit
+    };
+}

@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Rotor.Core.Resources;
+using Rotor.Core.Scan;
+using Rotor.Probes;
+
+namespace Rotor.Scan;
+
+/// <summary>How the scanner looks at endpoints: its trust, its limits, and whether to ask SIP.</summary>
+public sealed record ScanOptions
+{
+    /// <summary>Roots presented chains must build to; empty: the system trust store.</summary>
+    public IReadOnlyList<X509Certificate2> TrustAnchors { get; init; } = [];
+
+    /// <summary>Limit for each check of one endpoint.</summary>
+    public TimeSpan Timeout { get; init; } = ScanSpec.DefaultTimeout;
+
+    public bool Sip { get; init; }
+
+    /// <summary>Server name to send when the host is an address.</summary>
+    public string? Sni { get; init; }
+
+    /// <summary>Also offer TLS 1.0/1.1 and weak suites in hand-made hellos (one connection each).</summary>
+    public bool ProtocolChecks { get; init; } = true;
+
+    /// <summary>Ask the leaf's OCSP responder.</summary>
+    public bool Ocsp { get; init; } = true;
+}
+
+/// <summary>
+/// Looks at one endpoint: a full TLS handshake with SNI as a SIP peer makes it (the presented chain,
+/// protocol, suite; SIP OPTIONS when asked), then hand-made hellos for TLS 1.1 and older and for the
+/// weak suites, then the leaf's OCSP responder. One connection per check, one after another, no
+/// retries: an endpoint sees three short connections per scan (four when it accepts TLS 1.1). Thread-safe; never throws for
+/// what the endpoint does, only for cancellation.
+/// </summary>
+public sealed partial class EndpointScanner(ScanOptions options, HttpClient http, TimeProvider time)
+{
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
+    private readonly OcspChecker _ocsp = new(http, time);
+
+    public ScanOptions Options => options;
+
+    /// <param name="managed">Maps a leaf's SHA-256 (any case) to the Rotor version it is, when it is one.</param>
+    public async Task<EndpointScan> ScanAsync(ScanTargets.Address address, string? source, Func<string, ManagedVersion?>? managed, CancellationToken cancellationToken)
+    {
+        var sni = HostPort.IsDnsName(address.Host) ? address.Host : options.Sni;
+        var main = await HandshakeAsync(address, sni, cancellationToken);
+        var chain = main.Chain;
+        var legacy = new List<string>();
+        var weak = new List<string>();
+        var reachable = main.Protocol is not null;
+        if (options.ProtocolChecks && main.ConnectFailed is false)
+        {
+            // One hello offering up to TLS 1.1 answers for both versions on most servers: a modern one
+            // refuses it, a TLS 1.0-only one answers 1.0; only a 1.1 answer needs a second hello for 1.0.
+            var hello = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, 0x0302, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
+            if (hello.Accepted && hello.Version == 0x0302)
+            {
+                var older = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, 0x0301, TlsSuites.Legacy, options.Timeout, time, cancellationToken);
+                if (older.Accepted && older.Version == 0x0301) legacy.Add(TlsSuites.VersionName(0x0301));
+            }
+            if (hello.Accepted && hello.Version is 0x0301 or 0x0302)
+            {
+                reachable = true;
+                legacy.Add(TlsSuites.VersionName(hello.Version.Value));
+                // An endpoint that speaks only TLS 1.0/1.1 still shows its chain in the clear.
+                if (chain.Count == 0 && hello.Certificates.Count > 0) chain = Load(hello.Certificates);
+            }
+            var weakHello = await ClientHelloProbe.RunAsync(address.Host, address.Port, sni, 0x0303, [.. TlsSuites.Weak.Keys], options.Timeout, time, cancellationToken);
+            if (weakHello.Accepted)
+            {
+                reachable = true;
+                weak.Add(TlsSuites.Name(weakHello.Suite!.Value));
+                if (chain.Count == 0 && weakHello.Certificates.Count > 0) chain = Load(weakHello.Certificates);
+            }
+        }
+        try
+        {
+            return await JudgeAsync(address, source, sni, main, chain, legacy, weak, reachable, managed, cancellationToken);
+        }
+        finally
+        {
+            foreach (var c in chain) c.Dispose();
+        }
+    }
+
+    private async Task<EndpointScan> JudgeAsync(ScanTargets.Address address, string? source, string? sni, Handshake main, List<X509Certificate2> chain,
+        List<string> legacy, List<string> weak, bool reachable, Func<string, ManagedVersion?>? managed, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var result = new EndpointScan
+        {
+            Endpoint = address.ToString(),
+            Sni = sni,
+            Source = source,
+            At = now,
+            Reachable = reachable,
+            Error = main.Error,
+            Protocol = main.Protocol,
+            CipherSuite = main.CipherSuite,
+            HandshakeMs = main.HandshakeMs,
+            SipStatus = main.SipStatus,
+            LegacyProtocols = legacy,
+            WeakCiphers = weak,
+        };
+        if (chain.Count == 0) return result;
+        var checkedName = sni ?? address.Host;
+        // The handshake's own build judged what it presented; a chain read from a legacy hello is built here.
+        var (valid, problem) = main.Verdict is { } verdict && ReferenceEquals(chain, main.Chain) ? verdict : VerifyChain(chain, now);
+        result = result with
+        {
+            Chain = [.. chain.Select(Describe)],
+            ChainValid = valid,
+            ChainProblem = problem,
+            CheckedName = checkedName,
+            NameMatches = chain[0].MatchesHostname(checkedName, allowWildcards: true, allowCommonName: false),
+        };
+        if (managed?.Invoke(result.Chain[0].Sha256) is { } version)
+        {
+            result = result with { ManagedCertificate = version.Certificate, ManagedVersion = version.Number, ManagedCurrent = version.Current };
+        }
+        if (options.Ocsp)
+        {
+            var answer = await _ocsp.CheckAsync(chain[0].RawData, [.. chain.Select(c => c.RawData), .. options.TrustAnchors.Select(c => c.RawData)], options.Timeout, cancellationToken);
+            result = result with { Ocsp = answer.Status, OcspDetail = answer.Detail, RevokedAt = answer.RevokedAt };
+        }
+        return result;
+    }
+
+    /// <summary>Whether the chain builds to the trust; a validity period outside now is left to the expiry rules.</summary>
+    private (bool Valid, string? Problem) VerifyChain(List<X509Certificate2> chain, DateTimeOffset now)
+    {
+        using var x = new X509Chain { ChainPolicy = ChainPolicy(now) };
+        x.ChainPolicy.ExtraStore.AddRange(chain.Skip(1).ToArray());
+        x.Build(chain[0]);
+        return Verdict(x);
+    }
+
+    /// <summary>
+    /// The scanner's chain policy: the configured roots (else the system store), server auth, no
+    /// revocation (OCSP is its own check), no fetching of missing intermediates (the chain a SIP peer
+    /// gets is the one presented), and the validity period left to the expiry rules.
+    /// </summary>
+    private X509ChainPolicy ChainPolicy(DateTimeOffset now)
+    {
+        var policy = new X509ChainPolicy
+        {
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTime = now.UtcDateTime,
+            VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid,
+            DisableCertificateDownloads = true,
+        };
+        policy.ApplicationPolicy.Add(ServerAuth);
+        if (options.TrustAnchors.Count > 0)
+        {
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            policy.CustomTrustStore.AddRange(options.TrustAnchors.ToArray());
+        }
+        return policy;
+    }
+
+    private static (bool Valid, string? Problem) Verdict(X509Chain built)
+    {
+        var reasons = built.ChainStatus.Where(s => s.Status is not X509ChainStatusFlags.NoError and not X509ChainStatusFlags.NotTimeValid)
+            .Select(s => $"{s.Status}: {s.StatusInformation.Trim()}").Distinct().ToList();
+        return reasons.Count == 0 ? (true, null) : (false, string.Join("; ", reasons));
+    }
+
+    internal static ScannedCertificate Describe(X509Certificate2 c)
+    {
+        var names = new List<string>();
+        if (c.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault() is { } san)
+        {
+            try
+            {
+                names.AddRange(san.EnumerateDnsNames().Take(100));
+                names.AddRange(san.EnumerateIPAddresses().Take(100).Select(a => a.ToString()));
+            }
+            catch (CryptographicException)
+            {
+                // A SAN that does not decode is reported as no names; the name check then fails.
+            }
+        }
+        var (algorithm, size) = KeyOf(c);
+        return new ScannedCertificate
+        {
+            Subject = c.Subject,
+            Issuer = c.Issuer,
+            Serial = c.SerialNumber,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(c.RawDataMemory.Span)),
+            NotBefore = new DateTimeOffset(c.NotBefore.ToUniversalTime()),
+            NotAfter = new DateTimeOffset(c.NotAfter.ToUniversalTime()),
+            Names = names,
+            KeyAlgorithm = algorithm,
+            KeySize = size,
+            SignatureAlgorithm = c.SignatureAlgorithm.FriendlyName ?? c.SignatureAlgorithm.Value ?? "",
+        };
+    }
+
+    private static (string Algorithm, int Size) KeyOf(X509Certificate2 c)
+    {
+        try
+        {
+            switch (c.PublicKey.Oid.Value)
+            {
+                case "1.2.840.113549.1.1.1":
+                    using (var rsa = c.GetRSAPublicKey()) return ("RSA", rsa?.KeySize ?? 0);
+                case "1.2.840.10045.2.1":
+                    using (var ec = c.GetECDsaPublicKey()) return ("ECDSA", ec?.KeySize ?? 0);
+                case "1.3.101.112": return ("Ed25519", 256);
+                case "1.3.101.113": return ("Ed448", 456);
+                case "1.2.840.10040.4.1": return ("DSA", 0);
+                default: return (c.PublicKey.Oid.Value ?? "unknown", 0);
+            }
+        }
+        catch (CryptographicException)
+        {
+            return (c.PublicKey.Oid.Value ?? "unknown", 0);
+        }
+    }
+
+    private static List<X509Certificate2> Load(IReadOnlyList<byte[]> der)
+    {
+        var list = new List<X509Certificate2>();
+        foreach (var d in der)
+        {
+            try
+            {
+                list.Add(X509CertificateLoader.LoadCertificate(d));
+            }
+            catch (CryptographicException)
+            {
+                break; // the rest of a chain after an unreadable certificate is not worth judging
+            }
+        }
+        return list;
+    }
+}
+
+/// <summary>A Rotor version a leaf fingerprint belongs to.</summary>
+public sealed record ManagedVersion(string Certificate, int Number, bool Current);
