@@ -29,6 +29,7 @@ public static class RotorReasons
     public const string AcmeTrustFile = "AcmeTrustFile";
     public const string NotifierUnsupported = "NotifierUnsupported";
     public const string NotifierCaBundle = "NotifierCaBundle";
+    public const string InvalidScan = "InvalidScan";
     public const string CmpTrustFile = "CmpTrustFile";
     public const string CmpTlsClientCertificate = "CmpTlsClientCertificate";
     public const string CmpSigner = "CmpSigner";

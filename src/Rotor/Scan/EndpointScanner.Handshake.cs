@@ -45,18 +45,20 @@ public sealed partial class EndpointScanner
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 AllowTlsResume = false,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                // The platform builds the chain before the callback anyway: with the scanner's policy, its
-                // verdict is the scan's, and the chain is not built a second time.
-                CertificateChainPolicy = ChainPolicy(time.GetUtcNow()),
+                // The platform builds a chain before the callback whatever the callback says. Against the
+                // system store that build costs most of a scan's CPU (its name lookups across every root),
+                // so the handshake's build runs against no roots at all, and the scan's verdict comes from
+                // one build per distinct chain (VerdictFor), which endpoints sharing a certificate reuse.
+                CertificateChainPolicy = CaptureOnlyPolicy(),
                 // Whatever is presented is captured and judged, as a scan must report a bad certificate, not only fail.
                 RemoteCertificateValidationCallback = (_, certificate, x509Chain, _) =>
                 {
                     Capture(chain, certificate, x509Chain);
-                    if (x509Chain is not null && chain.Count > 0) verdict = Verdict(x509Chain);
                     return true;
                 },
             }, linked.Token);
             ms = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 2);
+            if (chain.Count > 0) verdict = VerdictFor(chain, time.GetUtcNow());
             protocol = tls.SslProtocol switch
             {
                 SslProtocols.Tls12 => "TLS 1.2",

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -42,6 +43,12 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
 {
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
     private readonly OcspChecker _ocsp = new(http, time);
+
+    // Chain verdicts of this scanner's run by the presented certificates (their SHA-256s in order):
+    // the verdict depends only on those, the trust and the scan's time. Bounded; past the bound a
+    // chain is simply built again.
+    private readonly ConcurrentDictionary<string, (bool Valid, string? Problem)> _verdicts = new(StringComparer.Ordinal);
+    private const int MaxCachedVerdicts = 4096;
 
     public ScanOptions Options => options;
 
@@ -111,7 +118,7 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         if (chain.Count == 0) return result;
         var checkedName = sni ?? address.Host;
         // The handshake's own build judged what it presented; a chain read from a legacy hello is built here.
-        var (valid, problem) = main.Verdict is { } verdict && ReferenceEquals(chain, main.Chain) ? verdict : VerifyChain(chain, now);
+        var (valid, problem) = main.Verdict is { } verdict && ReferenceEquals(chain, main.Chain) ? verdict : VerdictFor(chain, now);
         result = result with
         {
             Chain = [.. chain.Select(Describe)],
@@ -131,6 +138,25 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         }
         return result;
     }
+
+    /// <summary>The verdict on a presented chain, built once per distinct chain in this scanner's run.</summary>
+    private (bool Valid, string? Problem) VerdictFor(List<X509Certificate2> chain, DateTimeOffset now)
+    {
+        var key = string.Join(",", chain.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)));
+        if (_verdicts.TryGetValue(key, out var known)) return known;
+        var verdict = VerifyChain(chain, now);
+        if (_verdicts.Count < MaxCachedVerdicts) _verdicts.TryAdd(key, verdict);
+        return verdict;
+    }
+
+    /// <summary>The handshake's own chain build: no roots, no downloads, no revocation — it only has to hand over what was presented.</summary>
+    private static X509ChainPolicy CaptureOnlyPolicy() => new()
+    {
+        RevocationMode = X509RevocationMode.NoCheck,
+        DisableCertificateDownloads = true,
+        TrustMode = X509ChainTrustMode.CustomRootTrust,
+        VerificationFlags = X509VerificationFlags.AllFlags,
+    };
 
     /// <summary>Whether the chain builds to the trust; a validity period outside now is left to the expiry rules.</summary>
     private (bool Valid, string? Problem) VerifyChain(List<X509Certificate2> chain, DateTimeOffset now)

@@ -65,7 +65,7 @@ public sealed class ScanRunner(IStore? store, TimeProvider time, ILookupClient? 
     public async Task<(IReadOnlyList<Target> Targets, IReadOnlyList<string> Problems)> ResolveAsync(IReadOnlyList<string> entries, IReadOnlyList<string> srv,
         CancellationToken cancellationToken)
     {
-        if (ScanTargets.TryExpand(entries, out var addresses) is { } bad) throw new RotorException("endpoints" + bad, isTransient: false) { Reason = "InvalidScan" };
+        if (ScanTargets.TryExpand(entries, out var addresses) is { } bad) throw new RotorException("endpoints" + bad, isTransient: false) { Reason = RotorReasons.InvalidScan };
         var targets = addresses.Select(a => new Target(a, "endpoints")).ToList();
         var seen = addresses.ToHashSet();
         var problems = new List<string>();
