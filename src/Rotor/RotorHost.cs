@@ -75,12 +75,16 @@ public sealed class RotorHost : IAsyncDisposable
         var localCa = new LocalCa(dataDirectory, keys, time);
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         // One probe for gates and reload checks; each probe names the roots it must build to.
-        var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>());
+        var histograms = new Telemetry.ProbeHistograms();
+        var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>(), histograms);
         var targets = new TargetRegistry(store, probe, time, loggers);
         var leases = new CertificateLeases(store, time, owner, loggers.CreateLogger<CertificateLeases>());
         var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe, leases);
-        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner) { Created = created };
+        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner) { Created = created, ProbeHistograms = histograms };
     }
+
+    /// <summary>Handshake times and probe counts of this process, for /metrics.</summary>
+    public Telemetry.ProbeHistograms ProbeHistograms { get; private init; } = new();
 
     /// <summary>True when this open initialised the data folder.</summary>
     public bool Created { get; private init; }

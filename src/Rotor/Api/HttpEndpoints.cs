@@ -52,7 +52,7 @@ public sealed class HttpEndpoints : IAsyncDisposable
             }
         });
         app.MapGet("/metrics", async (CancellationToken ct) =>
-            Results.Text(await MetricsWriter.RenderAsync(host.Store, ct) + await Scan.ScanMetrics.RenderAsync(host.Store, ct), MetricsWriter.ContentType));
+            Results.Text(await MetricsWriter.RenderAsync(host.Store, ct) + await Scan.ScanMetrics.RenderAsync(host.Store, ct) + ProbeMetrics(host), MetricsWriter.ContentType));
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? endpoint.ToString();
         return new HttpEndpoints(app, bound.Replace("http://", "", StringComparison.Ordinal));
@@ -69,5 +69,12 @@ public sealed class HttpEndpoints : IAsyncDisposable
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static string ProbeMetrics(RotorHost host)
+    {
+        var sb = new System.Text.StringBuilder();
+        host.ProbeHistograms.Render(sb);
+        return sb.ToString();
     }
 }

@@ -118,7 +118,7 @@ public static partial class RotorCli
             var alerting = new Alerts.AlertLoop(host.AlertEvaluator, host.AlertDispatcher, host.Alerts, host.Time, loggers.CreateLogger<Alerts.AlertLoop>());
             var alertTask = alerting.RunAsync(ct);
             using var scanHttp = Scan.ScanHttp.Create();
-            var scanTask = new Scan.ScanLoop(host.Store, host.Time, loggers.CreateLogger<Scan.ScanLoop>(), scanHttp).RunAsync(ct);
+            var scanTask = new Scan.ScanLoop(host.Store, host.Time, loggers.CreateLogger<Scan.ScanLoop>(), scanHttp) { Histograms = host.ProbeHistograms }.RunAsync(ct);
             try
             {
                 await loop.RunAsync(ct);

@@ -23,7 +23,7 @@ namespace Rotor.Probes;
 /// certificates and the time from the <see cref="TimeProvider"/>. Thread-safe: holds no state
 /// between probes.
 /// </remarks>
-public sealed class TlsProbe(TlsProbeOptions options, TimeProvider timeProvider, ILogger<TlsProbe>? logger = null) : IProbe
+public sealed class TlsProbe(TlsProbeOptions options, TimeProvider timeProvider, ILogger<TlsProbe>? logger = null, Telemetry.ProbeHistograms? histograms = null) : IProbe
 {
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -54,6 +54,7 @@ public sealed class TlsProbe(TlsProbeOptions options, TimeProvider timeProvider,
         cancellationToken.ThrowIfCancellationRequested();
 
         var result = attempt.ToResult();
+        histograms?.Record(Telemetry.ProbeHistograms.Gate, result.Success, result.LeafSha256 is null ? null : result.HandshakeTime);
         if (result.Success)
         {
             ProbeLog.Succeeded(_logger, target, result.LeafSha256, result.ChainTrusted, result.SipStatusCode, result.HandshakeTime.TotalMilliseconds);

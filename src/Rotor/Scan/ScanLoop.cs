@@ -14,6 +14,9 @@ namespace Rotor.Scan;
 /// </summary>
 public sealed class ScanLoop(IStore store, TimeProvider time, ILogger logger, HttpClient http)
 {
+    /// <summary>Where each scanned endpoint's handshake time is counted (the host's, in <c>rotor run</c>).</summary>
+    public Telemetry.ProbeHistograms? Histograms { get; init; }
+
     /// <summary>How often the loop looks for a scan that is due.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(30);
 
@@ -60,7 +63,8 @@ public sealed class ScanLoop(IStore store, TimeProvider time, ILogger logger, Ht
                 var started = time.GetTimestamp();
                 var scanner = await ScannerForAsync(resource, spec, http, time, cancellationToken);
                 var runner = new ScanRunner(store, time) { SrvProblem = problem => ScanLog.SrvFailed(logger, resource.Name, problem) };
-                var (run, _) = await runner.RunStoredAsync(resource.Name, scanner, cancellationToken);
+                var (run, results) = await runner.RunStoredAsync(resource.Name, scanner, cancellationToken);
+                foreach (var r in results) Histograms?.Record(Telemetry.ProbeHistograms.Scan, r.Reachable, r.HandshakeMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
                 ScanLog.Finished(logger, resource.Name, run.Endpoints, run.Reachable, time.GetElapsedTime(started).TotalSeconds);
                 ran++;
             }

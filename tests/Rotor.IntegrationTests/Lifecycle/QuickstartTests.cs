@@ -55,6 +55,10 @@ public class QuickstartTests
         Assert.Matches(@"rotor_certificate_expiration_timestamp_seconds\{name=""sip-edge"",issuer=""local""\} \d{10}", metrics);
         Assert.Matches(@"rotor_certificate_renewal_timestamp_seconds\{name=""sip-trunk"",issuer=""local""\} \d{10}", metrics);
         Assert.Contains("rotor_certificate_ready_status{name=\"sip-edge\",issuer=\"local\",condition=\"True\"} 1", metrics, StringComparison.Ordinal);
+        // Alert and probe series are there from the start (counters at zero), so dashboards and rules find them.
+        Assert.Contains("# TYPE rotor_probe_handshake_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains("rotor_probes_total{source=\"gate\",result=\"success\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("rotor_alerts_firing{severity=\"critical\"} 0", metrics, StringComparison.Ordinal);
 
         // Structured logs carry event ids: issued (6001), deployed (3001).
         Assert.Contains("[6001]", rotor.Errors, StringComparison.Ordinal);

@@ -23,7 +23,9 @@ public partial class DeployArtifactsTests
         Assert.True(await store.CommitAlertsAsync(outcome.Changes, [.. outcome.Notifications.Select(n => OutboxMessage.For("ops", n))], default));
         var claimed = await store.ClaimDeliverableAsync(TestRotor.Start, TimeSpan.FromMinutes(1), 10, default);
         await store.MarkAttemptFailedAsync(claimed[0].Id, TestRotor.Start, "refused", default);
-        return await MetricsWriter.RenderAsync(store, default);
+        var probes = new System.Text.StringBuilder();
+        new ProbeHistograms().Render(probes);
+        return await MetricsWriter.RenderAsync(store, default) + await Rotor.Scan.ScanMetrics.RenderAsync(store, default) + probes;
     }
 
     [Fact]
@@ -46,7 +48,8 @@ public partial class DeployArtifactsTests
         var text = await File.ReadAllTextAsync(Path.Combine(Checkout.Root(), file));
         if (file.EndsWith(".json", StringComparison.Ordinal)) using (JsonDocument.Parse(text)) { }
         var exported = (await MetricsAsync()).Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
-        var used = MetricName().Matches(text).Select(m => m.Value).Distinct().ToList();
+        // A histogram's series are its name with _bucket, _sum or _count.
+        var used = MetricName().Matches(text).Select(m => Regex.Replace(m.Value, "_(bucket|sum|count)$", "")).Distinct().ToList();
         Assert.NotEmpty(used);
         Assert.All(used, name => Assert.True(exported.Contains(name), $"{file} uses {name}, which /metrics does not export"));
     }
