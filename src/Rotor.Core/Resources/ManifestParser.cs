@@ -125,7 +125,12 @@ public static partial class ManifestParser
         }
         return new Resource(kind, name, parsed, new ResourceSource(file, (int)doc.Node.Start.Line)
         {
-            Fields = kind == ResourceKinds.Certificate ? ReferencePositions.Of(doc.Node) : new Dictionary<string, SourcePosition>(),
+            Fields = kind switch
+            {
+                ResourceKinds.Certificate => ReferencePositions.Of(doc.Node),
+                ResourceKinds.Alerting => ReferencePositions.OfAlerting(doc.Node),
+                _ => new Dictionary<string, SourcePosition>(),
+            },
         });
     }
 

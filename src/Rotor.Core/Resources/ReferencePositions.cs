@@ -28,6 +28,19 @@ internal static class ReferencePositions
         return fields;
     }
 
+    /// <summary>Where an Alerting document names notifiers: <c>spec.routes[i].notifiers[j]</c>.</summary>
+    public static IReadOnlyDictionary<string, SourcePosition> OfAlerting(ManifestNode document)
+    {
+        var fields = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+        if (Get(Get(document, "spec"), "routes") is not ManifestSequence routes) return fields;
+        for (var i = 0; i < routes.Children.Count; i++)
+        {
+            if (Get(routes.Children[i], "notifiers") is not ManifestSequence notifiers) continue;
+            for (var j = 0; j < notifiers.Children.Count; j++) fields[$"spec.routes[{i}].notifiers[{j}]"] = At(notifiers.Children[j]);
+        }
+        return fields;
+    }
+
     private static ManifestNode? Get(ManifestNode? node, string key) =>
         node is ManifestMapping mapping ? mapping.Children.FirstOrDefault(c => c.Key is ManifestScalar { Value: var k } && k == key).Value : null;
 

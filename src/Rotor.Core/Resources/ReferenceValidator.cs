@@ -56,9 +56,11 @@ public static class ReferenceValidator
             var routes = r.AsAlerting().Routes;
             for (var i = 0; i < routes.Count; i++)
             {
-                foreach (var n in routes[i].Notifiers.Where(n => !exists(ResourceKinds.Notifier, n)))
+                for (var j = 0; j < routes[i].Notifiers.Count; j++)
                 {
-                    errors.Add(new ManifestError(r.Source.File, r.Source.Line, 1, $"spec.routes[{i}].notifiers", "notifier-exists",
+                    var n = routes[i].Notifiers[j];
+                    if (exists(ResourceKinds.Notifier, n)) continue;
+                    errors.Add(r.Source.Error($"spec.routes[{i}].notifiers[{j}]", "notifier-exists",
                         $"Alerting '{r.Name}' routes to Notifier '{n}', which is neither in this apply nor in the store"));
                 }
             }

@@ -96,7 +96,11 @@ public class NotifierManifestTests
         Assert.False(route.Matches(alert with { Labels = new Dictionary<string, string> { ["certificate"] = "web" } }));
 
         var errors = ReferenceValidator.Validate(result.Resources, (_, _) => false);
-        Assert.Contains(errors, e => e.Rule == "notifier-exists" && e.Message.Contains("'am'", StringComparison.Ordinal));
+        var missing = Assert.Single(errors, e => e.Rule == "notifier-exists" && e.Message.Contains("'am'", StringComparison.Ordinal));
+        // At the notifier's name in the route (line 10, `- notifiers: [am]`), not the document's start.
+        Assert.Equal("spec.routes[0].notifiers[0]", missing.Field);
+        Assert.Equal(10, missing.Line);
+        Assert.Equal(19, missing.Column);
     }
 
     [Theory]
