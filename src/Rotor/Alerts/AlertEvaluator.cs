@@ -55,7 +55,8 @@ public sealed partial class AlertEvaluator(IStore store, IAlertStore alerts, Tim
     {
         var conditions = new List<AlertCondition>();
         IReadOnlyDictionary<string, StoredResource> certificates = (await store.ListResourcesAsync(ResourceKinds.Certificate, cancellationToken)).ToDictionary(r => r.Name, StringComparer.Ordinal);
-        foreach (var status in await store.ListStatusesAsync(cancellationToken))
+        var statuses = await store.ListStatusesAsync(cancellationToken);
+        foreach (var status in statuses)
         {
             if (!certificates.TryGetValue(status.Name, out var resource)) continue; // deleted: its alerts resolve
             var spec = SpecSerializer.SpecOf<CertificateSpec>(resource);
@@ -70,16 +71,16 @@ public sealed partial class AlertEvaluator(IStore store, IAlertStore alerts, Tim
                 conditions.Add(renewal);
             }
         }
-        await AddIssuerAndEndpointConditionsAsync(conditions, certificates, cancellationToken);
+        await AddIssuerAndEndpointConditionsAsync(conditions, certificates, statuses, cancellationToken);
         return conditions;
     }
 
     /// <summary>Rolled-back rotations, failing issuers (one alert per issuer) and unreachable endpoints.</summary>
     private async Task AddIssuerAndEndpointConditionsAsync(List<AlertCondition> conditions, IReadOnlyDictionary<string, StoredResource> certificates,
-        CancellationToken cancellationToken)
+        IReadOnlyList<CertificateStatus> statuses, CancellationToken cancellationToken)
     {
         var byIssuer = new Dictionary<string, List<(string, string)>>(StringComparer.Ordinal);
-        foreach (var status in await store.ListStatusesAsync(cancellationToken))
+        foreach (var status in statuses)
         {
             if (!certificates.TryGetValue(status.Name, out var resource) || status.Failures == 0 || status.LastFailure is null) continue;
             var issuer = SpecSerializer.SpecOf<CertificateSpec>(resource).IssuerRef;
