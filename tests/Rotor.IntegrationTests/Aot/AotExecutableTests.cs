@@ -150,26 +150,7 @@ public class AotExecutableTests(AcmeLab lab)
         var (code, init, err) = await Native(exe, dir.Path, "init", "--data", data, "-o", "json");
         Assert.True(code == 0, init + err);
         Assert.Equal(await Managed("init", "--data", data, "-o", "json"), init.Replace("\"created\": true", "\"created\": false", StringComparison.Ordinal));
-        File.WriteAllText(dir.Combine("rotor.yaml"), """
-            apiVersion: rotor/v1
-            kind: Issuer
-            metadata: {name: local}
-            spec: {ca: {}}
-            ---
-            apiVersion: rotor/v1
-            kind: Target
-            metadata: {name: out}
-            spec: {file: {path: out}}
-            ---
-            apiVersion: rotor/v1
-            kind: Certificate
-            metadata: {name: sip-edge}
-            spec:
-              dnsNames: [sip.example.test]
-              usages: [server auth, client auth]
-              issuerRef: {name: local}
-              deploy: [{target: out}]
-            """);
+        File.WriteAllText(dir.Combine("rotor.yaml"), LocalCaManifest.Text("dnsNames: [sip.example.test]\nusages: [server auth, client auth]"));
         (code, var output, err) = await Native(exe, dir.Path, "reconcile", "-f", "rotor.yaml", "--data", data);
         Assert.True(code == 0, output + err);
         var verify = new[] { "verify", "--cert", dir.Combine("out", "cert.pem"), "--key", dir.Combine("out", "key.pem"), "--trust", dir.Combine("data", "ca", "root.pem"), "--name", "sip.example.test", "-o", "json" };

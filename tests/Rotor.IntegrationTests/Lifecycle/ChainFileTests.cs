@@ -15,26 +15,7 @@ public class ChainFileTests
     public async Task A_local_ca_certificates_chain_pem_alone_verifies_its_cert_pem_with_openssl()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.Combine("rotor.yaml"), """
-            apiVersion: rotor/v1
-            kind: Issuer
-            metadata: {name: local}
-            spec: {ca: {}}
-            ---
-            apiVersion: rotor/v1
-            kind: Target
-            metadata: {name: out}
-            spec: {file: {path: out}}
-            ---
-            apiVersion: rotor/v1
-            kind: Certificate
-            metadata: {name: sip-edge}
-            spec:
-              dnsNames: [sip.example.test]
-              issuerRef: {name: local}
-              deploy: [{target: out}]
-
-            """);
+        File.WriteAllText(dir.Combine("rotor.yaml"), LocalCaManifest.Text("dnsNames: [sip.example.test]"));
         var output = new StringWriter();
         var error = new StringWriter();
         var code = await RotorCli.InvokeAsync(["reconcile", "-f", dir.Combine("rotor.yaml"), "--data", dir.Combine("data")], output, error);

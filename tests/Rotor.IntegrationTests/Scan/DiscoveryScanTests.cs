@@ -24,27 +24,7 @@ public class DiscoveryScanTests
         var data = dir.Combine("data");
 
         // A certificate Rotor issues into a file target, then served by one of the endpoints.
-        File.WriteAllText(dir.Combine("rotor.yaml"), """
-            apiVersion: rotor/v1
-            kind: Issuer
-            metadata: {name: local}
-            spec: {ca: {}}
-            ---
-            apiVersion: rotor/v1
-            kind: Target
-            metadata: {name: out}
-            spec: {file: {path: out}}
-            ---
-            apiVersion: rotor/v1
-            kind: Certificate
-            metadata: {name: sip-edge}
-            spec:
-              dnsNames: [localhost]
-              ipAddresses: [127.0.0.1]
-              issuerRef: {name: local}
-              deploy: [{target: out}]
-
-            """);
+        File.WriteAllText(dir.Combine("rotor.yaml"), LocalCaManifest.Text("dnsNames: [localhost]\nipAddresses: [127.0.0.1]"));
         var (code, output) = await RotorAsync("reconcile", "-f", dir.Combine("rotor.yaml"), "--data", data);
         Assert.True(code == 0, output);
 
