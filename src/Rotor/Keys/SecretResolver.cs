@@ -12,12 +12,15 @@ public static class SecretResolver
     {
         if (secret.Env is { } env)
         {
-            return Environment.GetEnvironmentVariable(env)
+            var value = Environment.GetEnvironmentVariable(env)
                 ?? throw new RotorException($"secret {secret}: environment variable '{env}' is not set", isTransient: false);
+            return value.Length > 0 ? value : throw new RotorException($"secret {secret}: environment variable '{env}' is empty", isTransient: false);
         }
         var path = Path.GetFullPath(Path.Combine(baseDirectory, secret.File!));
         // A secret is a token, a password or a TSIG key: 64 KiB is far beyond any, and /dev/zero ends at once.
         var (text, error) = await IO.BoundedFile.ReadTextAsync(path, MaxFileBytes, cancellationToken);
-        return text?.TrimEnd('\r', '\n') ?? throw new RotorException($"secret {secret}: {error}", isTransient: true);
+        var read = text?.TrimEnd('\r', '\n') ?? throw new RotorException($"secret {secret}: {error}", isTransient: true);
+        // No key, password or token is empty: an emptied file is a mistake to report, never a key to sign with.
+        return read.Length > 0 ? read : throw new RotorException($"secret {secret}: the file is empty", isTransient: true);
     }
 }

@@ -140,6 +140,32 @@ public sealed class AlertsCommandTests : IDisposable
         Assert.DoesNotContain(HmacKey, error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_emptied_hmac_key_file_keeps_the_message_waiting_with_the_reason_and_sends_nothing_unsigned()
+    {
+        using var rotor = new TestRotor();
+        var manifest = rotor.WriteManifest(Manifest(rotor));
+        rotor.Dir.Write("hook.key", "");
+
+        var (code, _, _) = await rotor.RunAsync("reconcile", "-f", manifest);
+        Assert.Equal(0, code);
+        Assert.Empty(_received);
+        var (_, outbox, _) = await rotor.RunAsync("alerts", "--outbox", "-o", "json");
+        using (var doc = System.Text.Json.JsonDocument.Parse(outbox))
+        {
+            var message = Assert.Single(doc.RootElement.EnumerateArray());
+            Assert.False(message.TryGetProperty("deliveredAt", out _));
+            Assert.Equal(1, message.GetProperty("attempts").GetInt32());
+            Assert.Equal("secret file:hook.key: the file is empty", message.GetProperty("lastError").GetString());
+        }
+
+        // The key is put back: the waiting message goes out, signed, when its retry is due.
+        rotor.Dir.Write("hook.key", HmacKey);
+        rotor.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, (await rotor.RunAsync("reconcile")).Code);
+        AssertSigned(Assert.Single(_received));
+    }
+
     public void Dispose()
     {
         _stop.Cancel();
