@@ -139,14 +139,25 @@ public sealed partial class KamailioLab : IAsyncDisposable
         await EnvScript.RunAsync(Scripts, "stop.sh", [Directory], null, TimeSpan.FromSeconds(30), cancellationToken);
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         System.IO.Directory.CreateDirectory(Directory);
-        if (options.IntermediateChain || options.KeyType != "ec")
+        if (options.Serve is { } serve)
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(CertificatePath)!);
+            File.Copy(serve.PrivateKeyPath, PrivateKeyPath);
+            File.Copy(serve.CertificatePath, CertificatePath);
+        }
+        else if (options.IntermediateChain || options.KeyType != "ec")
         {
             var first = await IssueAsync("initial", options.IntermediateChain, options.KeyType, cancellationToken);
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(CertificatePath)!);
             File.Copy(first.PrivateKeyPath, PrivateKeyPath);
             File.Copy(first.CertificatePath, CertificatePath);
         }
-        var environment = new Dictionary<string, string> { ["SIP_LAB_TCP_CHILDREN"] = options.TcpChildren.ToString(CultureInfo.InvariantCulture) };
+        var environment = new Dictionary<string, string>
+        {
+            ["SIP_LAB_TCP_CHILDREN"] = options.TcpChildren.ToString(CultureInfo.InvariantCulture),
+            ["SIP_LAB_TLS_METHOD"] = options.TlsMethod,
+            ["SIP_LAB_TLS_CIPHERS"] = options.CipherList ?? "",
+        };
         var (code, output) = await EnvScript.RunAsync(Scripts, "start-kamailio.sh", [Directory, TlsPort.ToString(CultureInfo.InvariantCulture)],
             environment, TimeSpan.FromSeconds(60), cancellationToken);
         Available = code == 0;
@@ -228,6 +239,15 @@ public sealed record KamailioLabOptions
 
     /// <summary>Key type of the first certificate: "ec" (P-256) or "rsa" (2048).</summary>
     public string KeyType { get; init; } = "ec";
+
+    /// <summary>Serve this pair (chain file, key file) from the start instead of one from the fixture's own CA.</summary>
+    public LabCertificate? Serve { get; init; }
+
+    /// <summary>The tls module's <c>method</c> for the server profile; "TLSv1+" makes a legacy endpoint.</summary>
+    public string TlsMethod { get; init; } = "TLSv1.2+";
+
+    /// <summary>The server profile's <c>cipher_list</c>; TLS 1.0 with OpenSSL 3 needs "DEFAULT:@SECLEVEL=0".</summary>
+    public string? CipherList { get; init; }
 }
 
 /// <summary>The outcome of a <c>tls.reload</c>.</summary>

@@ -52,6 +52,19 @@ public sealed class ScanLab : IAsyncDisposable
         Assert.True(code == 0, output);
     }
 
+    /// <summary>
+    /// A new RSA leaf from the lab CA for localhost and 127.0.0.1, valid for <paramref name="days"/> from
+    /// now (0 or negative: already expired), as <c>ca/certs/NAME.pem</c> and <c>.key</c>.
+    /// </summary>
+    public async Task<LabCertificate> IssueAsync(string name, int days)
+    {
+        var (code, output) = await EnvScript.RunAsync(Scripts, "lab-ca.sh",
+            [Directory, "issue", name, "--days", days.ToString(CultureInfo.InvariantCulture), "--rsa", "--dns", "localhost", "--ip", "127.0.0.1"], null,
+            TimeSpan.FromSeconds(60), CancellationToken.None);
+        Assert.True(code == 0, output);
+        return new LabCertificate(CertificatePath(name), KeyPath(name), "");
+    }
+
     /// <summary>The OCSP frontend's request log: one line per request with the serial asked and the answer.</summary>
     public string OcspRequests => File.Exists(Path.Combine(Directory, "ocsp-requests.log")) ? File.ReadAllText(Path.Combine(Directory, "ocsp-requests.log")) : "";
 

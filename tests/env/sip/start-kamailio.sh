@@ -19,6 +19,11 @@
 #                               workers, reload or not; see README.md)
 #   SIP_LAB_UDP_CHILDREN        UDP worker processes (default 2)
 #   SIP_LAB_SHM_MB              shared memory (default 128)
+#   SIP_LAB_TLS_METHOD          the tls module's `method` of the server profile (default
+#                               TLSv1.2+; TLSv1+ makes a legacy endpoint for scanner tests)
+#   SIP_LAB_TLS_CIPHERS         the server profile's `cipher_list` (default: none, OpenSSL's
+#                               default). TLS 1.0/1.1 with OpenSSL 3 need security level 0:
+#                               e.g. DEFAULT:@SECLEVEL=0
 #
 # When the certificate or key file is missing, gen-cert.sh issues a first pair from a
 # new test CA in DIR/ca (DIR/ca/ca-cert.pem is the trust anchor for clients).
@@ -54,6 +59,10 @@ key="${SIP_LAB_KEY:-$dir/certs/key.pem}"
 tcp_children="${SIP_LAB_TCP_CHILDREN:-1}"
 udp_children="${SIP_LAB_UDP_CHILDREN:-2}"
 shm_mb="${SIP_LAB_SHM_MB:-128}"
+tls_method="${SIP_LAB_TLS_METHOD:-TLSv1.2+}"
+[[ "$tls_method" =~ ^(TLSv1(\.[123])?\+?|SSLv23)$ ]] || die "SIP_LAB_TLS_METHOD must be a tls module method such as TLSv1.2+ or TLSv1+ (got '$tls_method')"
+tls_ciphers="${SIP_LAB_TLS_CIPHERS:-}"
+[[ "$tls_ciphers" =~ ^[A-Za-z0-9:@=+!._-]*$ ]] || die "SIP_LAB_TLS_CIPHERS holds characters an OpenSSL cipher list never has"
 run="$dir/run"
 cfg="$dir/kamailio.cfg"
 tls_cfg="$dir/tls.cfg"
@@ -124,6 +133,8 @@ render() { # render TEMPLATE OUTPUT
   t=${t//@@CTL_SOCKET@@/$ctl}
   t=${t//@@CERT_FILE@@/$cert}
   t=${t//@@KEY_FILE@@/$key}
+  t=${t//@@TLS_METHOD@@/$tls_method}
+  if [[ -n "$tls_ciphers" ]]; then t=${t//@@CIPHER_LIST@@/cipher_list = $tls_ciphers}; else t=${t//@@CIPHER_LIST@@/}; fi
   printf '%s\n' "$t" > "$2.tmp"
   mv -f "$2.tmp" "$2"
 }
