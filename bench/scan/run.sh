@@ -9,7 +9,8 @@
 # Needs GNU time at /usr/bin/time (Debian package `time`).
 # Env: ROTOR_ARTIFACTS (build output; default bench/results/artifacts), BENCH_COUNT (default 1000),
 #      BENCH_BASE_PORT (default 25000), BENCH_SECONDS (s_time, default 10), BENCH_CONCURRENCY (default 64),
-#      BENCH_NO_BUILD=1 (reuse the last build).
+#      BENCH_NO_BUILD=1 (reuse the last build), BENCH_JIT=1 (run `dotnet rotor.dll` instead of the
+#      Native AOT executable).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -23,12 +24,18 @@ results="$root/bench/results"
 mkdir -p "$results"
 log="$results/scan-$(date -u +%Y%m%dT%H%M%SZ).txt"
 
+aot="$ROTOR_ARTIFACTS/publish/rotor-aot"
 if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
   echo "== build (Release, artifacts in $ROTOR_ARTIFACTS)"
-  dotnet build src/Rotor -c Release --nologo -v quiet -clp:ErrorsOnly
   dotnet build bench/scan/ScanBench -c Release --nologo -v quiet -clp:ErrorsOnly
+  if [[ "${BENCH_JIT:-0}" == 1 ]]; then
+    dotnet build src/Rotor -c Release --nologo -v quiet -clp:ErrorsOnly
+  else
+    echo "== Native AOT publish of rotor ($aot), the executable users install"
+    dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true -o "$aot" --nologo -v quiet -clp:ErrorsOnly
+  fi
 fi
-rotor=(dotnet "$ROTOR_ARTIFACTS/bin/Rotor/release/rotor.dll")
+if [[ "${BENCH_JIT:-0}" == 1 ]]; then rotor=(dotnet "$ROTOR_ARTIFACTS/bin/Rotor/release/rotor.dll"); else rotor=("$aot/rotor"); fi
 server="$ROTOR_ARTIFACTS/bin/ScanBench/release/ScanBench"
 
 # The server lives long enough for both measurements and stops by itself.

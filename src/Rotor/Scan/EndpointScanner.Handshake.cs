@@ -20,6 +20,8 @@ public sealed partial class EndpointScanner
     /// <summary>
     /// A full handshake (no resumption) offering TLS 1.2 and 1.3 as the platform does, capturing what
     /// is presented whatever it is, then SIP OPTIONS when asked; bounded by the per-check timeout.
+    /// Without SIP it runs on libssl directly (<see cref="OpenSslHandshake"/>, about half SslStream's
+    /// CPU per handshake); SIP needs a stream afterwards, so it runs on SslStream.
     /// </summary>
     private async Task<Handshake> HandshakeAsync(ScanTargets.Address address, string? sni, CancellationToken cancellationToken)
     {
@@ -38,6 +40,14 @@ public sealed partial class EndpointScanner
             await using var network = new NetworkStream(socket, ownsSocket: true);
             stage = "handshake";
             var started = time.GetTimestamp();
+            if (!options.Sip && options.NativeHandshake && OpenSslHandshake.Shared is { } native)
+            {
+                var shown = await native.HandshakeAsync(socket, sni, linked.Token);
+                ms = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 2);
+                chain.AddRange(Load(shown.Chain));
+                if (chain.Count > 0) verdict = VerdictFor(chain, time.GetUtcNow());
+                return new Handshake(chain, TlsSuites.VersionName((ushort)shown.Version), shown.Suite.ToString(), ms, null, null, false) { Verdict = verdict };
+            }
             await using var tls = new SslStream(network, leaveInnerStreamOpen: false);
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
@@ -78,7 +88,7 @@ public sealed partial class EndpointScanner
         {
             return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect") { Verdict = verdict };
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or SipProtocolException)
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or SipProtocolException or NativeHandshakeException)
         {
             var message = e is AuthenticationException && e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
             return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect") { Verdict = verdict };

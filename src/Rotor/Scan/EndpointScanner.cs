@@ -30,6 +30,12 @@ public sealed record ScanOptions
 
     /// <summary>Ask the leaf's OCSP responder.</summary>
     public bool Ocsp { get; init; } = true;
+
+    /// <summary>
+    /// Handshake on libssl directly where it can be loaded (no SIP asked); false: always on SslStream.
+    /// Both show the same chain, version and suite (EndpointScannerTests).
+    /// </summary>
+    public bool NativeHandshake { get; init; } = true;
 }
 
 /// <summary>
