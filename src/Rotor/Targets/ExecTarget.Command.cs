@@ -70,8 +70,9 @@ public sealed partial class ExecTarget
 
     private ProcessStartInfo StartInfo()
     {
+        // A program given by a relative path (./hook.sh) is the manifest's, as every relative path in it.
         var start = spec.Arguments is { } argv
-            ? new ProcessStartInfo(argv[0], argv.Skip(1))
+            ? new ProcessStartInfo(argv[0].Contains('/', StringComparison.Ordinal) ? Path.GetFullPath(Path.Combine(targetManifestDirectory, argv[0])) : argv[0], argv.Skip(1))
             : new ProcessStartInfo("/bin/sh", ["-c", spec.Command!]);
         start.WorkingDirectory = Path.GetFullPath(targetManifestDirectory);
         return start;
