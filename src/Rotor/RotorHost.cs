@@ -77,7 +77,7 @@ public sealed class RotorHost : IAsyncDisposable
         // One probe for gates and reload checks; each probe names the roots it must build to.
         var histograms = new Telemetry.ProbeHistograms();
         var probe = new Probes.TlsProbe(new Probes.TlsProbeOptions(), time, loggers.CreateLogger<Probes.TlsProbe>(), histograms);
-        var targets = new TargetRegistry(store, probe, time, loggers);
+        var targets = new TargetRegistry(store, probe, time, loggers) { StateDirectory = Path.Combine(dataDirectory, "targets"), Keys = keys };
         var leases = new CertificateLeases(store, time, owner, loggers.CreateLogger<CertificateLeases>());
         var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe, leases);
         return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner) { Created = created, ProbeHistograms = histograms };

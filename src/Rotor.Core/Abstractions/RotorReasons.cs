@@ -42,6 +42,10 @@ public static class RotorReasons
     public const string ReloadRefused = "ReloadRefused";
     public const string ReloadNotEffective = "ReloadNotEffective";
     public const string ServerUnreachable = "ServerUnreachable";
+    /// <summary>An exec target's command exited non-zero, timed out or could not start.</summary>
+    public const string DeployCommandFailed = "DeployCommandFailed";
+    /// <summary>A webhook target's receiver answered a status other than 2xx, or could not be reached.</summary>
+    public const string WebhookRejected = "WebhookRejected";
 
     // Events of a certificate's life (also failure reasons where marked).
     public const string Applied = "Applied";

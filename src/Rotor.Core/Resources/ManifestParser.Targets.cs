@@ -4,9 +4,11 @@ public static partial class ManifestParser
 {
     private static TargetSpec? ParseTarget(MappingReader spec)
     {
-        var kind = OneKind(spec, ["file", "kamailio"], "Target");
+        var kind = OneKind(spec, ["file", "kamailio", "exec", "webhook"], "Target");
         if (kind is null) return null;
         if (kind.Value.Key == "kamailio") return ParseKamailio(spec, kind.Value.Body);
+        if (kind.Value.Key == "exec") return ParseExecTarget(spec, kind.Value.Body);
+        if (kind.Value.Key == "webhook") return ParseWebhookTarget(spec, kind.Value.Body);
         var f = kind.Value.Body;
         if (f is null)
         {

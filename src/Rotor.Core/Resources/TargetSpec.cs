@@ -4,10 +4,16 @@ public enum TargetKind
 {
     File,
     Kamailio,
+    Exec,
+    Webhook,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
-public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, KamailioTargetSpec? Kamailio = null);
+public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, KamailioTargetSpec? Kamailio = null)
+{
+    public ExecTargetSpec? Exec { get; init; }
+    public WebhookTargetSpec? Webhook { get; init; }
+}
 
 /// <summary>
 /// Kamailio's tls module: the certificate file (leaf first, then intermediates) and the

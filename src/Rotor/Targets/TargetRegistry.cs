@@ -11,6 +11,12 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
     // One per host: reloads of a control socket never overlap, whichever target asks.
     private readonly ControlSocketGate _reloads = new(time);
 
+    /// <summary>Where targets keep what they need between passes (exec lineages, webhook deliveries): the data folder's <c>targets/</c>.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>For targets that send an earlier version again on rollback (a webhook with includePrivateKey).</summary>
+    public IKeyStore? Keys { get; init; }
+
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
@@ -20,6 +26,8 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
         {
             TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
             TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, _reloads, time, loggers.CreateLogger<KamailioTarget>()),
+            TargetKind.Exec => new ExecTarget(name, spec.Exec!, SpecSerializer.BaseDirectory(stored), StateDirectory, time, loggers.CreateLogger<ExecTarget>()),
+            TargetKind.Webhook => new WebhookTarget(name, spec.Webhook!, SpecSerializer.BaseDirectory(stored), StateDirectory, store, Keys, time, loggers.CreateLogger<WebhookTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }

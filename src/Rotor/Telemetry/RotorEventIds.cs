@@ -25,6 +25,10 @@ public static class RotorEventIds
     public const int Deployed = 3001;
     public const int KamailioReloadAttemptFailed = 3010;
     public const int LeftoverRemoved = 3020;
+    public const int ExecCommandFinished = 3301;
+    public const int ExecCommandFailed = 3302;
+    public const int WebhookTargetDelivered = 3311;
+    public const int WebhookTargetAttemptFailed = 3312;
 
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;

@@ -38,6 +38,18 @@ public sealed class WebhookReceiver : IDisposable
 
     public IReadOnlyList<Request> Requests { get { lock (_requests) return [.. _requests]; } }
 
+    private readonly Queue<HttpStatusCode> _next = new();
+    private int _attempts;
+
+    /// <summary>Answers the next requests with these statuses, in order, then <see cref="Status"/> again.</summary>
+    public void AnswerNext(params HttpStatusCode[] statuses)
+    {
+        lock (_requests) foreach (var s in statuses) _next.Enqueue(s);
+    }
+
+    /// <summary>Every POST received, whatever it was answered.</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
     private async Task ServeAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -53,7 +65,9 @@ public sealed class WebhookReceiver : IDisposable
             }
             using var body = new MemoryStream();
             await context.Request.InputStream.CopyToAsync(body);
-            var status = Status;
+            Interlocked.Increment(ref _attempts);
+            HttpStatusCode status;
+            lock (_requests) status = _next.Count > 0 ? _next.Dequeue() : Status;
             if (status == HttpStatusCode.OK)
             {
                 var headers = context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
