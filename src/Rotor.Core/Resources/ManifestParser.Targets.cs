@@ -4,9 +4,10 @@ public static partial class ManifestParser
 {
     private static TargetSpec? ParseTarget(MappingReader spec)
     {
-        var kind = OneKind(spec, ["file", "kamailio"], "Target");
+        var kind = OneKind(spec, ["file", "kamailio", "audiocodes"], "Target");
         if (kind is null) return null;
         if (kind.Value.Key == "kamailio") return ParseKamailio(spec, kind.Value.Body);
+        if (kind.Value.Key == "audiocodes") return ParseAudioCodes(spec, kind.Value.Body);
         var f = kind.Value.Body;
         if (f is null)
         {

@@ -4,10 +4,14 @@ public enum TargetKind
 {
     File,
     Kamailio,
+    AudioCodes,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
-public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, KamailioTargetSpec? Kamailio = null);
+public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, KamailioTargetSpec? Kamailio = null)
+{
+    public AudioCodesTargetSpec? AudioCodes { get; init; }
+}
 
 /// <summary>
 /// Kamailio's tls module: the certificate file (leaf first, then intermediates) and the

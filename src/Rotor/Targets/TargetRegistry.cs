@@ -11,6 +11,13 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
     // One per host: reloads of a control socket never overlap, whichever target asks.
     private readonly ControlSocketGate _reloads = new(time);
 
+    // One connection pool for every AudioCodes device; each request sets its own timeout. No
+    // cookies or redirects: credentials go only to the URL the target names.
+    private static readonly HttpClient AudioCodesHttp = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
@@ -20,6 +27,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
         {
             TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
             TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, _reloads, time, loggers.CreateLogger<KamailioTarget>()),
+            TargetKind.AudioCodes => new AudioCodesTarget(name, spec.AudioCodes!, SpecSerializer.BaseDirectory(stored), AudioCodesHttp, time, loggers.CreateLogger<AudioCodesTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }
