@@ -15,6 +15,14 @@ public sealed record IssueRequest(string CertificateName, CertificateSpec Spec, 
     /// <summary>The certificate this one renews, for issuers that say so to the CA (ACME ARI <c>replaces</c>).</summary>
     public X509Certificate2? Replaces { get; init; }
 
+    /// <summary>
+    /// The private key stays on a device (<see cref="IKeyOnDeviceTarget"/>): <see cref="SubjectKey"/>
+    /// holds only the public key of <see cref="CertificationRequest"/>, the device's own request.
+    /// Issuers sign that public key (local CA) or send that request (ACME); an issuer that needs
+    /// the private key (self-signed, CMP proof of possession) refuses.
+    /// </summary>
+    public bool KeyOnDevice { get; init; }
+
     /// <summary>The key of <see cref="Replaces"/>, handed only to issuers that sign a key update with it (CMP kur).</summary>
     public System.Security.Cryptography.AsymmetricAlgorithm? ReplacesKey { get; init; }
 

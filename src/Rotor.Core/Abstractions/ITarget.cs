@@ -31,6 +31,16 @@ public sealed record DeploymentArtifact(
 
     public bool IsTrustOnly => Binding.Role == DeployRole.Trust;
 
+    /// <summary>
+    /// The version this one replaced, as an artifact for the same binding (its key included);
+    /// null when none was in service. For targets that cannot keep a copy of what they replace
+    /// (a device whose key cannot be read back): loaded only when asked, at a rollback.
+    /// </summary>
+    public Func<CancellationToken, Task<DeploymentArtifact?>>? LoadPrevious { get; init; }
+
+    /// <summary>The key stays on the device (<see cref="IKeyOnDeviceTarget"/>): <see cref="PrivateKeyPem"/> is empty.</summary>
+    public bool KeyOnDevice { get; init; }
+
     /// <summary>Never prints the key.</summary>
     public override string ToString() => $"{CertificateName} version {VersionNumber} -> {Binding.Target}";
 }

@@ -47,6 +47,22 @@ public static class RotorReasons
     /// <summary>A webhook target's receiver answered a status other than 2xx, or could not be reached.</summary>
     public const string WebhookRejected = "WebhookRejected";
 
+    // AudioCodes targets (Mediant REST API v1).
+    /// <summary>The device refused the credentials (401) or the user's privilege level (403).</summary>
+    public const string AudioCodesAuthFailed = "AudioCodesAuthFailed";
+    /// <summary>The device refused what was sent (400: not PEM, wrong size, ...).</summary>
+    public const string AudioCodesRejected = "AudioCodesRejected";
+    /// <summary>409 ("redundant board is synchronizing") on every attempt of this pass.</summary>
+    public const string AudioCodesBusy = "AudioCodesBusy";
+    /// <summary>A 5xx answer, a timeout or no connection.</summary>
+    public const string AudioCodesUnavailable = "AudioCodesUnavailable";
+    /// <summary>The device answered 200 but serves another certificate than the one uploaded.</summary>
+    public const string AudioCodesNotEffective = "AudioCodesNotEffective";
+    /// <summary>A certificate whose key stays on a device breaks a key-on-device rule (bindings, rotationPolicy, issuer).</summary>
+    public const string KeyOnDeviceMisconfigured = "KeyOnDeviceMisconfigured";
+    /// <summary>The device's certificate signing request does not parse, is not signed by its key, or is signed with SHA-1.</summary>
+    public const string KeyOnDeviceBadRequest = "KeyOnDeviceBadRequest";
+
     // Events of a certificate's life (also failure reasons where marked).
     public const string Applied = "Applied";
     public const string Issued = "Issued";

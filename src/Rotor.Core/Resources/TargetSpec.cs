@@ -6,6 +6,7 @@ public enum TargetKind
     Kamailio,
     Exec,
     Webhook,
+    AudioCodes,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
@@ -13,6 +14,7 @@ public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, Ka
 {
     public ExecTargetSpec? Exec { get; init; }
     public WebhookTargetSpec? Webhook { get; init; }
+    public AudioCodesTargetSpec? AudioCodes { get; init; }
 }
 
 /// <summary>

@@ -32,6 +32,10 @@ public static partial class CertificateValidator
 
     private static RuleResult CheckKeyMatches(Decoded d, AsymmetricAlgorithm? key)
     {
+        if (key is null && d.Input.PrivateKeyPem is null && d.Input.ExpectedPublicKey is { } expected)
+        {
+            return CheckPublicKeyMatches(d, expected);
+        }
         if (key is null)
         {
             return new RuleResult(ValidationRules.KeyMatches, RuleStatus.NotChecked,
@@ -58,6 +62,23 @@ public static partial class CertificateValidator
         return certSpki.AsSpan().SequenceEqual(keySpki)
             ? Pass(ValidationRules.KeyMatches, "the private key belongs to the certificate")
             : Fail(ValidationRules.KeyMatches, "the private key does not belong to the certificate (public keys differ)");
+    }
+
+    /// <summary>Key on a device: the certificate must carry the public key of the device's signing request.</summary>
+    private static RuleResult CheckPublicKeyMatches(Decoded d, byte[] expected)
+    {
+        byte[] certSpki;
+        try
+        {
+            certSpki = d.Leaf.Certificate.PublicKey.ExportSubjectPublicKeyInfo();
+        }
+        catch (Exception e) when (DecodedCertificate.IsDecodeError(e))
+        {
+            return CannotCheck(ValidationRules.KeyMatches, d.Leaf, "public key");
+        }
+        return certSpki.AsSpan().SequenceEqual(expected)
+            ? Pass(ValidationRules.KeyMatches, "the certificate carries the public key of the device's request (the key stays on the device)")
+            : Fail(ValidationRules.KeyMatches, "the certificate does not carry the public key of the device's request (public keys differ)");
     }
 
     private static RuleResult CheckKeyPolicy(Decoded d)

@@ -20,6 +20,12 @@ public sealed record ValidationInput
     /// <summary>The key as it will be written; null means the key was not supplied (rules on it are not checked).</summary>
     public string? PrivateKeyPem { get; init; }
 
+    /// <summary>
+    /// The SubjectPublicKeyInfo (DER) the certificate must carry when the key stays on a device and
+    /// <see cref="PrivateKeyPem"/> is null: the public key of the device's signing request.
+    /// </summary>
+    public byte[]? ExpectedPublicKey { get; init; }
+
     /// <summary>Names the spec asks for, as <c>DNS:x</c>, <c>IP:x</c>, <c>URI:x</c>.</summary>
     public IReadOnlySet<string> RequiredNames { get; init; } = new HashSet<string>();
 

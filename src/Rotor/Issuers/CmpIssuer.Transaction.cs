@@ -17,6 +17,12 @@ public sealed partial class CmpIssuer
     private async Task<IssuedCertificate> RunAsync(IssueRequest request, Transaction transaction, CancellationToken cancellationToken)
     {
         var name = request.CertificateName;
+        if (request.KeyOnDevice)
+        {
+            // ir/kur prove possession by signing with the new key, which stays on the device.
+            throw new RotorException($"certificate '{name}': the CMP issuer proves possession of the key by signing with it, and the key stays on the device (keyOnDevice); use a ca or acme issuer",
+                isTransient: false) { Reason = RotorReasons.KeyOnDeviceMisconfigured };
+        }
         var spec = request.Spec;
         var subject = SubjectFor(spec);
         var keyUpdate = request.Replaces is { } old && request.ReplacesKey is not null && IsKeyUpdate(spec, old);

@@ -11,6 +11,11 @@ public sealed class SelfSignedIssuer(TimeSpan backdate, TimeProvider time) : IIs
 
     public Task<IssuedCertificate> IssueAsync(IssueRequest request, CancellationToken cancellationToken)
     {
+        if (request.KeyOnDevice)
+        {
+            throw new RotorException($"certificate '{request.CertificateName}': a self-signed certificate is signed with its own private key, which stays on the device (keyOnDevice); use a ca or acme issuer",
+                isTransient: false) { Reason = RotorReasons.KeyOnDeviceMisconfigured };
+        }
         var key = request.SubjectKey;
         var spec = request.Spec;
         var hash = CertificateBuilder.HashFor(key);

@@ -13,4 +13,14 @@ public static class KeyRefs
     public static string Imported(string certificate) => $"{certificate}{ImportedMarker}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
 
     public static bool IsImported(string keyRef) => keyRef.Contains(ImportedMarker, StringComparison.Ordinal);
+
+    private const string OnDevicePrefix = "device:";
+
+    /// <summary>
+    /// The reference a version records when its key stays on a device (<c>device:TARGET</c>): not a
+    /// key store name (':' is not allowed in one), so the key store is never asked for it.
+    /// </summary>
+    public static string OnDevice(string target) => OnDevicePrefix + target;
+
+    public static bool IsOnDevice(string keyRef) => keyRef.StartsWith(OnDevicePrefix, StringComparison.Ordinal);
 }

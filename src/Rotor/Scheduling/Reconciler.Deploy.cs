@@ -21,6 +21,7 @@ public sealed partial class Reconciler
         bool alreadyActive, CancellationToken cancellationToken)
     {
         var env = await EnvironmentAsync(version.Certificate, spec, stored, version, cancellationToken);
+        env.PreviousVersionId = previous?.Id;
         var job = JobFor(spec, version, previous) with { AlreadyActive = alreadyActive };
         return await _engine.AdvanceAsync(job, env, cancellationToken);
     }
@@ -157,7 +158,9 @@ public sealed partial class Reconciler
         var status = await store.GetStatusAsync(name, cancellationToken);
         var live = versions.Where(v => v.State is not (VersionState.Retired or VersionState.Failed)).Select(v => v.KeyRef).ToHashSet(StringComparer.Ordinal);
         if (status?.PendingKeyRef is { } pending) live.Add(pending);
-        foreach (var keyRef in versions.Where(v => v.State == VersionState.Retired).Select(v => v.KeyRef).Distinct().Where(k => !live.Contains(k)))
+        // A key kept on a device is not in the key store: nothing to delete.
+        foreach (var keyRef in versions.Where(v => v.State == VersionState.Retired).Select(v => v.KeyRef).Distinct()
+            .Where(k => !live.Contains(k) && !Keys.KeyRefs.IsOnDevice(k)))
         {
             await keys.DeleteAsync(keyRef, cancellationToken);
             await store.ForgetKeyIntentAsync(keyRef, name, cancellationToken);

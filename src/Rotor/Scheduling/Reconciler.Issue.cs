@@ -23,19 +23,35 @@ public sealed partial class Reconciler
     private async Task<CertificateVersion> IssueAsync(string name, CertificateSpec spec, StoredResource stored, CertificateStatus status,
         CertificateVersion? active, DueReason reason, CancellationToken cancellationToken)
     {
+        if (await KeyOnDeviceAsync(name, spec, cancellationToken) is { } device)
+        {
+            return await IssueOnDeviceAsync(name, spec, stored, status, active, reason, device.Binding, device.Device, cancellationToken);
+        }
         var (issuer, issuerSpec) = await issuers.GetAsync(spec.IssuerRef, cancellationToken);
         var (keyRef, reuse) = await ReserveKeyAsync(name, spec, status, active, cancellationToken);
         using var replaces = active is null ? null : LeafOf(active);
         var (issued, keyPem) = await RequestAsync(issuer, name, spec, keyRef, active, replaces, cancellationToken);
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
         var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
-        var version = await store.AddVersionAsync(NewVersion(name, spec, stored, issued, report, keyRef), cancellationToken);
-        var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
         // An imported key that failed stays pending for the next attempt: the user chose it.
         var keepPending = !report.Passed && KeyRefs.IsImported(keyRef);
+        return await RecordIssuedAsync(name, spec, stored, status, issued, report, keyRef, reason,
+            keepPending, deleteKeyIfFailed: !reuse && !keepPending, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the version (failed ones too, for the record), clears the renewal request, and either
+    /// reports the validation failure or records the issuance.
+    /// </summary>
+    private async Task<CertificateVersion> RecordIssuedAsync(string name, CertificateSpec spec, StoredResource stored, CertificateStatus status,
+        IssuedCertificate issued, ValidationReport report, string keyRef, DueReason reason, bool keepPending, bool deleteKeyIfFailed,
+        CancellationToken cancellationToken)
+    {
+        var version = await store.AddVersionAsync(NewVersion(name, spec, stored, issued, report, keyRef), cancellationToken);
+        var latest = await store.GetStatusAsync(name, cancellationToken) ?? status;
         await store.SaveStatusAsync(latest with
         {
-            PendingKeyRef = keepPending ? keyRef : null,
+            PendingKeyRef = keepPending ? keyRef : KeyRefs.IsOnDevice(keyRef) ? latest.PendingKeyRef : null,
             RenewRequested = false,
             RenewNow = false,
             Issuer = spec.IssuerRef,
@@ -43,7 +59,7 @@ public sealed partial class Reconciler
 
         if (!report.Passed)
         {
-            if (!reuse && !keepPending)
+            if (deleteKeyIfFailed)
             {
                 await keys.DeleteAsync(keyRef, cancellationToken);
                 await store.ForgetKeyIntentAsync(keyRef, name, cancellationToken);
@@ -153,8 +169,8 @@ public sealed partial class Reconciler
         return request.CreateSigningRequest();
     }
 
-    private ValidationReport Validate(CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string keyPem,
-        CertificateVersion? previous, X509Certificate2? previousLeaf, IssuerSpec issuerSpec)
+    private ValidationReport Validate(CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string? keyPem,
+        CertificateVersion? previous, X509Certificate2? previousLeaf, IssuerSpec issuerSpec, byte[]? expectedPublicKey = null)
     {
         IReadOnlySet<string>? previousNames = null;
         IReadOnlySet<string> removed = new HashSet<string>();
@@ -176,6 +192,7 @@ public sealed partial class Reconciler
             Chain = [.. issued.Intermediates, .. issued.Roots],
             TrustAnchors = trust,
             PrivateKeyPem = keyPem,
+            ExpectedPublicKey = expectedPublicKey,
             RequiredNames = required,
             PreviousNames = previousNames,
             RemovedNames = removed,

@@ -27,6 +27,7 @@ public sealed partial class Reconciler
         if (pending is not null)
         {
             var rollbackEnv = await EnvironmentAsync(name, spec, stored, pending, cancellationToken);
+            rollbackEnv.PreviousVersionId = active?.Id;
             var outcome = await _engine.RollBackOnRequestAsync(JobFor(spec, pending, active), rollbackEnv, cancellationToken);
             await store.SetVersionStateAsync(pending.Id, VersionState.Failed, cancellationToken);
             await EventAsync(name, EventType.Warning, RotorReasons.RollbackRequested, $"rotation of version {pending.Number} rolled back by the user ({outcome.Kind})", cancellationToken);
@@ -40,6 +41,7 @@ public sealed partial class Reconciler
             throw new RotorException($"certificate '{name}' has no earlier version within its overlap window to roll back to", isTransient: false) { Reason = RotorReasons.NothingToRollBack };
         }
         var env = await EnvironmentAsync(name, spec, stored, active, cancellationToken);
+        env.PreviousVersionId = previous.Id;
         foreach (var binding in spec.Deploy)
         {
             var target = await targets.GetAsync(binding.Target, cancellationToken);

@@ -41,6 +41,12 @@ internal sealed class RotationEnvironment(
     /// <summary>The probe, keeping each result of a named endpoint in the store (for <c>rotor describe endpoint</c>).</summary>
     public IProbe Probe => _recording ??= new RecordingProbe(this);
 
+    /// <summary>
+    /// The version the current job's version replaced, if any: leaf artifacts carry a loader for
+    /// it (<see cref="DeploymentArtifact.LoadPrevious"/>) for targets that cannot keep a copy.
+    /// </summary>
+    public long? PreviousVersionId { get; set; }
+
     /// <summary>Roots the probes of the current job verify against (the version's own CA).</summary>
     public IReadOnlyList<X509Certificate2> ProbeTrust { get; set; } = [];
 
@@ -71,7 +77,9 @@ internal sealed class RotationEnvironment(
         var (version, chain) = await VersionAsync(versionId, cancellationToken);
         var intermediates = chain.Skip(1).Take(version.IntermediateCount).ToList();
         var roots = chain.Skip(1 + version.IntermediateCount).ToList();
-        var keyPem = binding.Role == DeployRole.Trust ? "" : await keys.ExportPkcs8PemAsync(version.KeyRef, cancellationToken);
+        // A key on a device never was in the key store: the artifact carries none.
+        var onDevice = Keys.KeyRefs.IsOnDevice(version.KeyRef);
+        var keyPem = binding.Role == DeployRole.Trust || onDevice ? "" : await keys.ExportPkcs8PemAsync(version.KeyRef, cancellationToken);
         var extra = new List<X509Certificate2>();
         foreach (var id in alsoTrust.Where(id => id != versionId))
         {
@@ -82,8 +90,16 @@ internal sealed class RotationEnvironment(
         {
             AdditionalTrust = extra,
             VersionNumber = version.Number,
+            KeyOnDevice = onDevice,
+            // Loaded only if a target asks (a rollback on a device that cannot give back its key).
+            LoadPrevious = binding.Role == DeployRole.Leaf && PreviousVersionId is { } previous && previous != versionId
+                ? ct => PreviousArtifactAsync(previous, binding, ct)
+                : null,
         };
     }
+
+    private async Task<DeploymentArtifact?> PreviousArtifactAsync(long previous, DeployBinding binding, CancellationToken cancellationToken) =>
+        await GetArtifactAsync(previous, binding, [], cancellationToken);
 
     public async Task<IReadOnlyList<ProbeTarget>> GetEndpointsAsync(DeployBinding binding, CancellationToken cancellationToken)
     {

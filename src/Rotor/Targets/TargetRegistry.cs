@@ -17,6 +17,13 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
     /// <summary>For targets that send an earlier version again on rollback (a webhook with includePrivateKey).</summary>
     public IKeyStore? Keys { get; init; }
 
+    // One connection pool for every AudioCodes device; each request sets its own timeout. No
+    // cookies or redirects: credentials go only to the URL the target names.
+    private static readonly HttpClient AudioCodesHttp = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     public async Task<ITarget> GetAsync(string name, CancellationToken cancellationToken)
     {
         var stored = await store.GetResourceAsync(ResourceKinds.Target, name, cancellationToken)
@@ -28,6 +35,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
             TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, _reloads, time, loggers.CreateLogger<KamailioTarget>()),
             TargetKind.Exec => new ExecTarget(name, spec.Exec!, SpecSerializer.BaseDirectory(stored), StateDirectory, time, loggers.CreateLogger<ExecTarget>()),
             TargetKind.Webhook => new WebhookTarget(name, spec.Webhook!, SpecSerializer.BaseDirectory(stored), StateDirectory, store, Keys, time, loggers.CreateLogger<WebhookTarget>()),
+            TargetKind.AudioCodes => new AudioCodesTarget(name, spec.AudioCodes!, SpecSerializer.BaseDirectory(stored), AudioCodesHttp, time, loggers.CreateLogger<AudioCodesTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }

@@ -30,6 +30,13 @@ public static class RotorEventIds
     public const int WebhookTargetDelivered = 3311;
     public const int WebhookTargetAttemptFailed = 3312;
 
+    // 3100–3119: AudioCodes targets.
+    public const int AudioCodesConflictRetry = 3100;
+    public const int AudioCodesRestored = 3101;
+    public const int AudioCodesNothingToRestore = 3102;
+    public const int AudioCodesRestoreFailed = 3103;
+    public const int AudioCodesCsrRequested = 3104;
+
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;
     public const int ProbeFailed = 4002;
