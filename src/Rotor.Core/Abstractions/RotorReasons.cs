@@ -56,6 +56,8 @@ public static class RotorReasons
     public const string GateFailed = "GateFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string RollbackRequested = "RollbackRequested";
+    public const string RenewRequested = "RenewRequested";
+    public const string RotateRequested = "RotateRequested";
     /// <summary>An event, and the failure of a reconcile whose version was rolled back.</summary>
     public const string RolledBack = "RolledBack";
     public const string Retired = "Retired";

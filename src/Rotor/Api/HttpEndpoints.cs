@@ -53,6 +53,7 @@ public sealed class HttpEndpoints : IAsyncDisposable
         });
         app.MapGet("/metrics", async (CancellationToken ct) =>
             Results.Text(await MetricsWriter.RenderAsync(host.Store, ct) + await Scan.ScanMetrics.RenderAsync(host.Store, ct) + ProbeMetrics(host), MetricsWriter.ContentType));
+        Dashboard.DashboardEndpoints.Map(app, host);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? endpoint.ToString();
         return new HttpEndpoints(app, bound.Replace("http://", "", StringComparison.Ordinal));

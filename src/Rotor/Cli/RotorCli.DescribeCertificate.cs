@@ -27,7 +27,8 @@ public static partial class RotorCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<CertificateViewJson> CertificateViewAsync(
+    /// <summary>Everything about one certificate that `describe` and the dashboard's certificate page show.</summary>
+    internal static async Task<CertificateViewJson> CertificateViewAsync(
         RotorHost host, StoredResource stored, CertificateStatus? status, IReadOnlyList<EventRecord> events, CancellationToken ct)
     {
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
@@ -72,7 +73,12 @@ public static partial class RotorCli
         r.Progress.Wave + 1,
         r.Detail,
         r.Progress.Gate.StartedAt is null ? null : new GateJson(
-            r.Progress.Gate.Successes, r.Progress.Gate.Probes, r.Progress.Gate.Unreachable, r.Progress.Gate.Passed, r.Progress.Gate.LastError),
+            r.Progress.Gate.Successes, r.Progress.Gate.Probes, r.Progress.Gate.Unreachable, r.Progress.Gate.Passed, r.Progress.Gate.LastError)
+        {
+            SuccessRate = r.Progress.Gate.Probes == 0 ? null : Math.Round(r.Progress.Gate.SuccessRate, 2),
+            HandshakeP50Ms = r.Progress.Gate.HandshakePercentile(0.5),
+            HandshakeP95Ms = r.Progress.Gate.HandshakePercentile(0.95),
+        },
         r.Progress.NextAt,
         r.Progress.DrainUntil,
         r.UpdatedAt);

@@ -132,11 +132,11 @@ public static partial class RotorCli
     private static Command RenewCommand(CliContext cli) =>
         RenewLike(cli, "renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass. " +
             "A key update to an issuer with a key-update window (CMP kurWindow) waits for the window unless --now is given",
-            "RenewRequested", "manual renewal requested", new Option<bool>("--now") { Description = "Do not wait for the issuer's key-update window" });
+            RotorReasons.RenewRequested, "manual renewal requested", new Option<bool>("--now") { Description = "Do not wait for the issuer's key-update window" });
 
     private static Command RotateCommand(CliContext cli) =>
         RenewLike(cli, "rotate", "Start a rotation now: a new version is issued and rolled out to every target (trust first, in waves, through the health gates)",
-            "RotateRequested", "manual rotation requested");
+            RotorReasons.RotateRequested, "manual rotation requested");
 
     private static Command RollbackCommand(CliContext cli)
     {
