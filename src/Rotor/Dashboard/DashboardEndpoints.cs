@@ -150,6 +150,7 @@ public static class DashboardEndpoints
     /// <summary>HttpOnly, SameSite=Strict, path /, and Secure whenever the dashboard is served over HTTPS.</summary>
     internal static CookieOptions CookieOptions(HttpContext context, DateTimeOffset? expires) => new()
     {
+        // Not ASP.NET Core's cookie policy's business: these are the dashboard's own, always needed.
         HttpOnly = true,
         Secure = context.Request.IsHttps,
         SameSite = SameSiteMode.Strict,

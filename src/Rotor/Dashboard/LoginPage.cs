@@ -15,8 +15,10 @@ internal static class LoginPage
     public static Task ShowAsync(HttpContext context, DashboardSessions sessions, string? error, int status)
     {
         var formToken = DashboardSessions.NewSecret();
-        context.Response.Cookies.Append(DashboardSessions.LoginCookieName, formToken,
-            DashboardEndpoints.CookieOptions(context, sessions.Time.GetUtcNow() + FormLifetime));
+        // Max-Age, not Expires: relative to the browser's clock, whatever the server's says.
+        var options = DashboardEndpoints.CookieOptions(context, null);
+        options.MaxAge = FormLifetime;
+        context.Response.Cookies.Append(DashboardSessions.LoginCookieName, formToken, options);
         var next = SafeNext(context.Request.Query["next"].FirstOrDefault());
         var w = new HtmlWriter();
         w.Html($"""
