@@ -17,6 +17,16 @@ public static class RotorReasons
     public const string VersionMissing = "VersionMissing";
     public const string TargetMisconfigured = "TargetMisconfigured";
     public const string NothingToRollBack = "NothingToRollBack";
+    public const string InvalidInput = "InvalidInput";
+    public const string Conflict = "Conflict";
+    public const string PreconditionFailed = "PreconditionFailed";
+
+    // The operator API: tokens, and what a request lacked.
+    public const string TokenCreated = "TokenCreated";
+    public const string TokenRevoked = "TokenRevoked";
+    public const string Unauthorized = "Unauthorized";
+    public const string Forbidden = "Forbidden";
+    public const string Deleted = "Deleted";
 
     // The data folder and other processes.
     public const string NotInitialized = "NotInitialized";

@@ -116,4 +116,5 @@ internal sealed record ChainCertificateJson(string Subject, string Issuer, strin
 [JsonSerializable(typeof(ProbeRunJson))]
 [JsonSerializable(typeof(TargetViewJson))]
 [JsonSerializable(typeof(EndpointViewJson))]
+[JsonSerializable(typeof(IReadOnlyList<Rotor.Api.Auth.ApiTokenInfo>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -77,6 +77,7 @@ public static partial class RotorCli
         root.Subcommands.Add(RunCommand(cli));
         root.Subcommands.Add(AlertsCommand(cli));
         root.Subcommands.Add(NotifyCommand(cli));
+        root.Subcommands.Add(TokenCommand(cli));
         return root;
     }
 

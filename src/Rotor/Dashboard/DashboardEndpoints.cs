@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Rotor.Api.Auth;
 
 namespace Rotor.Dashboard;
 
@@ -12,41 +13,49 @@ namespace Rotor.Dashboard;
 /// </summary>
 public static class DashboardEndpoints
 {
-    public static void Map(WebApplication app, RotorHost host) => Map(app, host, new DashboardOptions());
+    /// <summary>The dashboard of <c>rotor run</c>: API tokens log in; operator and admin tokens may act.</summary>
+    public static void Map(WebApplication app, RotorHost host) => Map(app, host, new DashboardOptions
+    {
+        Authenticate = async (token, ct) => await host.ApiTokens.AuthenticateAsync(token, ct) is { } p
+            ? new DashboardPrincipal(p.TokenName, p.Role.ToString().ToLowerInvariant(), p.Allows(ApiRole.Operator))
+            : null,
+    });
 
     public static DashboardSessions Map(IEndpointRouteBuilder app, RotorHost host, DashboardOptions options)
     {
         var queries = host.Store as IDashboardQueries
             ?? throw new InvalidOperationException($"the store ({host.Store.GetType().Name}) has no dashboard queries");
         var sessions = new DashboardSessions(options.Authenticate ?? NoTokens, host.Time);
+        // The API's role check (deny by default) leaves these routes alone: each checks the dashboard's session itself.
+        var routes = app.MapGroup("").WithMetadata(ApiAnonymous.Instance);
 
-        app.MapGet(DashboardPage.StylesheetPath, context =>
+        routes.MapGet(DashboardPage.StylesheetPath, context =>
         {
             SecurityHeaders(context.Response);
             context.Response.Headers.CacheControl = "public, max-age=3600";
             context.Response.ContentType = "text/css; charset=utf-8";
             return context.Response.WriteAsync(DashboardCss.Text, context.RequestAborted);
         });
-        app.MapGet("/login", context => LoginPage.ShowAsync(context, sessions, error: null, StatusCodes.Status200OK));
-        app.MapPost("/login", context => LoginPage.SubmitAsync(context, sessions));
-        app.MapPost("/logout", Form(sessions, host, queries, async r =>
+        routes.MapGet("/login", context => LoginPage.ShowAsync(context, sessions, error: null, StatusCodes.Status200OK));
+        routes.MapPost("/login", context => LoginPage.SubmitAsync(context, sessions));
+        routes.MapPost("/logout", Form(sessions, host, queries, async r =>
         {
             sessions.End(r.Session.Id);
             r.Http.Response.Cookies.Delete(DashboardSessions.CookieName, CookieOptions(r.Http, expires: null));
             await RedirectAsync(r.Http, "/login");
         }, needsAct: false));
 
-        app.MapGet("/", Page(sessions, host, queries, InventoryPage.ShowAsync));
-        app.MapGet("/certificates/{name}", Page(sessions, host, queries, CertificatePage.ShowAsync));
+        routes.MapGet("/", Page(sessions, host, queries, InventoryPage.ShowAsync));
+        routes.MapGet("/certificates/{name}", Page(sessions, host, queries, CertificatePage.ShowAsync));
         // One route per action (literal segments: the slim host has no regex route constraints).
         foreach (var action in ActionPage.Actions)
         {
-            app.MapGet("/certificates/{name}/" + action.Verb, Page(sessions, host, queries, r => ActionPage.ConfirmAsync(r, action)));
-            app.MapPost("/certificates/{name}/" + action.Verb, Form(sessions, host, queries, r => ActionPage.RunAsync(r, action), needsAct: true));
+            routes.MapGet("/certificates/{name}/" + action.Verb, Page(sessions, host, queries, r => ActionPage.ConfirmAsync(r, action)));
+            routes.MapPost("/certificates/{name}/" + action.Verb, Form(sessions, host, queries, r => ActionPage.RunAsync(r, action), needsAct: true));
         }
-        app.MapGet("/events", Page(sessions, host, queries, EventsPage.ShowAsync));
-        app.MapGet("/endpoints", Page(sessions, host, queries, EndpointsPage.ShowAsync));
-        app.MapGet("/alerts", Page(sessions, host, queries, AlertsPage.ShowAsync));
+        routes.MapGet("/events", Page(sessions, host, queries, EventsPage.ShowAsync));
+        routes.MapGet("/endpoints", Page(sessions, host, queries, EndpointsPage.ShowAsync));
+        routes.MapGet("/alerts", Page(sessions, host, queries, AlertsPage.ShowAsync));
         return sessions;
     }
 

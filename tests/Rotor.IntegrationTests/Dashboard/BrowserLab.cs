@@ -1,5 +1,7 @@
 using Microsoft.Playwright;
 
+using Rotor.IntegrationTests.Support;
+
 namespace Rotor.IntegrationTests.Dashboard;
 
 /// <summary>
