@@ -71,7 +71,7 @@ internal static class DashboardPage
         var (css, symbol, text) = status switch
         {
             InventoryStatus.Ready => ("s-ok", "✓", "Ready"),
-            InventoryStatus.Expiring => ("s-warn", "⏳", "Expiring"),
+            InventoryStatus.Expiring => ("s-warn", "◔", "Expiring"),
             InventoryStatus.Rotating => ("s-info", "↻", "Rotating"),
             InventoryStatus.Pending => ("s-info", "…", "Pending"),
             InventoryStatus.NotReady => ("s-warn", "!", "Not ready"),

@@ -35,7 +35,8 @@ internal static class ExpiryTimeline
         foreach (var tick in new[] { 0, 30, 60, 90, span })
         {
             var x = Left + tick * barWidth;
-            w.Html($"""<text x="{F(x)}" y="{Height - 6}" text-anchor="middle">{(tick == 0 ? "today" : "+" + tick.ToString(CultureInfo.InvariantCulture) + "d")}</text>""");
+            var anchor = tick == 0 ? "start" : tick == span ? "end" : "middle";
+            w.Html($"""<text x="{F(x)}" y="{Height - 6}" text-anchor="{anchor}">{(tick == 0 ? "today" : "+" + tick.ToString(CultureInfo.InvariantCulture) + "d")}</text>""");
         }
         foreach (var d in days)
         {
