@@ -2,6 +2,7 @@ using Rotor.Tests.Support;
 using Rotor.Core.Abstractions;
 using Rotor.Core.Resources;
 using Rotor.Dashboard;
+using Rotor.Storage;
 
 namespace Rotor.Tests.Dashboard;
 
@@ -56,6 +57,21 @@ public sealed class DashboardEscapingTests(DashboardFixture f) : IClassFixture<D
         var certificate = await client.GetStringAsync("/certificates/sip-edge");
         Assert.DoesNotContain(Script, certificate, StringComparison.Ordinal);
         Assert.Contains("x&lt;script&gt;alert(1)&lt;/script&gt;", certificate, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_endpoints_page_shows_the_last_probe_with_its_error_as_text()
+    {
+        var at = f.Rotor.Time.GetUtcNow();
+        await f.Host.Store.ApplyAsync([SpecSerializer.ToStored(new Resource(ResourceKinds.Endpoint, "edge-tls",
+            new EndpointSpec("127.0.0.1", 5061, "sip.example.test", true), new ResourceSource("/tmp/e.yaml", 1)), at)], at, default);
+        await f.Host.Store.SaveEndpointProbeAsync(new EndpointProbeRecord("edge-tls", at, "sip-edge", false, ProbeFailure.Handshake, null, false, null, null,
+            "peer said " + Script), default);
+        using var client = await f.Server.LoginAsync(DashboardFixture.Viewer);
+        var page = await client.GetStringAsync("/endpoints");
+        Assert.Contains("<th scope=\"row\">edge-tls</th><td>127.0.0.1:5061</td><td>sip.example.test</td>", page, StringComparison.Ordinal);
+        Assert.Contains("Handshake</span> peer said &lt;script&gt;alert(1)&lt;/script&gt;", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(Script, page, StringComparison.Ordinal);
     }
 
     [Fact]
