@@ -22,20 +22,7 @@ public static partial class RotorCli
             if (kind == ResourceKinds.Certificate)
             {
                 var statuses = (await host.Store.ListStatusesAsync(ct)).ToDictionary(s => s.Name);
-                var rows = resources.Select(r =>
-                {
-                    statuses.TryGetValue(r.Name, out var s);
-                    var spec = SpecSerializer.SpecOf<CertificateSpec>(r);
-                    return new CertificateRowJson(
-                        r.Name,
-                        s?.Ready ?? false,
-                        spec.IssuerRef,
-                        s?.NotAfter,
-                        s?.RenewalAt,
-                        s is { Failures: > 0 } ? s.NextDueAt : null,
-                        s?.LastFailure,
-                        r.Generation);
-                }).ToList();
+                var rows = resources.Select(r => CertificateViews.Row(r, statuses.GetValueOrDefault(r.Name))).ToList();
                 if (cli.WantsJson(parse))
                 {
                     cli.WriteJson(rows, CliJsonContext.Default.ListCertificateRowJson);
