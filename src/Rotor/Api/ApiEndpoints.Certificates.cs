@@ -50,7 +50,7 @@ public static partial class ApiEndpoints
             var items = rows.Select(r => CertificateViews.Row(r.Resource, r.Status)).ToList();
             return Results.Json(new CertificatePageJson(items, ApiPaging.Next(context, limit, rows.Count, rows.LastOrDefault()?.Resource.Name)),
                 ApiJsonContext.Default.CertificatePageJson);
-        }).RequireRole(ApiRole.Viewer);
+        }).RequireRole(ApiRole.Viewer).Query("limit", "cursor", "q", "issuer", "status", "expiresBefore");
 
         api.MapGet("/certificates/{name}", async (string name, HttpContext context, CancellationToken ct) =>
             await CertificateViews.GatherAsync(host, name, EventsInView, ct) is { } view
@@ -58,7 +58,7 @@ public static partial class ApiEndpoints
                 : NotFound(context, "certificate", name)).RequireRole(ApiRole.Viewer);
 
         api.MapPost("/certificates/{name}/renew", (string name, HttpContext context, CancellationToken ct) =>
-            RenewLikeAsync(host, context, name, "renew", ct)).RequireRole(ApiRole.Operator);
+            RenewLikeAsync(host, context, name, "renew", ct)).RequireRole(ApiRole.Operator).Query("now");
         api.MapPost("/certificates/{name}/rotate", (string name, HttpContext context, CancellationToken ct) =>
             RenewLikeAsync(host, context, name, "rotate", ct)).RequireRole(ApiRole.Operator);
         api.MapPost("/certificates/{name}/rollback", async (string name, HttpContext context, CancellationToken ct) =>

@@ -64,7 +64,7 @@ public static partial class ApiEndpoints
             var events = await query.QueryEventsAsync(new EventQuery(before, limit) { Kind = kind, Name = name, Type = type, Reason = NullIfEmpty(q["reason"]), Since = since }, ct);
             return Results.Json(new EventPageJson([.. events.Select(e => new EventItemJson(e.Id, e.At, e.Kind, e.Name, e.Type, e.Reason, e.Message))],
                 ApiPaging.Next(context, limit, events.Count, events.LastOrDefault()?.Id.ToString(CultureInfo.InvariantCulture))), ApiJsonContext.Default.EventPageJson);
-        }).RequireRole(ApiRole.Viewer);
+        }).RequireRole(ApiRole.Viewer).Query("limit", "cursor", "certificate", "kind", "name", "type", "reason", "since");
 
         api.MapGet("/endpoints", async (HttpContext context, CancellationToken ct) =>
         {
@@ -74,7 +74,7 @@ public static partial class ApiEndpoints
             var items = new List<EndpointViewJson>(page.Count);
             foreach (var e in page) items.Add(await CertificateViews.EndpointAsync(host, e, ct));
             return Results.Json(new EndpointPageJson(items, ApiPaging.Next(context, limit, page.Count, page.LastOrDefault()?.Name)), ApiJsonContext.Default.EndpointPageJson);
-        }).RequireRole(ApiRole.Viewer);
+        }).RequireRole(ApiRole.Viewer).Query("limit", "cursor");
 
         api.MapGet("/endpoints/{name}", async (string name, HttpContext context, CancellationToken ct) =>
             await host.Store.GetResourceAsync(ResourceKinds.Endpoint, name, ct) is { } stored
@@ -88,7 +88,7 @@ public static partial class ApiEndpoints
             var alerts = await host.Alerts.ListAlertsAsync(all, ApiPaging.MaxLimit, ct);
             return Results.Json(new AlertListJson([.. alerts.Select(a => new AlertItemJson(a.Rule, a.Severity, a.Labels, a.Summary, a.Description, a.FiringSince, a.ResolvedAt))]),
                 ApiJsonContext.Default.AlertListJson);
-        }).RequireRole(ApiRole.Viewer);
+        }).RequireRole(ApiRole.Viewer).Query("all");
 
         // The latest finished run of each stored Scan, with its results per endpoint.
         api.MapGet("/scans", async (CancellationToken ct) =>

@@ -29,7 +29,7 @@ public static partial class ApiEndpoints
             var page = await query.ListResourcePageAsync(k, after, limit, ct);
             return Results.Json(new ResourcePageJson([.. page.Select(r => ResourceView(r, withSpec: false))],
                 ApiPaging.Next(context, limit, page.Count, page.LastOrDefault()?.Name)), ApiJsonContext.Default.ResourcePageJson);
-        }).RequireRole(ApiRole.Viewer);
+        }).RequireRole(ApiRole.Viewer).Query("limit", "cursor");
 
         api.MapGet("/resources/{kind}/{name}", async (string kind, string name, HttpContext context, CancellationToken ct) =>
         {
@@ -54,7 +54,7 @@ public static partial class ApiEndpoints
             }
             var applied = await ManifestLoader.StoreAsync(resources, host, context.GetApiPrincipal()!.Actor, ct);
             return Results.Json(new ApplyResultJson(false, [.. applied.Select(a => Outcome(a.Resource, a.Outcome))]), ApiJsonContext.Default.ApplyResultJson);
-        }).RequireRole(ApiRole.Admin);
+        }).RequireRole(ApiRole.Admin).Query("dryRun");
 
         api.MapPut("/resources/{kind}/{name}", async (string kind, string name, HttpContext context, CancellationToken ct) =>
         {
@@ -86,7 +86,7 @@ public static partial class ApiEndpoints
             context.Response.Headers.ETag = outcome.ETag;
             return Results.Json(new ApplyResultJson(false, [outcome]), ApiJsonContext.Default.ApplyResultJson,
                 statusCode: applied.Outcome == ApplyOutcome.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
-        }).RequireRole(ApiRole.Admin);
+        }).RequireRole(ApiRole.Admin).Query("dryRun");
 
         api.MapDelete("/resources/{kind}/{name}", async (string kind, string name, HttpContext context, CancellationToken ct) =>
         {
@@ -106,7 +106,7 @@ public static partial class ApiEndpoints
                 $"deleted (generation {current.Generation}) by {context.GetApiPrincipal()!.Actor}"), ct);
             host.Wake();
             return Results.NoContent();
-        }).RequireRole(ApiRole.Admin);
+        }).RequireRole(ApiRole.Admin).Query("dryRun");
     }
 
     /// <summary><c>"generation-sha256"</c>: changes whenever the stored spec does, and tells apart a resource deleted and made again.</summary>

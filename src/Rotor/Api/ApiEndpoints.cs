@@ -19,5 +19,6 @@ public static partial class ApiEndpoints
         MapResources(api, host);
         MapObservations(api, host);
         MapTokens(api, host);
+        ApiOpenApi.Map(api, app);
     }
 }

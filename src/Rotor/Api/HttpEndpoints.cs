@@ -130,7 +130,7 @@ public sealed class HttpEndpoints : IAsyncDisposable
     private static List<RouteInfo> ListRoutes(WebApplication app)
     {
         var routes = new List<RouteInfo>();
-        foreach (var source in app.Services.GetServices<EndpointDataSource>().Concat(((IEndpointRouteBuilder)app).DataSources).Distinct())
+        foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
         {
             foreach (var e in source.Endpoints.OfType<RouteEndpoint>())
             {
