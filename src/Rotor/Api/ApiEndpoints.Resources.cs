@@ -112,7 +112,7 @@ public static partial class ApiEndpoints
     /// <summary><c>"generation-sha256"</c>: changes whenever the stored spec does, and tells apart a resource deleted and made again.</summary>
     internal static string ETagOf(StoredResource r) => $"\"{r.Generation}-{r.SpecHash}\"";
 
-    private static ResourceJson ResourceView(StoredResource r, bool withSpec) => new(r.Kind, r.Name, r.Generation, r.SourceFile, r.UpdatedAt, ETagOf(r),
+    private static ResourceJson ResourceView(StoredResource r, bool withSpec) => new(r.Kind, RotorCli.KindOf(r), r.Name, r.Generation, r.SourceFile, r.UpdatedAt, ETagOf(r),
         withSpec ? JsonDocument.Parse(r.SpecJson).RootElement.Clone() : null);
 
     private static ApplyOutcomeJson Outcome(StoredResource r, ApplyOutcome o) => new(r.Kind, r.Name, o.ToString().ToLowerInvariant(), r.Generation, ETagOf(r));

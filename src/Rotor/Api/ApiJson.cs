@@ -20,7 +20,8 @@ public sealed record TokenCreatedJson(string Name, string Role, string Token);
 /// <summary>A page of a list; <c>next</c> is the link to the following page (absent on the last).</summary>
 internal sealed record CertificatePageJson(IReadOnlyList<CertificateRowJson> Items, string? Next);
 
-internal sealed record ResourceJson(string Kind, string Name, long Generation, string Source, DateTimeOffset Updated, string ETag, JsonElement? Spec);
+/// <summary>A stored resource; <c>type</c> is what <c>rotor get</c> shows as KIND (an issuer's or target's own kind, e.g. Ca, File).</summary>
+internal sealed record ResourceJson(string Kind, string Type, string Name, long Generation, string Source, DateTimeOffset Updated, string ETag, JsonElement? Spec);
 
 internal sealed record ResourcePageJson(IReadOnlyList<ResourceJson> Items, string? Next);
 
