@@ -15,6 +15,10 @@ public static partial class ApiEndpoints
     public static void Map(WebApplication app, RotorHost host)
     {
         var api = app.MapGroup(Prefix);
+        MapCertificates(api, host);
+        MapResources(api, host);
+        MapObservations(api, host);
         MapTokens(api, host);
+        ApiOpenApi.Map(api, app);
     }
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,8 +21,8 @@ public sealed record HttpServeOptions
     /// <summary>/metrics without a token. Off: a viewer token is needed, except on a loopback listener.</summary>
     public bool MetricsPublic { get; init; }
 
-    /// <summary>The server certificate (with its key); null serves plain HTTP, which only a loopback listener may.</summary>
-    public X509Certificate2? ServerCertificate { get; init; }
+    /// <summary>The server certificate (a Certificate Rotor manages); null serves plain HTTP, which only a loopback listener may.</summary>
+    public ServerCertificateSource? ServerCertificate { get; init; }
 }
 
 /// <summary>
@@ -73,7 +73,17 @@ public sealed class HttpEndpoints : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(endpoint, listen =>
             {
-                if (options.ServerCertificate is { } certificate) listen.UseHttps(certificate);
+                if (options.ServerCertificate is { } source)
+                {
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = source.Current,
+                            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                        }),
+                    });
+                }
             });
         });
         var app = builder.Build();
@@ -119,7 +129,7 @@ public sealed class HttpEndpoints : IAsyncDisposable
     private static List<RouteInfo> ListRoutes(WebApplication app)
     {
         var routes = new List<RouteInfo>();
-        foreach (var source in app.Services.GetServices<EndpointDataSource>().Concat(((IEndpointRouteBuilder)app).DataSources).Distinct())
+        foreach (var source in ((IEndpointRouteBuilder)app).DataSources)
         {
             foreach (var e in source.Endpoints.OfType<RouteEndpoint>())
             {

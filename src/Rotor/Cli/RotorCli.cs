@@ -61,6 +61,9 @@ public static partial class RotorCli
         root.Options.Add(cli.OutputFormat);
         root.Options.Add(cli.LogFormat);
         root.Options.Add(cli.Verbose);
+        root.Options.Add(cli.Server);
+        root.Options.Add(cli.TokenFile);
+        root.Options.Add(cli.ServerCa);
         root.Subcommands.Add(InitCommand(cli));
         root.Subcommands.Add(ApplyCommand(cli));
         root.Subcommands.Add(GetCommand(cli));
@@ -145,6 +148,7 @@ public static partial class RotorCli
         var cmd = new Command("rollback", "Roll back a rotation in progress, or put the previous version (still in its overlap window) back in service") { name };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (await RemoteActionAsync(cli, parse, "rollback", parse.GetValue(name)!, ct) is { } remote) return remote;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             try
@@ -167,10 +171,11 @@ public static partial class RotorCli
         if (now is not null) cmd.Options.Add(now);
         cmd.SetAction(async (parse, ct) =>
         {
-            using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var n = parse.GetValue(name)!;
             var immediately = now is not null && parse.GetValue(now);
+            if (await RemoteActionAsync(cli, parse, verb + (immediately ? "?now=true" : ""), n, ct) is { } remote) return remote;
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             if (!await new Commands.CertificateCommands(host).RequestRenewalAsync(n, immediately, reason,
                     immediately ? message + " (--now: no key-update window wait)" : message, ct))
             {

@@ -27,7 +27,7 @@ internal static class CertificatePage
         }
         var status = await r.Host.Store.GetStatusAsync(name, r.Aborted);
         var events = await r.Host.Store.ListEventsAsync(ResourceKinds.Certificate, name, EventCount, r.Aborted);
-        var view = await RotorCli.CertificateViewAsync(r.Host, stored, status, events, r.Aborted);
+        var view = await CertificateViews.GatherAsync(r.Host, stored, status, events, r.Aborted);
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
 
         var w = new HtmlWriter();

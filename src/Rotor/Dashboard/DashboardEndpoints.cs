@@ -59,6 +59,17 @@ public static class DashboardEndpoints
         return sessions;
     }
 
+    /// <summary>
+    /// Every route the dashboard maps ("METHOD /pattern"): the API's route table leaves these to the
+    /// dashboard's own session check (a test keeps this list and <see cref="Map(IEndpointRouteBuilder, RotorHost, DashboardOptions)"/> equal).
+    /// </summary>
+    public static readonly IReadOnlySet<string> Routes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "GET " + DashboardPage.StylesheetPath, "GET /login", "POST /login", "POST /logout", "GET /", "GET /certificates/{name}",
+        "GET /events", "GET /endpoints", "GET /alerts",
+    }.Concat(ActionPage.Actions.SelectMany(a => new[] { "GET /certificates/{name}/" + a.Verb, "POST /certificates/{name}/" + a.Verb }))
+        .ToHashSet(StringComparer.Ordinal);
+
     private static Task<DashboardPrincipal?> NoTokens(string token, CancellationToken cancellationToken) => Task.FromResult<DashboardPrincipal?>(null);
 
     /// <summary>A page for logged-in users; anyone else is sent to the login page (and back here after it).</summary>

@@ -42,11 +42,6 @@ public sealed record InventoryResult(IReadOnlyList<InventoryRow> Rows, int Total
 /// <summary>Certificates (current versions) whose notAfter falls on day <paramref name="Day"/> from the start (0-based).</summary>
 public sealed record ExpiryDay(int Day, int Count);
 
-/// <summary>A page of the event feed, newest first; <paramref name="Older"/> is the id to pass as Before for the next page.</summary>
-public sealed record EventPage(IReadOnlyList<EventRecord> Events, long? Older);
-
-public sealed record EventQuery(string? Kind, string? Name, EventType? Type, long? Before, int Limit);
-
 /// <summary>
 /// The dashboard's reads, each one query shaped for a page: a page of the inventory costs the same
 /// with 10,000 certificates as with 10 (no versions are loaded per row). Contract as <see cref="IStore"/>:
@@ -58,8 +53,6 @@ public interface IDashboardQueries
 
     /// <summary>Counts per day of the current versions' notAfter in [now, now + days), under the same name and issuer filter.</summary>
     Task<IReadOnlyList<ExpiryDay>> CountExpiriesAsync(string? name, string? issuer, DateTimeOffset now, int days, CancellationToken cancellationToken);
-
-    Task<EventPage> ListEventPageAsync(EventQuery query, CancellationToken cancellationToken);
 
     /// <summary>The latest probe of every probed endpoint.</summary>
     Task<IReadOnlyList<EndpointProbeRecord>> ListEndpointProbesAsync(CancellationToken cancellationToken);

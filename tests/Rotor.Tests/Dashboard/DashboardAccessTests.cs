@@ -37,6 +37,9 @@ public sealed class DashboardAccessTests(DashboardFixture f) : IClassFixture<Das
         }
         // The inventory, a certificate, three confirmations and three actions, events, endpoints, alerts, logout.
         Assert.True(checkedRoutes >= 12, $"only {checkedRoutes} routes checked");
+        // The list the API's route table defers to is the dashboard's real one.
+        Assert.Equal(DashboardEndpoints.Routes.Order(), f.Server.Routes.SelectMany(r =>
+            (r.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} /{r.RoutePattern.RawText!.TrimStart('/')}")).Order());
         // Nothing was done by the anonymous posts (no test of this class rotates).
         Assert.DoesNotContain(await f.Host.Store.ListEventsAsync(ResourceKinds.Certificate, "sip-edge", 100, default), e => e.Reason == RotorReasons.RotateRequested);
     }

@@ -109,25 +109,6 @@ public sealed class SqliteDashboardQueriesTests : IAsyncLifetime
         Assert.Empty(await _store.CountExpiriesAsync(null, "ca-b", Now, 120, default));
     }
 
-    [Fact]
-    public async Task The_event_feed_pages_newest_first_and_filters()
-    {
-        for (var i = 0; i < 7; i++)
-        {
-            await _store.AppendEventAsync(new EventRecord(0, Now.AddSeconds(i), ResourceKinds.Certificate, i % 2 == 0 ? "a" : "b",
-                i == 6 ? EventType.Warning : EventType.Normal, RotorReasons.Issued, $"m{i}"), default);
-        }
-        var first = await _store.ListEventPageAsync(new EventQuery(null, null, null, null, 3), default);
-        Assert.Equal(["m6", "m5", "m4"], first.Events.Select(e => e.Message));
-        var second = await _store.ListEventPageAsync(new EventQuery(null, null, null, first.Older, 3), default);
-        Assert.Equal(["m3", "m2", "m1"], second.Events.Select(e => e.Message));
-        var last = await _store.ListEventPageAsync(new EventQuery(null, null, null, second.Older, 3), default);
-        Assert.Equal(["m0"], last.Events.Select(e => e.Message));
-        Assert.Null(last.Older);
-        Assert.Equal(["m6", "m4", "m2", "m0"], (await _store.ListEventPageAsync(new EventQuery(ResourceKinds.Certificate, "a", null, null, 10), default)).Events.Select(e => e.Message));
-        Assert.Equal(["m6"], (await _store.ListEventPageAsync(new EventQuery(null, null, EventType.Warning, null, 10), default)).Events.Select(e => e.Message));
-    }
-
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();

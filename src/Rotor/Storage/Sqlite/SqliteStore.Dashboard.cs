@@ -92,27 +92,6 @@ public sealed partial class SqliteStore : IDashboardQueries
         ("$issuer", string.IsNullOrEmpty(issuer) ? null : issuer),
     ];
 
-    public async Task<EventPage> ListEventPageAsync(EventQuery query, CancellationToken cancellationToken)
-    {
-        await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, """
-            SELECT id, at, kind, name, type, reason, message FROM events
-            WHERE ($k IS NULL OR kind = $k) AND ($n IS NULL OR name = $n) AND ($t IS NULL OR type = $t) AND ($b IS NULL OR id < $b)
-            ORDER BY id DESC LIMIT $l
-            """, ("$k", query.Kind), ("$n", query.Name), ("$t", query.Type?.ToString()), ("$b", query.Before), ("$l", query.Limit + 1));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<EventRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new EventRecord(reader.GetInt64(0), FromMs(reader.GetInt64(1)), reader.GetString(2), reader.GetString(3),
-                Enum.Parse<EventType>(reader.GetString(4)), reader.GetString(5), reader.GetString(6)));
-        }
-        // One more than asked tells whether an older page exists.
-        if (list.Count <= query.Limit) return new EventPage(list, null);
-        list.RemoveAt(list.Count - 1);
-        return new EventPage(list, list[^1].Id);
-    }
-
     public async Task<IReadOnlyList<EndpointProbeRecord>> ListEndpointProbesAsync(CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
