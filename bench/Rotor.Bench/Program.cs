@@ -13,6 +13,7 @@ public static class Program
                Rotor.Bench reconcile-100k [--count N] [--steady-state] [--data DIR] [--keep] [--runs R] [--rotor PATH]
                Rotor.Bench reconcile-pass --data DIR      (internal: one pass in a fresh process)
                Rotor.Bench acme-reconcile --data DIR --manifest FILE [--parallelism P]   (rotor reconcile in-process)
+               Rotor.Bench dashboard [--count N] [--requests R] [--data DIR] [--keep]
                Rotor.Bench acme-service --data DIR --manifests DIR [--parallelism P] [--warmup-data DIR --warmup-manifest FILE [--warmup-count N] [--warmup-pause-ms MS] [--settle-ms MS]] [--trace-http]
         """;
 
@@ -41,6 +42,8 @@ public static class Program
                     options.Int("--runs", 3), options.String("--rotor"), cts.Token),
                 "reconcile-pass" => await ReconcilePassChild.RunAsync(
                     options.String("--data") ?? throw new ArgumentException("--data is required"), cts.Token),
+                "dashboard" => await DashboardBench.RunAsync(
+                    options.Int("--count", 10_000), options.Int("--requests", 200), options.String("--data"), options.Flag("--keep"), cts.Token),
                 "acme-reconcile" => await AcmeReconcile.RunAsync(
                     options.String("--data") ?? throw new ArgumentException("--data is required"),
                     options.String("--manifest") ?? throw new ArgumentException("--manifest is required"),

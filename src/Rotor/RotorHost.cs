@@ -54,6 +54,10 @@ public sealed class RotorHost : IAsyncDisposable
     public Alerts.NotifierRegistry Notifiers => _notifiers ??= new Alerts.NotifierRegistry(Store, Time);
     private Alerts.NotifierRegistry? _notifiers;
 
+    /// <summary>API tokens of the operator API (stored hashed; creations and revocations are events).</summary>
+    public Api.Auth.ApiTokens ApiTokens => _apiTokens ??= new Api.Auth.ApiTokens((IApiTokenStore)Store, Time) { Audit = Store };
+    private Api.Auth.ApiTokens? _apiTokens;
+
     public Alerts.AlertEvaluator AlertEvaluator => new(Store, Alerts, Time);
 
     public Alerts.AlertDispatcher AlertDispatcher => new(Alerts, Notifiers, Time, Loggers.CreateLogger<Alerts.AlertDispatcher>());

@@ -4,6 +4,9 @@
 # only reports what is missing, and the tests that need it skip locally (fail under CI=true).
 set -euo pipefail
 
+# Chromium for the dashboard's browser tests: its own script (flock on /tmp/apt.lock, one retry).
+bash "$(dirname "${BASH_SOURCE[0]}")/browser/install.sh"
+
 packages=(
   openssl ca-certificates procps time
   # the Native AOT publish of rotor (tests/Rotor.IntegrationTests/Aot/)

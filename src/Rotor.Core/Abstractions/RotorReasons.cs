@@ -17,6 +17,16 @@ public static class RotorReasons
     public const string VersionMissing = "VersionMissing";
     public const string TargetMisconfigured = "TargetMisconfigured";
     public const string NothingToRollBack = "NothingToRollBack";
+    public const string InvalidInput = "InvalidInput";
+    public const string Conflict = "Conflict";
+    public const string PreconditionFailed = "PreconditionFailed";
+
+    // The operator API: tokens, and what a request lacked.
+    public const string TokenCreated = "TokenCreated";
+    public const string TokenRevoked = "TokenRevoked";
+    public const string Unauthorized = "Unauthorized";
+    public const string Forbidden = "Forbidden";
+    public const string Deleted = "Deleted";
 
     // The data folder and other processes.
     public const string NotInitialized = "NotInitialized";
@@ -76,6 +86,8 @@ public static class RotorReasons
     public const string GateFailed = "GateFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string RollbackRequested = "RollbackRequested";
+    public const string RenewRequested = "RenewRequested";
+    public const string RotateRequested = "RotateRequested";
     /// <summary>An event, and the failure of a reconcile whose version was rolled back.</summary>
     public const string RolledBack = "RolledBack";
     public const string Retired = "Retired";

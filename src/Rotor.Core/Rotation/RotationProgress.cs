@@ -52,10 +52,17 @@ public sealed record GateTally
 
     public double SuccessRate => Probes == 0 ? 0 : 100.0 * Successes / Probes;
 
+    /// <summary>The handshake time (ms) at quantile <paramref name="q"/> (0.5 = p50) of the successful probes; null before any.</summary>
+    public double? HandshakePercentile(double q)
+    {
+        if (HandshakeMs.Count == 0) return null;
+        var sorted = HandshakeMs.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
     public string Describe()
     {
-        var sorted = HandshakeMs.Order().ToArray();
-        string P(double q) => sorted.Length == 0 ? "-" : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)].ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        string P(double q) => HandshakePercentile(q) is { } v ? v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "-";
         return $"{Successes}/{Probes} probes succeeded ({SuccessRate.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} %), " +
             $"{Unreachable} unreachable; handshake p50 {P(0.5)} ms, p95 {P(0.95)} ms, max {P(1)} ms" +
             (LastError is null ? "" : $"; last failure: {LastError}");

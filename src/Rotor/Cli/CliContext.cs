@@ -46,6 +46,33 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         Recursive = true,
     };
 
+    public Option<string?> Server { get; } = new("--server")
+    {
+        Description = "Talk to a running rotor's operator API at this URL (get, describe, renew, rotate, rollback, events) instead of a local data folder. " +
+            "The token comes from --token-file or $ROTOR_TOKEN",
+        Recursive = true,
+    };
+
+    public Option<string?> TokenFile { get; } = new("--token-file")
+    {
+        Description = "File holding the API token for --server (default: $ROTOR_TOKEN)",
+        Recursive = true,
+    };
+
+    public Option<string?> ServerCa { get; } = new("--server-ca")
+    {
+        Description = "PEM root(s) the --server's HTTPS certificate must chain to (e.g. the remote Rotor's ca/root.pem); default: the system's roots",
+        Recursive = true,
+    };
+
+    /// <summary>The remote API client when --server is given (null otherwise); the failure exit code when it cannot be made.</summary>
+    internal async Task<(RemoteApi? Api, int? Failed)> RemoteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(Server) is not { } server) return (null, null);
+        var (api, error) = await RemoteApi.CreateAsync(server, parse.GetValue(TokenFile), parse.GetValue(ServerCa), Environment, cancellationToken);
+        return api is null ? (null, Fail(ExitCodes.InvalidInput, error!)) : (api, null);
+    }
+
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
     {
         Description = "Log debug messages too",

@@ -58,7 +58,13 @@ internal sealed record RotationJson(
     long Version, string Target, RotationState State, int Wave, string? Detail, GateJson? Gate,
     DateTimeOffset? NextStep, DateTimeOffset? DrainUntil, DateTimeOffset Updated);
 
-internal sealed record GateJson(int Successes, int Probes, int Unreachable, bool Passed, string? LastError);
+internal sealed record GateJson(int Successes, int Probes, int Unreachable, bool Passed, string? LastError)
+{
+    /// <summary>Successful probes in percent of the probes that reached the endpoint.</summary>
+    public double? SuccessRate { get; init; }
+    public double? HandshakeP50Ms { get; init; }
+    public double? HandshakeP95Ms { get; init; }
+}
 
 internal sealed record EventJson(DateTimeOffset At, EventType Type, string Reason, string Message);
 
@@ -110,4 +116,5 @@ internal sealed record ChainCertificateJson(string Subject, string Issuer, strin
 [JsonSerializable(typeof(ProbeRunJson))]
 [JsonSerializable(typeof(TargetViewJson))]
 [JsonSerializable(typeof(EndpointViewJson))]
+[JsonSerializable(typeof(IReadOnlyList<Rotor.Api.Auth.ApiTokenInfo>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -45,24 +45,39 @@ public static class ManifestLoader
             resources.AddRange(result.Resources);
             errors.AddRange(result.Errors);
         }
+        await CheckAsync(resources, errors, store, cancellationToken);
+        return (resources, errors);
+    }
+
+    /// <summary>
+    /// The checks across documents, after each parsed on its own: a name defined twice, references to
+    /// resources that exist (in this apply or in the store), deploy folders that do not overlap.
+    /// Adds every problem to <paramref name="errors"/>. <c>rotor apply</c> and the operator API both use it.
+    /// </summary>
+    public static async Task CheckAsync(IReadOnlyList<Resource> resources, List<ManifestError> errors, IStore? store, CancellationToken cancellationToken)
+    {
         foreach (var dup in resources.GroupBy(r => (r.Kind, r.Name)).Where(g => g.Select(r => r.Source.File).Distinct().Count() > 1))
         {
             var second = dup.Skip(1).First();
             errors.Add(new ManifestError(second.Source.File, second.Source.Line, 1, "metadata.name", "unique-name",
                 $"{dup.Key.Kind} '{dup.Key.Name}' is also defined in {dup.First().Source.File}"));
         }
+        // Only the kinds a document can refer to; certificates are never referred to, so a fleet of
+        // them costs nothing here.
         var existing = new Dictionary<string, HashSet<string>>();
-        foreach (var kind in ResourceKinds.All)
+        foreach (var kind in ReferableKinds)
         {
             existing[kind] = store is null ? [] : (await store.ListResourcesAsync(kind, cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         }
-        errors.AddRange(ReferenceValidator.Validate(resources, (kind, name) => existing[kind].Contains(name)));
+        errors.AddRange(ReferenceValidator.Validate(resources, (kind, name) => existing.TryGetValue(kind, out var names) && names.Contains(name)));
         if (errors.Count == 0)
         {
             errors.AddRange(await Targets.DeployFolderValidator.ValidateAsync(resources, store, cancellationToken));
         }
-        return (resources, errors);
     }
+
+    /// <summary>The kinds another document may name (issuerRef, deploy targets and endpoints, alert routes' notifiers).</summary>
+    public static readonly IReadOnlyList<string> ReferableKinds = [ResourceKinds.Issuer, ResourceKinds.Target, ResourceKinds.Endpoint, ResourceKinds.Notifier];
 
     /// <summary>
     /// Reads one file, at most <see cref="ManifestLimits.MaxFileBytes"/> of it: a larger file is
@@ -139,18 +154,35 @@ public static class ManifestLoader
     {
         var (resources, errors) = await LoadAsync(paths, host.Store, cancellationToken);
         if (Refuse(resources, errors, cli) is { } refused) return refused;
+        foreach (var (r, outcome) in await StoreAsync(resources, host, null, cancellationToken))
+        {
+            (outcomes ?? cli.Output).WriteLine($"{r.Kind.ToLowerInvariant()}/{r.Name} {outcome.ToString().ToLowerInvariant()}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Stores checked resources in one transaction, records an event for each change (naming
+    /// <paramref name="actor"/> when given: the API token) and wakes a running <c>rotor run</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<(StoredResource Resource, ApplyOutcome Outcome)>> StoreAsync(
+        IReadOnlyList<Resource> resources, RotorHost host, string? actor, CancellationToken cancellationToken)
+    {
         var now = host.Time.GetUtcNow();
         var applied = await host.Store.ApplyAsync(resources.Select(r => SpecSerializer.ToStored(r, now)).ToList(), now, cancellationToken);
         foreach (var (r, outcome) in applied)
         {
-            (outcomes ?? cli.Output).WriteLine($"{r.Kind.ToLowerInvariant()}/{r.Name} {outcome.ToString().ToLowerInvariant()}");
-            if (outcome != ApplyOutcome.Unchanged)
-            {
-                await host.Store.AppendEventAsync(new EventRecord(0, now, r.Kind, r.Name, EventType.Normal, RotorReasons.Applied,
-                    $"{outcome.ToString().ToLowerInvariant()} from {r.SourceFile} (generation {r.Generation})"), cancellationToken);
-            }
+            await RecordAsync(host, r, outcome, actor, cancellationToken);
         }
         host.Wake();
-        return ExitCodes.Ok;
+        return applied;
+    }
+
+    /// <summary>The event of one stored change (none when nothing changed).</summary>
+    public static async Task RecordAsync(RotorHost host, StoredResource r, ApplyOutcome outcome, string? actor, CancellationToken cancellationToken)
+    {
+        if (outcome == ApplyOutcome.Unchanged) return;
+        await host.Store.AppendEventAsync(new EventRecord(0, host.Time.GetUtcNow(), r.Kind, r.Name, EventType.Normal, RotorReasons.Applied,
+            $"{outcome.ToString().ToLowerInvariant()} from {r.SourceFile} (generation {r.Generation})" + (actor is null ? "" : $" by {actor}")), cancellationToken);
     }
 }

@@ -106,19 +106,7 @@ public static partial class RotorCli
     {
         var stored = await host.Store.GetResourceAsync(ResourceKinds.Endpoint, name, ct);
         if (stored is null) return cli.Fail(ExitCodes.NotFound, $"endpoint '{name}' not found");
-        var spec = SpecSerializer.SpecOf<EndpointSpec>(stored);
-        var uses = new List<EndpointUseJson>();
-        foreach (var certificate in await host.Store.ListResourcesAsync(ResourceKinds.Certificate, ct))
-        {
-            uses.AddRange(SpecSerializer.SpecOf<CertificateSpec>(certificate).Deploy
-                .Where(d => d.Endpoints.Contains(name))
-                .Select(d => new EndpointUseJson(certificate.Name, d.Target)));
-        }
-        var last = await host.Store.GetEndpointProbeAsync(name, ct);
-        var view = new EndpointViewJson(name, spec.Host, spec.Port, spec.Sni ?? (HostPort.IsDnsName(spec.Host) ? spec.Host : null), spec.Sip,
-            stored.Generation, stored.SourceFile, uses,
-            last is null ? null : new EndpointProbeJson(last.At, last.Certificate, last.Success, last.Failure, last.LeafSha256, last.ChainTrusted,
-                last.SipStatusCode, last.HandshakeMs, last.Error));
+        var view = await CertificateViews.EndpointAsync(host, stored, ct);
         if (cli.WantsJson(parse))
         {
             cli.WriteJson(view, CliJsonContext.Default.EndpointViewJson);
@@ -128,7 +116,7 @@ public static partial class RotorCli
         return ExitCodes.Ok;
     }
 
-    private static void WriteEndpointView(CliContext cli, EndpointViewJson view)
+    internal static void WriteEndpointView(CliContext cli, EndpointViewJson view)
     {
         var o = cli.Output;
         o.WriteLine($"Name:        {view.Name} (generation {view.Generation})");

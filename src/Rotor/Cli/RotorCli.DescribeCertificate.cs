@@ -16,7 +16,7 @@ public static partial class RotorCli
         if (stored is null) return cli.Fail(ExitCodes.NotFound, $"certificate '{name}' not found");
         var status = await host.Store.GetStatusAsync(name, ct);
         var events = await host.Store.ListEventsAsync(ResourceKinds.Certificate, name, 15, ct);
-        var view = await CertificateViewAsync(host, stored, status, events, ct);
+        var view = await CertificateViews.GatherAsync(host, stored, status, events, ct);
         if (cli.WantsJson(parse))
         {
             cli.WriteJson(view, CliJsonContext.Default.CertificateViewJson);
@@ -27,57 +27,7 @@ public static partial class RotorCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<CertificateViewJson> CertificateViewAsync(
-        RotorHost host, StoredResource stored, CertificateStatus? status, IReadOnlyList<EventRecord> events, CancellationToken ct)
-    {
-        var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
-        var versions = await host.Store.ListVersionsAsync(stored.Name, ct);
-        var numbers = versions.ToDictionary(v => v.Id, v => v.Number);
-        var rotations = new List<RotationRecord>();
-        foreach (var v in versions.TakeLast(5))
-        {
-            rotations.AddRange(await host.Store.ListRotationsAsync(v.Id, ct));
-        }
-        var cmp = Issuers.CmpTransactionState.TryRead(status?.IssuerState);
-        return new CertificateViewJson
-        {
-            Name = stored.Name,
-            Generation = stored.Generation,
-            Issuer = spec.IssuerRef,
-            Names = [.. spec.RequiredNames().Order()],
-            Key = spec.PrivateKey.Describe(),
-            RotationPolicy = spec.PrivateKey.RotationPolicy,
-            Duration = DurationParser.Format(spec.Duration),
-            Ready = status?.Ready ?? false,
-            NotAfter = status?.NotAfter,
-            RenewalAt = status?.RenewalAt,
-            NextReconcile = status?.NextDueAt,
-            Failures = status?.Failures ?? 0,
-            LastFailure = status?.LastFailure,
-            RenewRequested = status?.RenewRequested ?? false,
-            RenewNow = status?.RenewNow ?? false,
-            Cmp = cmp is null ? null : new CmpStateJson(
-                cmp.Request, cmp.State, cmp.Server, cmp.TransactionId, cmp.PkiStatus, cmp.FailInfo, cmp.StatusText, cmp.Error,
-                cmp.Polls, cmp.NextPollAt, cmp.ImplicitlyConfirmed, cmp.At, status?.NextDueAt),
-            Versions = [.. versions.Select(v => new VersionJson(v.Number, v.Id, v.State, v.Serial, v.Sha256Fingerprint, v.NotBefore, v.NotAfter, v.Generation))],
-            Rotations = [.. rotations.Select(r => RotationView(r, numbers[r.VersionId]))],
-            Events = [.. events.Select(e => new EventJson(e.At, e.Type, e.Reason, e.Message))],
-        };
-    }
-
-    private static RotationJson RotationView(RotationRecord r, long versionNumber) => new(
-        versionNumber,
-        r.Target,
-        r.State,
-        r.Progress.Wave + 1,
-        r.Detail,
-        r.Progress.Gate.StartedAt is null ? null : new GateJson(
-            r.Progress.Gate.Successes, r.Progress.Gate.Probes, r.Progress.Gate.Unreachable, r.Progress.Gate.Passed, r.Progress.Gate.LastError),
-        r.Progress.NextAt,
-        r.Progress.DrainUntil,
-        r.UpdatedAt);
-
-    private static void WriteCertificateView(CliContext cli, CertificateViewJson view, Issuers.CmpTransactionState? cmp, CertificateStatus? status)
+    internal static void WriteCertificateView(CliContext cli, CertificateViewJson view, Issuers.CmpTransactionState? cmp, CertificateStatus? status)
     {
         var o = cli.Output;
         o.WriteLine($"Name:           {view.Name} (generation {view.Generation})");

@@ -16,58 +16,56 @@ public static partial class RotorCli
         {
             var kind = ResourceKinds.FromUserWord(parse.GetValue(what)!);
             if (kind is null) return cli.Fail(ExitCodes.InvalidInput, $"unknown kind '{parse.GetValue(what)}'; use certificates, issuers or targets");
+            if (await RemoteGetAsync(cli, parse, kind, ct) is { } remote) return remote;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var resources = await host.Store.ListResourcesAsync(kind, ct);
             if (kind == ResourceKinds.Certificate)
             {
                 var statuses = (await host.Store.ListStatusesAsync(ct)).ToDictionary(s => s.Name);
-                var rows = resources.Select(r =>
-                {
-                    statuses.TryGetValue(r.Name, out var s);
-                    var spec = SpecSerializer.SpecOf<CertificateSpec>(r);
-                    return new CertificateRowJson(
-                        r.Name,
-                        s?.Ready ?? false,
-                        spec.IssuerRef,
-                        s?.NotAfter,
-                        s?.RenewalAt,
-                        s is { Failures: > 0 } ? s.NextDueAt : null,
-                        s?.LastFailure,
-                        r.Generation);
-                }).ToList();
-                if (cli.WantsJson(parse))
-                {
-                    cli.WriteJson(rows, CliJsonContext.Default.ListCertificateRowJson);
-                    return ExitCodes.Ok;
-                }
-                var table = new Table().AddColumns("NAME", "READY", "ISSUER", "EXPIRES", "RENEWAL", "STATUS");
-                foreach (var r in rows)
-                {
-                    table.AddRow(Markup.Escape(r.Name), r.Ready ? "True" : "False", Markup.Escape(r.Issuer), Time(r.NotAfter), Time(r.RenewalAt),
-                        Markup.Escape(StatusText(r)));
-                }
-                cli.Console.Write(table);
-                return ExitCodes.Ok;
+                var rows = resources.Select(r => CertificateViews.Row(r, statuses.GetValueOrDefault(r.Name))).ToList();
+                return WriteCertificateRows(cli, parse, rows);
             }
             var list = resources.Select(r => new ResourceRowJson(r.Name, KindOf(r), r.Generation, r.SourceFile, r.UpdatedAt)).ToList();
-            if (cli.WantsJson(parse))
-            {
-                cli.WriteJson(list, CliJsonContext.Default.ListResourceRowJson);
-                return ExitCodes.Ok;
-            }
-            var t = new Table().AddColumns("NAME", "KIND", "GENERATION", "SOURCE");
-            foreach (var r in list)
-            {
-                t.AddRow(Markup.Escape(r.Name), r.Kind, r.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Source));
-            }
-            cli.Console.Write(t);
-            return ExitCodes.Ok;
+            return WriteResourceRows(cli, parse, list);
         });
         return cmd;
     }
 
-    private static string KindOf(StoredResource r) => r.Kind switch
+    private static int WriteCertificateRows(CliContext cli, ParseResult parse, List<CertificateRowJson> rows)
+    {
+        if (cli.WantsJson(parse))
+        {
+            cli.WriteJson(rows, CliJsonContext.Default.ListCertificateRowJson);
+            return ExitCodes.Ok;
+        }
+        var table = new Table().AddColumns("NAME", "READY", "ISSUER", "EXPIRES", "RENEWAL", "STATUS");
+        foreach (var r in rows)
+        {
+            table.AddRow(Markup.Escape(r.Name), r.Ready ? "True" : "False", Markup.Escape(r.Issuer), Time(r.NotAfter), Time(r.RenewalAt),
+                Markup.Escape(StatusText(r)));
+        }
+        cli.Console.Write(table);
+        return ExitCodes.Ok;
+    }
+
+    private static int WriteResourceRows(CliContext cli, ParseResult parse, List<ResourceRowJson> list)
+    {
+        if (cli.WantsJson(parse))
+        {
+            cli.WriteJson(list, CliJsonContext.Default.ListResourceRowJson);
+            return ExitCodes.Ok;
+        }
+        var t = new Table().AddColumns("NAME", "KIND", "GENERATION", "SOURCE");
+        foreach (var r in list)
+        {
+            t.AddRow(Markup.Escape(r.Name), r.Kind, r.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.Source));
+        }
+        cli.Console.Write(t);
+        return ExitCodes.Ok;
+    }
+
+    internal static string KindOf(StoredResource r) => r.Kind switch
     {
         ResourceKinds.Issuer => SpecSerializer.SpecOf<IssuerSpec>(r).Kind.ToString(),
         ResourceKinds.Target => SpecSerializer.SpecOf<TargetSpec>(r).Kind.ToString(),
@@ -98,6 +96,7 @@ public static partial class RotorCli
                 return cli.Fail(ExitCodes.InvalidInput,
                     $"cannot describe '{word}'; supported kinds: {string.Join(", ", Describers.Select(d => d.Word))} (e.g. rotor describe certificate NAME)");
             }
+            if (await RemoteDescribeAsync(cli, parse, kind!, parse.GetValue(name)!, ct) is { } remote) return remote;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             return await describe(cli, parse, host, parse.GetValue(name)!, ct);
@@ -105,7 +104,7 @@ public static partial class RotorCli
         return cmd;
     }
 
-    private static void WriteEvents(CliContext cli, IReadOnlyList<EventRecord> events)
+    internal static void WriteEvents(CliContext cli, IReadOnlyList<EventRecord> events)
     {
         var et = new Table().Title("Events").AddColumns("TIME", "TYPE", "OBJECT", "REASON", "MESSAGE");
         foreach (var e in events)
@@ -122,6 +121,7 @@ public static partial class RotorCli
         var cmd = new Command("events", "Show the audit log of decisions and outcomes, oldest first") { name, limit };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (await RemoteEventsAsync(cli, parse, parse.GetValue(name), parse.GetValue(limit), ct) is { } remote) return remote;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var events = await host.Store.ListEventsAsync(null, parse.GetValue(name), parse.GetValue(limit), ct);

@@ -73,10 +73,24 @@ public static partial class RotorCli
         var files = FileOption(required: false);
         var listen = new Option<string>("--listen")
         {
-            Description = $"Loopback address for /healthz, /readyz and /metrics (default {DefaultListen}; port 0 picks a free one). Other addresses are refused: the endpoints have no TLS or token",
+            Description = $"Address for /healthz, /readyz, /metrics and the operator API /api/v1 (default {DefaultListen}; port 0 picks a free one). " +
+                "A loopback address serves plain HTTP; any other address needs --tls-certificate and serves HTTPS",
             DefaultValueFactory = _ => DefaultListen,
         };
-        var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C)") { files, listen, cli.Parallelism };
+        var tlsCertificate = new Option<string?>("--tls-certificate")
+        {
+            Description = "Serve HTTPS with this Certificate resource, which Rotor issues and renews like any other (e.g. from its local CA); " +
+                "needed to listen beyond loopback",
+        };
+        var metricsPublic = new Option<bool>("--metrics-public")
+        {
+            Description = "Serve /metrics without a token on any address. Without it, /metrics needs a viewer token except on a loopback listener " +
+                "(certificate names and expiry times are not for everyone on the network)",
+        };
+        var cmd = new Command("run", "Apply manifests (if -f given) and keep every certificate valid until stopped (SIGTERM or Ctrl-C); serves the operator API")
+        {
+            files, listen, tlsCertificate, metricsPublic, cli.Parallelism,
+        };
         cmd.SetAction(async (parse, ct) =>
         {
             if (cli.CheckParallelism(parse) is { } bad) return cli.Fail(ExitCodes.InvalidInput, bad);
@@ -84,11 +98,12 @@ public static partial class RotorCli
             {
                 return cli.Fail(ExitCodes.InvalidInput, $"--listen: '{parse.GetValue(listen)}' is not an address:port like {DefaultListen}");
             }
-            if (!IPAddress.IsLoopback(endpoint.Address))
+            var tlsName = parse.GetValue(tlsCertificate);
+            if (!IPAddress.IsLoopback(endpoint.Address) && tlsName is null)
             {
-                // Until the endpoints have TLS and tokens, nothing leaves the machine (DESIGN.md, Safety rules).
-                return cli.Fail(ExitCodes.InvalidInput, $"--listen: {endpoint} is not a loopback address; Rotor serves its endpoints without TLS " +
-                    "or a token, so it listens on 127.0.0.1 or [::1] only (put a TLS proxy that authenticates in front of it to reach it from elsewhere)");
+                // DESIGN.md, Safety rules: anything listening beyond loopback needs TLS and a token.
+                return cli.Fail(ExitCodes.InvalidInput, $"--listen: {endpoint} is not a loopback address; beyond loopback Rotor serves HTTPS only: " +
+                    "give --tls-certificate NAME, a Certificate resource Rotor issues for this server (or listen on 127.0.0.1 or [::1])");
             }
             if (parse.GetValue(files) is { Length: > 0 } manifests
                 && await ManifestLoader.RefuseBeforeCreatingAsync(manifests, cli.DataDirectory(parse), cli, ct) is { } refused) return refused;
@@ -102,10 +117,30 @@ public static partial class RotorCli
             }
             await host.SweepKeysAsync(ct);
             var loop = new ReconcileLoop(host.Reconciler, host.Store, host.Time, loggers.CreateLogger<ReconcileLoop>(), host.WakeFile);
+            ServerCertificateSource? serverCertificate = null;
+            if (tlsName is not null)
+            {
+                if (await host.Store.GetResourceAsync(Core.Resources.ResourceKinds.Certificate, tlsName, ct) is null)
+                {
+                    return cli.Fail(ExitCodes.InvalidInput, $"--tls-certificate: no Certificate named '{tlsName}' is stored (apply one first, e.g. issued by the local CA)");
+                }
+                serverCertificate = new ServerCertificateSource(host, tlsName);
+                if (!await serverCertificate.LoadAsync(ct))
+                {
+                    // The first start: issue it before serving, so the API never answers without TLS.
+                    await host.Reconciler.RunPassAsync(ct);
+                    if (!await serverCertificate.LoadAsync(ct))
+                    {
+                        return cli.Fail(ExitCodes.Failed, $"--tls-certificate: certificate '{tlsName}' has no version in service yet and could not be issued now " +
+                            "(rotor describe certificate " + tlsName + "); ECDSA or RSA keys only");
+                    }
+                }
+            }
             HttpEndpoints server;
             try
             {
-                server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers, ct);
+                server = await HttpEndpoints.StartAsync(endpoint, host, loop, loggers,
+                    new HttpServeOptions { MetricsPublic = parse.GetValue(metricsPublic), ServerCertificate = serverCertificate }, ct);
             }
             catch (IOException e)
             {
@@ -114,7 +149,7 @@ public static partial class RotorCli
             }
             await using var running = server;
             var logger = loggers.CreateLogger("Rotor.Run");
-            Log.Listening(logger, server.Address);
+            Log.Listening(logger, server.BaseUri.ToString().TrimEnd('/'));
             var alerting = new Alerts.AlertLoop(host.AlertEvaluator, host.AlertDispatcher, host.Alerts, host.Time, loggers.CreateLogger<Alerts.AlertLoop>());
             var alertTask = alerting.RunAsync(ct);
             using var scanHttp = Scan.ScanHttp.Create();

@@ -61,6 +61,9 @@ public static partial class RotorCli
         root.Options.Add(cli.OutputFormat);
         root.Options.Add(cli.LogFormat);
         root.Options.Add(cli.Verbose);
+        root.Options.Add(cli.Server);
+        root.Options.Add(cli.TokenFile);
+        root.Options.Add(cli.ServerCa);
         root.Subcommands.Add(InitCommand(cli));
         root.Subcommands.Add(ApplyCommand(cli));
         root.Subcommands.Add(GetCommand(cli));
@@ -77,6 +80,7 @@ public static partial class RotorCli
         root.Subcommands.Add(RunCommand(cli));
         root.Subcommands.Add(AlertsCommand(cli));
         root.Subcommands.Add(NotifyCommand(cli));
+        root.Subcommands.Add(TokenCommand(cli));
         return root;
     }
 
@@ -132,11 +136,11 @@ public static partial class RotorCli
     private static Command RenewCommand(CliContext cli) =>
         RenewLike(cli, "renew", "Mark a certificate for renewal now; `rotor run` picks it up at once, `rotor reconcile` on its next pass. " +
             "A key update to an issuer with a key-update window (CMP kurWindow) waits for the window unless --now is given",
-            "RenewRequested", "manual renewal requested", new Option<bool>("--now") { Description = "Do not wait for the issuer's key-update window" });
+            RotorReasons.RenewRequested, "manual renewal requested", new Option<bool>("--now") { Description = "Do not wait for the issuer's key-update window" });
 
     private static Command RotateCommand(CliContext cli) =>
         RenewLike(cli, "rotate", "Start a rotation now: a new version is issued and rolled out to every target (trust first, in waves, through the health gates)",
-            "RotateRequested", "manual rotation requested");
+            RotorReasons.RotateRequested, "manual rotation requested");
 
     private static Command RollbackCommand(CliContext cli)
     {
@@ -144,6 +148,7 @@ public static partial class RotorCli
         var cmd = new Command("rollback", "Roll back a rotation in progress, or put the previous version (still in its overlap window) back in service") { name };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (await RemoteActionAsync(cli, parse, "rollback", parse.GetValue(name)!, ct) is { } remote) return remote;
             using var loggers = cli.CreateLoggers(parse);
             await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             try
@@ -166,10 +171,11 @@ public static partial class RotorCli
         if (now is not null) cmd.Options.Add(now);
         cmd.SetAction(async (parse, ct) =>
         {
-            using var loggers = cli.CreateLoggers(parse);
-            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             var n = parse.GetValue(name)!;
             var immediately = now is not null && parse.GetValue(now);
+            if (await RemoteActionAsync(cli, parse, verb + (immediately ? "?now=true" : ""), n, ct) is { } remote) return remote;
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
             if (!await new Commands.CertificateCommands(host).RequestRenewalAsync(n, immediately, reason,
                     immediately ? message + " (--now: no key-update window wait)" : message, ct))
             {

@@ -24,6 +24,7 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(AlertingSpec))]
 [JsonSerializable(typeof(ScanSpec))]
 [JsonSerializable(typeof(Rotor.Core.Scan.EndpointScan))]
+[JsonSerializable(typeof(List<Rotor.Core.Scan.EndpointScan>))]
 [JsonSerializable(typeof(RotationProgress))]
 [JsonSerializable(typeof(SpecSerializer.IssuedFactsDto))]
 [JsonSerializable(typeof(Rotor.Issuers.CmpTransactionState))]

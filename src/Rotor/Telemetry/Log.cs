@@ -73,7 +73,7 @@ internal static partial class Log
     [LoggerMessage(RotorEventIds.LeaseBusy, LogLevel.Debug, "{Certificate}: skipped, another Rotor process is working on it")]
     public static partial void LeaseBusy(ILogger logger, string certificate);
 
-    [LoggerMessage(RotorEventIds.Listening, LogLevel.Information, "Rotor is serving /healthz, /readyz and /metrics on http://{Endpoint}")]
+    [LoggerMessage(RotorEventIds.Listening, LogLevel.Information, "Rotor is serving /healthz, /readyz, /metrics and /api/v1 on {Endpoint}")]
     public static partial void Listening(ILogger logger, string endpoint);
 
     [LoggerMessage(RotorEventIds.ShuttingDown, LogLevel.Information, "Shutting down")]

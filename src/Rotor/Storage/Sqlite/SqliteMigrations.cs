@@ -175,5 +175,14 @@ internal static class SqliteMigrations
               PRIMARY KEY(run_id, endpoint));
             CREATE INDEX ix_scan_results_endpoint ON scan_results(endpoint, run_id);
             """),
+        (11, "API tokens of the operator API (their SHA-256, never the token)", """
+            CREATE TABLE api_tokens(
+              name TEXT PRIMARY KEY,
+              role TEXT NOT NULL,
+              sha256 TEXT NOT NULL UNIQUE,
+              created_at INTEGER NOT NULL,
+              last_used_at INTEGER,
+              revoked_at INTEGER);
+            """),
     ];
 }

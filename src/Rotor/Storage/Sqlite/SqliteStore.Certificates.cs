@@ -86,21 +86,21 @@ public sealed partial class SqliteStore
     /// <summary>SQL: certificate_status row <c>s</c> has a lease that has not expired at <c>$now</c>.</summary>
     private const string LeasedNow = "EXISTS (SELECT 1 FROM leases l WHERE l.resource = 'certificate/' || s.name AND l.expires_at > $now)";
 
-    private static CertificateStatus ReadStatus(SqliteDataReader r) => new()
+    private static CertificateStatus ReadStatus(SqliteDataReader r, int o = 0) => new()
     {
-        Name = r.GetString(0),
-        NextDueAt = FromMs(r.GetInt64(1)),
-        Failures = r.GetInt32(2),
-        LastFailure = r.IsDBNull(3) ? null : r.GetString(3),
-        RenewRequested = r.GetInt64(4) != 0,
-        PendingKeyRef = r.IsDBNull(5) ? null : r.GetString(5),
-        CurrentVersionId = r.IsDBNull(6) ? null : r.GetInt64(6),
-        Issuer = r.IsDBNull(7) ? null : r.GetString(7),
-        NotAfter = FromMs(r.GetValue(8)),
-        RenewalAt = FromMs(r.GetValue(9)),
-        Ready = r.GetInt64(10) != 0,
-        RenewNow = r.GetInt64(11) != 0,
-        IssuerState = r.IsDBNull(12) ? null : r.GetString(12),
+        Name = r.GetString(o),
+        NextDueAt = FromMs(r.GetInt64(o + 1)),
+        Failures = r.GetInt32(o + 2),
+        LastFailure = r.IsDBNull(o + 3) ? null : r.GetString(o + 3),
+        RenewRequested = r.GetInt64(o + 4) != 0,
+        PendingKeyRef = r.IsDBNull(o + 5) ? null : r.GetString(o + 5),
+        CurrentVersionId = r.IsDBNull(o + 6) ? null : r.GetInt64(o + 6),
+        Issuer = r.IsDBNull(o + 7) ? null : r.GetString(o + 7),
+        NotAfter = FromMs(r.GetValue(o + 8)),
+        RenewalAt = FromMs(r.GetValue(o + 9)),
+        Ready = r.GetInt64(o + 10) != 0,
+        RenewNow = r.GetInt64(o + 11) != 0,
+        IssuerState = r.IsDBNull(o + 12) ? null : r.GetString(o + 12),
     };
 
     public async Task SaveIssuerStateAsync(string name, string? issuerStateJson, CancellationToken cancellationToken)

@@ -15,60 +15,75 @@ public sealed partial class SqliteStore
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
         foreach (var r in resources)
         {
-            using var find = Command(c, tx, "SELECT generation, spec_hash FROM resources WHERE kind = $k AND name = $n", ("$k", r.Kind), ("$n", r.Name));
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-            long? generation = null;
-            string? hash = null;
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                generation = reader.GetInt64(0);
-                hash = reader.GetString(1);
-            }
-            await reader.DisposeAsync();
-
-            ApplyOutcome outcome;
-            long newGeneration;
-            if (generation is null)
-            {
-                newGeneration = 1;
-                outcome = ApplyOutcome.Created;
-                using var insert = Command(c, tx, """
-                    INSERT INTO resources(kind, name, generation, spec_json, spec_hash, source_file, created_at, updated_at)
-                    VALUES($k, $n, 1, $s, $h, $f, $t, $t)
-                    """, ("$k", r.Kind), ("$n", r.Name), ("$s", r.SpecJson), ("$h", r.SpecHash), ("$f", r.SourceFile), ("$t", Ms(now)));
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-            else if (hash != r.SpecHash)
-            {
-                newGeneration = generation.Value + 1;
-                outcome = ApplyOutcome.Configured;
-                using var update = Command(c, tx, """
-                    UPDATE resources SET generation = $g, spec_json = $s, spec_hash = $h, source_file = $f, updated_at = $t
-                    WHERE kind = $k AND name = $n
-                    """, ("$k", r.Kind), ("$n", r.Name), ("$g", newGeneration), ("$s", r.SpecJson), ("$h", r.SpecHash), ("$f", r.SourceFile), ("$t", Ms(now)));
-                await update.ExecuteNonQueryAsync(cancellationToken);
-            }
-            else
-            {
-                results.Add((r with { Generation = generation.Value }, ApplyOutcome.Unchanged));
-                continue;
-            }
-
-            if (r.Kind == ResourceKinds.Certificate)
-            {
-                // A new or changed certificate is looked at now; the reconciler decides whether
-                // the change needs a new version. Earlier failures no longer apply to the new spec.
-                using var due = Command(c, tx, """
-                    INSERT INTO certificate_status(name, next_due_at) VALUES($n, $t)
-                    ON CONFLICT(name) DO UPDATE SET next_due_at = $t, failures = 0, last_failure = NULL
-                    """, ("$n", r.Name), ("$t", Ms(now)));
-                await due.ExecuteNonQueryAsync(cancellationToken);
-            }
-            results.Add((r with { Generation = newGeneration, UpdatedAt = now }, outcome));
+            results.Add((await ApplyOneAsync(c, tx, r, new WriteCondition.None(), now, cancellationToken))!.Value);
         }
         await tx.CommitAsync(cancellationToken);
         return results;
     }
+
+    /// <summary>Stores one resource in <paramref name="tx"/> if <paramref name="condition"/> holds; null when it does not.</summary>
+    private static async Task<(StoredResource, ApplyOutcome)?> ApplyOneAsync(SqliteConnection c, SqliteTransaction tx, StoredResource r,
+        WriteCondition condition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var find = Command(c, tx, "SELECT generation, spec_hash FROM resources WHERE kind = $k AND name = $n", ("$k", r.Kind), ("$n", r.Name));
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        long? generation = null;
+        string? hash = null;
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            generation = reader.GetInt64(0);
+            hash = reader.GetString(1);
+        }
+        await reader.DisposeAsync();
+        if (!Holds(condition, generation, hash)) return null;
+
+        ApplyOutcome outcome;
+        long newGeneration;
+        if (generation is null)
+        {
+            newGeneration = 1;
+            outcome = ApplyOutcome.Created;
+            using var insert = Command(c, tx, """
+                INSERT INTO resources(kind, name, generation, spec_json, spec_hash, source_file, created_at, updated_at)
+                VALUES($k, $n, 1, $s, $h, $f, $t, $t)
+                """, ("$k", r.Kind), ("$n", r.Name), ("$s", r.SpecJson), ("$h", r.SpecHash), ("$f", r.SourceFile), ("$t", Ms(now)));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else if (hash != r.SpecHash)
+        {
+            newGeneration = generation.Value + 1;
+            outcome = ApplyOutcome.Configured;
+            using var update = Command(c, tx, """
+                UPDATE resources SET generation = $g, spec_json = $s, spec_hash = $h, source_file = $f, updated_at = $t
+                WHERE kind = $k AND name = $n
+                """, ("$k", r.Kind), ("$n", r.Name), ("$g", newGeneration), ("$s", r.SpecJson), ("$h", r.SpecHash), ("$f", r.SourceFile), ("$t", Ms(now)));
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            return (r with { Generation = generation.Value }, ApplyOutcome.Unchanged);
+        }
+
+        if (r.Kind == ResourceKinds.Certificate)
+        {
+            // A new or changed certificate is looked at now; the reconciler decides whether
+            // the change needs a new version. Earlier failures no longer apply to the new spec.
+            using var due = Command(c, tx, """
+                INSERT INTO certificate_status(name, next_due_at) VALUES($n, $t)
+                ON CONFLICT(name) DO UPDATE SET next_due_at = $t, failures = 0, last_failure = NULL
+                """, ("$n", r.Name), ("$t", Ms(now)));
+            await due.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return (r with { Generation = newGeneration, UpdatedAt = now }, outcome);
+    }
+
+    private static bool Holds(WriteCondition condition, long? generation, string? hash) => condition switch
+    {
+        WriteCondition.Absent => generation is null,
+        WriteCondition.Present => generation is not null,
+        WriteCondition.Version v => generation == v.Generation && hash == v.SpecHash,
+        _ => true,
+    };
 
     public async Task<StoredResource?> GetResourceAsync(string kind, string name, CancellationToken cancellationToken)
     {
