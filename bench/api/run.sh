@@ -8,7 +8,8 @@
 #  2. The idle RSS of the Native AOT `rotor run` (AOT=0 skips it) with 10,000 certificates
 #     (IDLE_COUNT), read from /proc after IDLE_SECONDS (default 20) of idling and a few API calls.
 # Targets: p99 <= 20 ms per API page, <= 100 ms per HTML page, idle RSS <= 64 MiB. Exits 1 on a miss.
-# Env: ROTOR_ARTIFACTS (build output; default bench/results/artifacts), COUNT, REQUESTS, IDLE_COUNT, IDLE_SECONDS, AOT.
+# Env: ROTOR_ARTIFACTS (build output; default bench/results/artifacts), COUNT, REQUESTS, IDLE_COUNT, IDLE_SECONDS, AOT,
+#      AOT_ROTOR (a Native AOT rotor already published from this tree; else the script publishes one).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -73,11 +74,15 @@ check() { # label, figure, limit
 
 rss="skipped"
 if [[ "${AOT:-1}" == 1 ]]; then
-  echo "== Native AOT publish" | tee -a "$log"
-  dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true --nologo -v quiet -clp:ErrorsOnly -o "$state/aot"
+  aot_rotor="${AOT_ROTOR:-}"
+  if [[ -z "$aot_rotor" ]]; then
+    echo "== Native AOT publish" | tee -a "$log"
+    dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true --nologo -v quiet -clp:ErrorsOnly -o "$state/aot"
+    aot_rotor="$state/aot/rotor"
+  fi
   "$bench" api-seed --data "$state/small" --count "$idle_count" | tee -a "$log"
-  "$state/aot/rotor" token create bench --role viewer --data "$state/small" 2>/dev/null | tail -1 >"$state/token"
-  start_run "$state/small" "$state/aot/rotor"
+  "$aot_rotor" token create bench --role viewer --data "$state/small" 2>/dev/null | tail -1 >"$state/token"
+  start_run "$state/small" "$aot_rotor"
   measure --label aot_api_page --path "/api/v1/certificates?limit=100" --requests 100 >/dev/null
   sleep "$idle_seconds"
   rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$run_pid/status")
