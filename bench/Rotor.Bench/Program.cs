@@ -14,6 +14,8 @@ public static class Program
                Rotor.Bench reconcile-pass --data DIR      (internal: one pass in a fresh process)
                Rotor.Bench acme-reconcile --data DIR --manifest FILE [--parallelism P]   (rotor reconcile in-process)
                Rotor.Bench dashboard [--count N] [--requests R] [--data DIR] [--keep]
+               Rotor.Bench api-seed --data DIR [--count N]
+               Rotor.Bench api-measure --url URL --path PATH [--token-file FILE] [--requests N] [--warmup N] [--label L]
                Rotor.Bench acme-service --data DIR --manifests DIR [--parallelism P] [--warmup-data DIR --warmup-manifest FILE [--warmup-count N] [--warmup-pause-ms MS] [--settle-ms MS]] [--trace-http]
         """;
 
@@ -54,6 +56,12 @@ public static class Program
                     options.Int("--parallelism", 4), options.String("--warmup-data"), options.String("--warmup-manifest"),
                     options.Int("--warmup-count", 1), options.Int("--warmup-pause-ms", 0), options.Int("--settle-ms", 0),
                     options.Flag("--trace-http"), cts.Token),
+                "api-seed" => await ApiBench.SeedAsync(
+                    options.String("--data") ?? throw new ArgumentException("--data is required"), options.Int("--count", 100_000), cts.Token),
+                "api-measure" => await ApiBench.MeasureAsync(
+                    options.String("--url") ?? throw new ArgumentException("--url is required"), options.String("--token-file"),
+                    options.String("--path") ?? throw new ArgumentException("--path is required"), options.Int("--requests", 1000),
+                    options.Int("--warmup", 50), options.String("--label") ?? "api", cts.Token),
                 _ => Unknown(args[0]),
             };
         }

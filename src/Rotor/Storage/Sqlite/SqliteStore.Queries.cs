@@ -16,8 +16,11 @@ public sealed partial class SqliteStore : IQueryStore
         var sql = new StringBuilder($"""
             SELECT {ResourceColumns}, {string.Join(", ", ReadStatusColumns.Split(", ").Select(col => "s." + col))}
             FROM resources r LEFT JOIN certificate_status s ON s.name = r.name
-            WHERE r.kind = 'Certificate' AND ($after IS NULL OR r.name > $after)
+            WHERE r.kind = 'Certificate'
             """);
+        // The cursor as a plain range on the key (never "$after IS NULL OR ..."), so SQLite seeks to it
+        // instead of walking every name before it.
+        if (q.After is not null) sql.Append(" AND r.name > $after");
         if (q.NameContains is not null) sql.Append(" AND instr(r.name, $q) > 0");
         if (q.Issuer is not null) sql.Append(" AND json_extract(r.spec_json, '$.issuerRef') = $issuer");
         if (q.ExpiresBefore is not null) sql.Append(" AND s.not_after IS NOT NULL AND s.not_after < $before");
@@ -44,7 +47,7 @@ public sealed partial class SqliteStore : IQueryStore
     public async Task<IReadOnlyList<StoredResource>> ListResourcePageAsync(string kind, string? after, int limit, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, $"SELECT {ResourceColumns} FROM resources r WHERE r.kind = $k AND ($after IS NULL OR r.name > $after) ORDER BY r.name LIMIT $l",
+        using var cmd = Command(c, null, $"SELECT {ResourceColumns} FROM resources r WHERE r.kind = $k{(after is null ? "" : " AND r.name > $after")} ORDER BY r.name LIMIT $l",
             ("$k", kind), ("$after", after), ("$l", limit));
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<StoredResource>();
@@ -62,9 +65,9 @@ public sealed partial class SqliteStore : IQueryStore
     public async Task<IReadOnlyList<EventRecord>> QueryEventsAsync(EventQuery q, CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, """
+        using var cmd = Command(c, null, $"""
             SELECT id, at, kind, name, type, reason, message FROM events
-            WHERE ($before IS NULL OR id < $before) AND ($k IS NULL OR kind = $k) AND ($n IS NULL OR name = $n)
+            WHERE {(q.BeforeId is null ? "1" : "id < $before")} AND ($k IS NULL OR kind = $k) AND ($n IS NULL OR name = $n)
               AND ($t IS NULL OR type = $t) AND ($r IS NULL OR reason = $r) AND ($since IS NULL OR at >= $since)
             ORDER BY id DESC LIMIT $l
             """, ("$before", q.BeforeId), ("$k", q.Kind), ("$n", q.Name), ("$t", q.Type?.ToString()), ("$r", q.Reason),
