@@ -19,11 +19,28 @@ internal static class ApiBench
         return 0;
     }
 
-    /// <summary>Times <paramref name="requests"/> GETs of <paramref name="path"/>; a 404 is reported as "not served".</summary>
-    public static async Task<int> MeasureAsync(string url, string? tokenFile, string path, int requests, int warmup, string label, CancellationToken ct)
+    /// <summary>
+    /// Times <paramref name="requests"/> GETs of <paramref name="path"/>; a 404 is reported as "not served".
+    /// With <paramref name="login"/> the token logs in through the dashboard's login form first and the
+    /// session cookie carries the requests (the dashboard takes no bearer tokens).
+    /// </summary>
+    public static async Task<int> MeasureAsync(string url, string? tokenFile, string path, int requests, int warmup, string label, bool login, CancellationToken ct)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri(url) };
-        if (tokenFile is not null)
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = new Uri(url),
+        };
+        if (login)
+        {
+            var token = tokenFile is null ? throw new ArgumentException("--login needs --token-file") : (await File.ReadAllTextAsync(tokenFile, ct)).Trim();
+            using var answer = await Rotor.Tests.Support.DashboardServer.PostLoginAsync(http, token);
+            if (answer.StatusCode != HttpStatusCode.SeeOther)
+            {
+                Console.WriteLine($"{label}: the dashboard login answered {(int)answer.StatusCode}");
+                return 1;
+            }
+        }
+        else if (tokenFile is not null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(tokenFile, ct)).Trim());
         }

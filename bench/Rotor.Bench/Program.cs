@@ -15,7 +15,7 @@ public static class Program
                Rotor.Bench acme-reconcile --data DIR --manifest FILE [--parallelism P]   (rotor reconcile in-process)
                Rotor.Bench dashboard [--count N] [--requests R] [--data DIR] [--keep]
                Rotor.Bench api-seed --data DIR [--count N]
-               Rotor.Bench api-measure --url URL --path PATH [--token-file FILE] [--requests N] [--warmup N] [--label L]
+               Rotor.Bench api-measure --url URL --path PATH [--token-file FILE] [--requests N] [--warmup N] [--label L] [--login]
                Rotor.Bench acme-service --data DIR --manifests DIR [--parallelism P] [--warmup-data DIR --warmup-manifest FILE [--warmup-count N] [--warmup-pause-ms MS] [--settle-ms MS]] [--trace-http]
         """;
 
@@ -61,7 +61,7 @@ public static class Program
                 "api-measure" => await ApiBench.MeasureAsync(
                     options.String("--url") ?? throw new ArgumentException("--url is required"), options.String("--token-file"),
                     options.String("--path") ?? throw new ArgumentException("--path is required"), options.Int("--requests", 1000),
-                    options.Int("--warmup", 50), options.String("--label") ?? "api", cts.Token),
+                    options.Int("--warmup", 50), options.String("--label") ?? "api", options.Flag("--login"), cts.Token),
                 _ => Unknown(args[0]),
             };
         }

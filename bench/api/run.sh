@@ -60,8 +60,8 @@ measure() { "$bench" api-measure --url "$url" --token-file "$state/token" "$@" |
 measure --label api_page --path "/api/v1/certificates?limit=100" --requests "$requests"
 measure --label api_page_deep --path "/api/v1/certificates?limit=100&cursor=$(printf 'v1:sip-050000' | base64 | tr '+/' '-_' | tr -d '=')" --requests "$requests"
 measure --label api_one --path "/api/v1/certificates/sip-050000" --requests "$requests"
-measure --label html_inventory --path "/" --requests 200
-measure --label html_certificate --path "/certificates/sip-050000" --requests 200
+measure --label html_inventory --path "/" --requests 200 --login
+measure --label html_certificate --path "/certificates/sip-050000" --requests 200 --login
 stop_run
 
 status=0
