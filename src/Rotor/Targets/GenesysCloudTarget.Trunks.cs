@@ -50,6 +50,12 @@ public sealed partial class GenesysCloudTarget
         return result;
     }
 
+    /// <summary>The trunks of <c>trunkIds</c>, for the health gate of the certificate's leaf bindings.</summary>
+    public bool HasHealthSignals => spec.TrunkIds.Count > 0;
+
+    public async Task<IReadOnlyList<HealthSignal>> ReadHealthSignalsAsync(CancellationToken cancellationToken) =>
+        [.. (await ReadTrunksAsync(cancellationToken)).Select(t => new HealthSignal($"genesysCloud target {name}", t.Healthy, t.Detail))];
+
     private static string Said(bool? value) => value switch { true => "yes", false => "no", null => "unknown" };
 
     /// <summary>

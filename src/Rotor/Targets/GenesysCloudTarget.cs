@@ -22,7 +22,7 @@ namespace Rotor.Targets;
 /// leaf. The store holds many CAs at once, so the overlap has no gap.
 /// </summary>
 public sealed partial class GenesysCloudTarget(string name, GenesysCloudTargetSpec spec, string manifestDirectory, HttpClient http, TimeProvider time, ILogger logger)
-    : ITarget
+    : ITarget, IHealthSignalTarget
 {
     internal const string CertificateAuthorities = "/api/v2/telephony/providers/edges/certificateauthorities";
     internal const string NamePrefix = "Rotor ";

@@ -204,5 +204,13 @@ public sealed class GenesysCloudTargetTests
         Assert.Equal("trunk BYOC SBC backup: connected no, in service yes", trunks[1].Detail);
         Assert.Null(trunks[2].Connected);
         Assert.Contains("404", trunks[2].Detail);
+
+        // The same readings, as the health gate gets them.
+        var target = rig.Target(trunks: ["trunk-up", "trunk-down"]);
+        Assert.True(target.HasHealthSignals);
+        Assert.False(rig.Target().HasHealthSignals);
+        var signals = await target.ReadHealthSignalsAsync(default);
+        Assert.Equal([true, false], signals.Select(s => s.Healthy));
+        Assert.Equal("genesysCloud target genesys", signals[1].Source);
     }
 }
