@@ -68,6 +68,19 @@ public static class RotorReasons
     public const string AudioCodesUnavailable = "AudioCodesUnavailable";
     /// <summary>The device answered 200 but serves another certificate than the one uploaded.</summary>
     public const string AudioCodesNotEffective = "AudioCodesNotEffective";
+    // Genesys Cloud trust targets (BYOC Premises certificate authorities).
+    /// <summary>A leaf (a certificate with its key) was bound to a genesysCloud target, which takes CA certificates only.</summary>
+    public const string GenesysTrustOnly = "GenesysTrustOnly";
+    /// <summary>The login host refused the client credentials, or the API refused the token twice (401) or the client's role (403).</summary>
+    public const string GenesysAuthFailed = "GenesysAuthFailed";
+    /// <summary>The API refused what was sent (400: a certificate it does not accept, a bad body).</summary>
+    public const string GenesysRejected = "GenesysRejected";
+    /// <summary>429 beyond the time Rotor waits for Retry-After (180 s per request).</summary>
+    public const string GenesysRateLimited = "GenesysRateLimited";
+    /// <summary>A 5xx answer after the backoff (3, 9, 27 s), a timeout or no connection.</summary>
+    public const string GenesysUnavailable = "GenesysUnavailable";
+    /// <summary>A BYOC trunk Rotor watches is not connected or not in service.</summary>
+    public const string GenesysTrunkDown = "GenesysTrunkDown";
     /// <summary>A certificate whose key stays on a device breaks a key-on-device rule (bindings, rotationPolicy, issuer).</summary>
     public const string KeyOnDeviceMisconfigured = "KeyOnDeviceMisconfigured";
     /// <summary>The device's certificate signing request does not parse, is not signed by its key, or is signed with SHA-1.</summary>
