@@ -12,11 +12,15 @@ namespace Rotor.Targets;
 /// </summary>
 public sealed partial class OracleSbcTarget
 {
-    /// <summary>The record the SBC presents: the TLS profile's end-entity-certificate with two records, else the one record.</summary>
+    /// <summary>
+    /// The record the SBC presents: the running configuration's (<c>running=true</c>; by default the
+    /// SBC answers from the edited one, which a failed attempt may have changed) TLS profile's
+    /// end-entity-certificate with two records, else the one record.
+    /// </summary>
     private async Task<string> InServiceRecordAsync(CancellationToken cancellationToken)
     {
         if (!spec.TwoRecords) return spec.CertificateRecord;
-        var path = $"{Rest}/configuration/configElements?elementType=tls-profile&name={Uri.EscapeDataString(spec.TlsProfile!)}";
+        var path = $"{Rest}/configuration/configElements?elementType=tls-profile&name={Uri.EscapeDataString(spec.TlsProfile!)}&running=true";
         var answer = await CallAsync(HttpMethod.Get, path, () => null, cancellationToken);
         var record = OracleXml.Attribute(answer.Body, "end-entity-certificate");
         if (record is null || (record != spec.CertificateRecord && record != spec.SpareCertificateRecord))

@@ -44,7 +44,10 @@ public sealed partial class OracleSbcTarget(string name, OracleSbcTargetSpec spe
         RefuseTrustBinding(artifact);
         var expected = CertificatePem.Sha256Fingerprint(artifact.Leaf);
         var inService = await InServiceRecordAsync(cancellationToken);
-        if (Same(await ImportedFingerprintAsync(inService, cancellationToken), expected)) return; // activated before a crash
+        // With two records the record in service is read from the running configuration, so a match
+        // means activated before a crash. With one record the certificate read back may be the edited
+        // configuration's, imported by an attempt that failed before activate: always go through.
+        if (spec.TwoRecords && Same(await ImportedFingerprintAsync(inService, cancellationToken), expected)) return;
         // The key of this version was made in the record that was idle when it was requested.
         var record = spec.TwoRecords ? Other(inService) : spec.CertificateRecord;
         await WithLockAsync(async ct =>
