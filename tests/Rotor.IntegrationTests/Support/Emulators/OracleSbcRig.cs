@@ -98,3 +98,13 @@ internal sealed class OracleSbcRig : IAsyncDisposable
         _intermediateKey.Dispose();
     }
 }
+
+/// <summary>Hands one <see cref="ListLogger"/> to every category, so a whole Rotor's log lines can be searched.</summary>
+internal sealed class ListLoggerProvider(ListLogger logger) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => logger;
+
+    public void Dispose()
+    {
+    }
+}
