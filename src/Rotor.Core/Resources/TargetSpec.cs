@@ -8,6 +8,7 @@ public enum TargetKind
     Webhook,
     AudioCodes,
     GenesysCloud,
+    OracleSbc,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
@@ -17,6 +18,7 @@ public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, Ka
     public WebhookTargetSpec? Webhook { get; init; }
     public AudioCodesTargetSpec? AudioCodes { get; init; }
     public GenesysCloudTargetSpec? GenesysCloud { get; init; }
+    public OracleSbcTargetSpec? OracleSbc { get; init; }
 }
 
 /// <summary>
