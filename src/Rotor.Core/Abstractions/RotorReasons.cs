@@ -68,6 +68,32 @@ public static class RotorReasons
     public const string AudioCodesUnavailable = "AudioCodesUnavailable";
     /// <summary>The device answered 200 but serves another certificate than the one uploaded.</summary>
     public const string AudioCodesNotEffective = "AudioCodesNotEffective";
+    // Genesys Cloud trust targets (BYOC Premises certificate authorities).
+    /// <summary>A leaf (a certificate with its key) was bound to a genesysCloud target, which takes CA certificates only.</summary>
+    public const string GenesysTrustOnly = "GenesysTrustOnly";
+    /// <summary>The login host refused the client credentials, or the API refused the token twice (401) or the client's role (403).</summary>
+    public const string GenesysAuthFailed = "GenesysAuthFailed";
+    /// <summary>The API refused what was sent (400: a certificate it does not accept, a bad body).</summary>
+    public const string GenesysRejected = "GenesysRejected";
+    /// <summary>429 beyond the time Rotor waits for Retry-After (180 s per request).</summary>
+    public const string GenesysRateLimited = "GenesysRateLimited";
+    /// <summary>A 5xx answer after the backoff (3, 9, 27 s), a timeout or no connection.</summary>
+    public const string GenesysUnavailable = "GenesysUnavailable";
+    /// <summary>A BYOC trunk Rotor watches is not connected or not in service.</summary>
+    public const string GenesysTrunkDown = "GenesysTrunkDown";
+    // Oracle SBC targets (REST API v1.2 of releases 8.4 and 9.3).
+    /// <summary>The SBC refused the credentials (401 on the token request, or again after a fresh token) or the user's privileges (403).</summary>
+    public const string OracleSbcAuthFailed = "OracleSbcAuthFailed";
+    /// <summary>The SBC refused what was sent (400: not PEM, not the record's key, ...), or a save, verify or activate ended in failure.</summary>
+    public const string OracleSbcRejected = "OracleSbcRejected";
+    /// <summary>Another user held the configuration lock (423) on every attempt of this pass.</summary>
+    public const string OracleSbcLocked = "OracleSbcLocked";
+    /// <summary>A 5xx answer, a timeout, no connection, or a save/verify/activate that did not finish in time.</summary>
+    public const string OracleSbcUnavailable = "OracleSbcUnavailable";
+    /// <summary>Everything was accepted, but the record in service does not hold the version's certificate.</summary>
+    public const string OracleSbcNotEffective = "OracleSbcNotEffective";
+    /// <summary>A rollback the SBC cannot do: with one certificate-record the previous key is gone (the SBC made a new one for the request).</summary>
+    public const string OracleSbcCannotRollBack = "OracleSbcCannotRollBack";
     /// <summary>A certificate whose key stays on a device breaks a key-on-device rule (bindings, rotationPolicy, issuer).</summary>
     public const string KeyOnDeviceMisconfigured = "KeyOnDeviceMisconfigured";
     /// <summary>The device's certificate signing request does not parse, is not signed by its key, or is signed with SHA-1.</summary>

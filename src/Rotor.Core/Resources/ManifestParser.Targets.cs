@@ -4,12 +4,14 @@ public static partial class ManifestParser
 {
     private static TargetSpec? ParseTarget(MappingReader spec)
     {
-        var kind = OneKind(spec, ["file", "kamailio", "exec", "webhook", "audiocodes"], "Target");
+        var kind = OneKind(spec, ["file", "kamailio", "exec", "webhook", "audiocodes", "genesysCloud", "oracleSbc"], "Target");
         if (kind is null) return null;
         if (kind.Value.Key == "kamailio") return ParseKamailio(spec, kind.Value.Body);
         if (kind.Value.Key == "exec") return ParseExecTarget(spec, kind.Value.Body);
         if (kind.Value.Key == "webhook") return ParseWebhookTarget(spec, kind.Value.Body);
         if (kind.Value.Key == "audiocodes") return ParseAudioCodes(spec, kind.Value.Body);
+        if (kind.Value.Key == "genesysCloud") return ParseGenesysCloud(spec, kind.Value.Body);
+        if (kind.Value.Key == "oracleSbc") return ParseOracleSbc(spec, kind.Value.Body);
         var f = kind.Value.Body;
         if (f is null)
         {

@@ -30,6 +30,11 @@ public static class ReferenceValidator
                     errors.Add(r.Source.Error($"spec.deploy[{i}].target", "target-exists",
                         $"Certificate '{r.Name}' deploys to Target '{d.Target}', which is neither in this apply nor in the store"));
                 }
+                if (d.Role == DeployRole.Leaf && applying.Any(t => t.Kind == ResourceKinds.Target && t.Name == d.Target && t.AsTarget().Kind == TargetKind.GenesysCloud))
+                {
+                    errors.Add(r.Source.Error($"spec.deploy[{i}].role", "genesys-trust-only",
+                        $"Certificate '{r.Name}' deploys a leaf to Target '{d.Target}', a genesysCloud target: Genesys Cloud accepts no private keys, only CA certificates; bind it with role: trust"));
+                }
                 for (var j = 0; j < d.Endpoints.Count; j++)
                 {
                     if (Exists(ResourceKinds.Endpoint, d.Endpoints[j])) continue;

@@ -7,6 +7,8 @@ public enum TargetKind
     Exec,
     Webhook,
     AudioCodes,
+    GenesysCloud,
+    OracleSbc,
 }
 
 /// <summary>A place certificates go. Exactly one kind is set, as the one key under <c>spec</c>.</summary>
@@ -15,6 +17,8 @@ public sealed record TargetSpec(TargetKind Kind, FileTargetSpec? File = null, Ka
     public ExecTargetSpec? Exec { get; init; }
     public WebhookTargetSpec? Webhook { get; init; }
     public AudioCodesTargetSpec? AudioCodes { get; init; }
+    public GenesysCloudTargetSpec? GenesysCloud { get; init; }
+    public OracleSbcTargetSpec? OracleSbc { get; init; }
 }
 
 /// <summary>

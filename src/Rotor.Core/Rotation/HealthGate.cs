@@ -53,6 +53,19 @@ public static class HealthGate
         return tally with { Successes = successes, Failures = failures, Unreachable = unreachable, HandshakeMs = handshakes, LastError = lastError };
     }
 
+    /// <summary>Counts platform health signals of one round: healthy ones as successes, the others as failures.</summary>
+    public static GateTally CountSignals(GateTally tally, IReadOnlyList<HealthSignal> signals)
+    {
+        if (signals.Count == 0) return tally;
+        var failed = signals.Where(s => !s.Healthy).ToList();
+        return tally with
+        {
+            Successes = tally.Successes + signals.Count - failed.Count,
+            Failures = tally.Failures + failed.Count,
+            LastError = failed.Count > 0 ? $"{failed[^1].Source}: {failed[^1].Detail}" : tally.LastError,
+        };
+    }
+
     /// <summary>How many probe rounds a window holds at the gate's rate.</summary>
     public static int RoundsPerWindow(HealthGateSpec gate) => Math.Max(1, (int)Math.Floor(gate.Window.TotalSeconds * gate.ProbesPerSecond));
 

@@ -36,6 +36,8 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
             TargetKind.Exec => new ExecTarget(name, spec.Exec!, SpecSerializer.BaseDirectory(stored), StateDirectory, time, loggers.CreateLogger<ExecTarget>()),
             TargetKind.Webhook => new WebhookTarget(name, spec.Webhook!, SpecSerializer.BaseDirectory(stored), StateDirectory, store, Keys, time, loggers.CreateLogger<WebhookTarget>()),
             TargetKind.AudioCodes => new AudioCodesTarget(name, spec.AudioCodes!, SpecSerializer.BaseDirectory(stored), AudioCodesHttp, time, loggers.CreateLogger<AudioCodesTarget>()),
+            TargetKind.GenesysCloud => new GenesysCloudTarget(name, spec.GenesysCloud!, SpecSerializer.BaseDirectory(stored), AudioCodesHttp, time, loggers.CreateLogger<GenesysCloudTarget>()),
+            TargetKind.OracleSbc => new OracleSbcTarget(name, spec.OracleSbc!, SpecSerializer.BaseDirectory(stored), time, loggers.CreateLogger<OracleSbcTarget>()),
             _ => throw new RotorException($"Target '{name}' has an unsupported kind {spec.Kind}", isTransient: false),
         };
     }

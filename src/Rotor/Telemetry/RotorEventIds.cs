@@ -37,6 +37,21 @@ public static class RotorEventIds
     public const int AudioCodesRestoreFailed = 3103;
     public const int AudioCodesCsrRequested = 3104;
 
+    // 3120–3139: Genesys Cloud trust targets.
+    public const int GenesysRetry = 3120;
+    public const int GenesysCaAdded = 3121;
+    public const int GenesysCaRemoved = 3122;
+    public const int GenesysTokenRefused = 3123;
+    public const int GenesysTrunkStatus = 3124;
+    // 3140–3159: Oracle SBC targets.
+    public const int OracleSbcLockRetry = 3140;
+    public const int OracleSbcUnlockFailed = 3141;
+    public const int OracleSbcCsrRequested = 3142;
+    public const int OracleSbcActivated = 3143;
+    public const int OracleSbcRolledBack = 3144;
+    public const int OracleSbcCannotRollBack = 3145;
+    public const int OracleSbcTokenRenewed = 3146;
+
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;
     public const int ProbeFailed = 4002;

@@ -13,10 +13,18 @@ namespace Rotor.IntegrationTests.Support;
 public sealed class RotationRig : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
+    private readonly ILoggerFactory _loggers;
     private Task? _loop;
 
-    public RotationRig() => Directory.CreateDirectory(Data);
+    /// <param name="logs">Where the reconcile loop's log lines go (a test that greps them for secrets); none drops them.</param>
+    public RotationRig(ILoggerProvider? logs = null)
+    {
+        _loggers = LoggerFactory.Create(b =>
+        {
+            if (logs is not null) b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+        });
+        Directory.CreateDirectory(Data);
+    }
 
     public TempDir Dir { get; } = new();
     public string Data => Dir.Combine("data");

@@ -100,9 +100,17 @@ internal sealed class FakeRotation : IRotationEnvironment
         return request.CreateSelfSigned(now, now.AddYears(1));
     }
 
-    internal sealed class FakeTarget(string name, FakeRotation world) : ITarget
+    internal sealed class FakeTarget(string name, FakeRotation world) : ITarget, IHealthSignalTarget
     {
         public long Serving { get; set; }
+
+        /// <summary>What the target's platform reports on each read (a trunk's state); null reports nothing.</summary>
+        public Func<HealthSignal>? Signal { get; set; }
+
+        public bool HasHealthSignals => Signal is not null;
+
+        public Task<IReadOnlyList<HealthSignal>> ReadHealthSignalsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<HealthSignal>>(Signal is { } s ? [s()] : []);
         public long? Previous { get; private set; }
         public bool CanHoldTwoCertificates => false;
 

@@ -18,9 +18,11 @@ internal sealed class GateStep : IRotationStep
         var endpoints = await env.GetEndpointsAsync(member.Binding, cancellationToken);
         var round = await Task.WhenAll(endpoints.Select(e => env.Probe.ProbeAsync(e, cancellationToken)));
         var now = env.Time.GetUtcNow();
-        var tally = HealthGate.Count(member.Progress.Gate, round, job.Sha256Fingerprint);
+        // Platform signals (a trunk's state) count beside the probes, one reading per source per round.
+        var signals = await HealthSignals.ReadAsync(job, member, env, cancellationToken);
+        var tally = HealthGate.CountSignals(HealthGate.Count(member.Progress.Gate, round, job.Sha256Fingerprint), signals);
         var allUnreachable = round.Length > 0 && round.All(r => !r.Success && r.Failure == ProbeFailure.Connect);
-        var verdict = HealthGate.Decide(tally, gate, endpoints.Count, allUnreachable, now);
+        var verdict = HealthGate.Decide(tally, gate, endpoints.Count + signals.Count, allUnreachable, now);
         var progress = member.Progress with { Gate = tally, NextAt = now + HealthGate.Interval(gate) };
         switch (verdict)
         {
