@@ -4,9 +4,6 @@
 # only reports what is missing, and the tests that need it skip locally (fail under CI=true).
 set -euo pipefail
 
-# Chromium for the dashboard's browser tests: its own script (flock on /tmp/apt.lock, one retry).
-bash "$(dirname "${BASH_SOURCE[0]}")/browser/install.sh"
-
 packages=(
   openssl ca-certificates procps time
   # the Native AOT publish of rotor (tests/Rotor.IntegrationTests/Aot/)
@@ -21,6 +18,9 @@ packages=(
   # alert receivers and certificate-status servers (tests/env/alerts/): Alertmanager, an SMTP
   # sink (aiosmtpd), snmptrapd, gnutls-serv for weak-protocol endpoints; promtool for the rules
   prometheus-alertmanager python3-aiosmtpd snmptrapd snmp gnutls-bin prometheus
+  # the dashboard's browser tests (tests/Rotor.IntegrationTests/Dashboard/): Debian's Chromium,
+  # driven by Microsoft.Playwright's bundled driver (no browser download), and a font for its text
+  chromium fonts-dejavu-core
 )
 
 missing=()
@@ -44,5 +44,16 @@ if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Under a lock, so two installs on one machine wait for each other; one retry, as a transient
+# dpkg failure has been seen installing Chromium.
+install() {
+  flock /tmp/apt.lock apt-get update -qq &&
+    flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+if ! install; then
+  echo "tests/env: install failed once; trying again" >&2
+  sleep 2
+  install
+fi
+# /usr/bin/chromium is Debian's wrapper script; its version line proves the browser runs.
+chromium --version >&2

@@ -78,7 +78,7 @@ public sealed partial class AudioCodesTarget
             }
             using (response)
             {
-                var body = await ReadBoundedAsync(response, timeout.Token);
+                var body = await IO.HttpAnswer.ReadBoundedAsync(response, MaxAnswerBytes, timeout.Token);
                 var status = (int)response.StatusCode;
                 if (status is >= 200 and < 300) return new Answer(status, body);
                 var answer = Describe(body, password);
@@ -126,19 +126,6 @@ public sealed partial class AudioCodesTarget
         return (new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(value))), value[(colon + 1)..]);
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxAnswerBytes) break; // the rest is not Rotor's to read
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     /// <summary>
     /// What an answer said, for a message: the <c>description</c> of a JSON body (the field every

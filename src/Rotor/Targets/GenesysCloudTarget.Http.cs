@@ -174,7 +174,7 @@ public sealed partial class GenesysCloudTarget
                 { Date: { } at } => at - time.GetUtcNow() is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero,
                 _ => null,
             };
-            return new Answer((int)response.StatusCode, await ReadBoundedAsync(response, timeout.Token), retryAfter);
+            return new Answer((int)response.StatusCode, await IO.HttpAnswer.ReadBoundedAsync(response, MaxAnswerBytes, timeout.Token), retryAfter);
         }
     }
 }

@@ -87,17 +87,4 @@ public sealed partial class GenesysCloudTarget
         return printable.Length <= 200 ? printable : printable[..200] + "…";
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxAnswerBytes) break;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 }

@@ -94,7 +94,7 @@ public sealed partial class OracleSbcTarget
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return new Answer((int)response.StatusCode, await ReadBoundedAsync(response, timeout.Token));
+            return new Answer((int)response.StatusCode, await IO.HttpAnswer.ReadBoundedAsync(response, MaxAnswerBytes, timeout.Token));
         }
         catch (HttpRequestException e)
         {
@@ -131,19 +131,6 @@ public sealed partial class OracleSbcTarget
     private RotorException Failure(string reason, bool transient, string message) =>
         new($"oracleSbc target '{name}': {message}", transient) { Reason = reason };
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxAnswerBytes) break; // the rest is not Rotor's to read
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 
     /// <summary>
     /// What an answer said, for a message: the text under <c>messages</c> of the documented

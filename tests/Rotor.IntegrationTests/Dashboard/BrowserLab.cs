@@ -5,7 +5,7 @@ using Rotor.IntegrationTests.Support;
 namespace Rotor.IntegrationTests.Dashboard;
 
 /// <summary>
-/// Headless Chromium from Debian (tests/env/browser/install.sh) driven by Microsoft.Playwright's
+/// Headless Chromium from Debian (tests/env/install-deps.sh) driven by Microsoft.Playwright's
 /// bundled driver: no browser download, no network. Missing Chromium skips a test locally and
 /// fails it under CI=true. Screenshots go to TestResults/screenshots of this test project
 /// (ROTOR_SCREENSHOTS moves them).
@@ -15,7 +15,7 @@ internal static class BrowserLab
     public const string Executable = "/usr/bin/chromium";
 
     public static bool Require() => EnvScript.Require(File.Exists(Executable),
-        $"{Executable} not found; run tests/env/browser/install.sh as root", "Chromium");
+        $"{Executable} not found; run tests/env/install-deps.sh as root", "Chromium");
 
     public static async Task<IBrowser> LaunchAsync(IPlaywright playwright) => await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
