@@ -19,13 +19,14 @@ public static class DashboardEndpoints
         Authenticate = async (token, ct) => await host.ApiTokens.AuthenticateAsync(token, ct) is { } p
             ? new DashboardPrincipal(p.TokenName, p.Role.ToString().ToLowerInvariant(), p.Allows(ApiRole.Operator))
             : null,
+        StillValid = host.ApiTokens.IsValidAsync,
     });
 
     public static DashboardSessions Map(IEndpointRouteBuilder app, RotorHost host, DashboardOptions options)
     {
         var queries = host.Store as IDashboardQueries
             ?? throw new InvalidOperationException($"the store ({host.Store.GetType().Name}) has no dashboard queries");
-        var sessions = new DashboardSessions(options.Authenticate ?? NoTokens, host.Time);
+        var sessions = new DashboardSessions(options.Authenticate ?? NoTokens, host.Time, options.StillValid);
         // The API's role check (deny by default) leaves these routes alone: each checks the dashboard's session itself.
         var routes = app.MapGroup("").WithMetadata(ApiAnonymous.Instance);
 
@@ -76,7 +77,7 @@ public static class DashboardEndpoints
     private static RequestDelegate Page(DashboardSessions sessions, RotorHost host, IDashboardQueries queries, Func<DashboardRequest, Task> page) => async context =>
     {
         SecurityHeaders(context.Response);
-        var session = sessions.Find(context.Request.Cookies[DashboardSessions.CookieName]);
+        var session = await sessions.FindAsync(context.Request.Cookies[DashboardSessions.CookieName], context.RequestAborted);
         if (session is null)
         {
             await RedirectAsync(context, "/login?next=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
@@ -93,7 +94,7 @@ public static class DashboardEndpoints
     private static RequestDelegate Form(DashboardSessions sessions, RotorHost host, IDashboardQueries queries, Func<DashboardRequest, Task> handle, bool needsAct) => async context =>
     {
         SecurityHeaders(context.Response);
-        var session = sessions.Find(context.Request.Cookies[DashboardSessions.CookieName]);
+        var session = await sessions.FindAsync(context.Request.Cookies[DashboardSessions.CookieName], context.RequestAborted);
         if (session is null)
         {
             await RedirectAsync(context, "/login");
@@ -184,4 +185,7 @@ public static class DashboardEndpoints
 public sealed record DashboardOptions
 {
     public DashboardAuthenticator? Authenticate { get; init; }
+
+    /// <summary>Checked on every request of a session: a revoked token's sessions end. None: sessions live their time.</summary>
+    public DashboardTokenCheck? StillValid { get; init; }
 }

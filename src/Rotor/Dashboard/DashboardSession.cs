@@ -14,12 +14,16 @@ public sealed record DashboardPrincipal(string TokenName, string Role, bool CanA
 /// <summary>Checks a pasted token; null when it is not a valid token. Never logs or keeps the token.</summary>
 public delegate Task<DashboardPrincipal?> DashboardAuthenticator(string token, CancellationToken cancellationToken);
 
+/// <summary>Whether the token whose SHA-256 (hex) is <paramref name="tokenDigest"/> is still valid (known, not revoked).</summary>
+public delegate Task<bool> DashboardTokenCheck(string tokenDigest, CancellationToken cancellationToken);
+
 /// <summary>One login: a random id (the cookie's value), the principal, and the form token of its forms.</summary>
 public sealed class DashboardSession
 {
-    internal DashboardSession(string id, DashboardPrincipal principal, string csrfToken, DateTimeOffset created)
+    internal DashboardSession(string id, DashboardPrincipal principal, string csrfToken, DateTimeOffset created, string tokenDigest)
     {
         Id = id;
+        TokenDigest = tokenDigest;
         Principal = principal;
         CsrfToken = csrfToken;
         Created = created;
@@ -34,6 +38,9 @@ public sealed class DashboardSession
 
     public DateTimeOffset Created { get; }
 
+    /// <summary>SHA-256 (hex) of the token that logged in, as the token store keeps it: what each request checks is still valid. Never the token.</summary>
+    internal string TokenDigest { get; }
+
     // Written by concurrent requests of one browser; a torn read would only shift an idle deadline.
     public DateTimeOffset LastSeen { get; internal set; }
 
@@ -47,7 +54,7 @@ public sealed class DashboardSession
 /// the process (log in again after a restart). At most <see cref="MaxSessions"/> are kept; the
 /// oldest goes first. Thread-safe.
 /// </summary>
-public sealed class DashboardSessions(DashboardAuthenticator authenticate, TimeProvider time)
+public sealed class DashboardSessions(DashboardAuthenticator authenticate, TimeProvider time, DashboardTokenCheck? stillValid = null)
 {
     public const string CookieName = "rotor_session";
 
@@ -73,7 +80,7 @@ public sealed class DashboardSessions(DashboardAuthenticator authenticate, TimeP
         var principal = await authenticate(token, cancellationToken);
         if (principal is null) return null;
         Prune();
-        var session = new DashboardSession(NewSecret(), principal, NewSecret(), time.GetUtcNow());
+        var session = new DashboardSession(NewSecret(), principal, NewSecret(), time.GetUtcNow(), Api.Auth.ApiTokens.Hash(token));
         _sessions[session.Id] = session;
         return session;
     }
@@ -90,6 +97,18 @@ public sealed class DashboardSessions(DashboardAuthenticator authenticate, TimeP
         }
         session.LastSeen = now;
         return session;
+    }
+
+    /// <summary>
+    /// <see cref="Find"/>, and the token that logged in must still be valid: a token revoked (by
+    /// <c>rotor token revoke</c> in another process, or the API) ends its sessions at their next request.
+    /// </summary>
+    public async Task<DashboardSession?> FindAsync(string? id, CancellationToken cancellationToken)
+    {
+        var session = Find(id);
+        if (session is null || stillValid is null || await stillValid(session.TokenDigest, cancellationToken)) return session;
+        End(session.Id);
+        return null;
     }
 
     public void End(string id) => _sessions.TryRemove(id, out _);

@@ -48,4 +48,35 @@ public sealed class DashboardServiceTests
         bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
         Assert.Equal(HttpStatusCode.SeeOther, (await bearer.GetAsync("/")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_revoked_token_ends_its_dashboard_sessions_at_their_next_request()
+    {
+        using var rotor = new TestRotor();
+        var manifest = rotor.WriteManifest(Manifests.All(Manifests.Issuer, Manifests.Target(), Manifests.Certificate()));
+        Assert.Equal(0, (await rotor.RunAsync("apply", "-f", manifest)).Code);
+        await using var host = await rotor.OpenHostAsync();
+        var token = await host.ApiTokens.CreateAsync("carol", ApiRole.Operator, default);
+        var other = await host.ApiTokens.CreateAsync("dave", ApiRole.Viewer, default);
+        using var loggers = LoggerFactory.Create(_ => { });
+        await using var server = await HttpEndpoints.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), host, null, loggers, new HttpServeOptions(), default);
+        HttpClient Client() => new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = server.BaseUri };
+
+        using var carol = Client();
+        using var dave = Client();
+        Assert.Equal(HttpStatusCode.SeeOther, (await DashboardServer.PostLoginAsync(carol, token)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await DashboardServer.PostLoginAsync(dave, other)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await carol.GetAsync("/")).StatusCode);
+
+        // Revoked through the store, as `rotor token revoke` in another process does.
+        Assert.True(await host.ApiTokens.RevokeAsync("carol", default));
+        var after = await carol.GetAsync("/certificates/sip-edge");
+        Assert.Equal(HttpStatusCode.SeeOther, after.StatusCode);
+        Assert.StartsWith("/login", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        // A new token under the same name does not bring the old session back.
+        await host.ApiTokens.CreateAsync("carol", ApiRole.Operator, default);
+        Assert.Equal(HttpStatusCode.SeeOther, (await carol.GetAsync("/")).StatusCode);
+        // Other sessions are untouched.
+        Assert.Equal(HttpStatusCode.OK, (await dave.GetAsync("/")).StatusCode);
+    }
 }

@@ -106,6 +106,10 @@ public sealed class ApiTokens(IApiTokenStore store, TimeProvider time)
     }
 
     /// <summary>SHA-256 of the token text, lower-case hex.</summary>
+    /// <summary>Whether the token with this SHA-256 (hex, as <see cref="Hash"/> gives) is known and not revoked.</summary>
+    public async Task<bool> IsValidAsync(string sha256, CancellationToken cancellationToken) =>
+        await store.FindApiTokenAsync(sha256, cancellationToken) is { RevokedAt: null };
+
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private async Task RecordAsync(string name, string reason, string message, CancellationToken cancellationToken)
