@@ -127,6 +127,19 @@ public sealed class EndpointScannerTests : IAsyncLifetime
         Assert.Empty(scan.Chain);
     }
 
+    [Fact]
+    public async Task A_server_that_accepts_and_never_answers_gives_a_timeout_error_in_time()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(); // accepted by the kernel's backlog, never read, never answered
+        using var http = new HttpClient();
+        var scanner = new EndpointScanner(new ScanOptions { Ocsp = false, Timeout = TimeSpan.FromMilliseconds(300) }, http, TimeProvider.System);
+        var scan = await scanner.ScanAsync(new ScanTargets.Address("127.0.0.1", ((IPEndPoint)silent.LocalEndpoint).Port), null, null, default)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(scan.Reachable);
+        Assert.Equal("handshake: no answer within 0.3 s", scan.Error);
+    }
+
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
