@@ -17,21 +17,12 @@ internal sealed class AudioCodesRig : IAsyncDisposable
     public const string Password = "s3cret-Pa55word-never-logged";
     public const int ContextId = 2;
 
-    private readonly ECDsa _rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly RigCa _ca = new();
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     private AudioCodesRig(AudioCodesEmulator device)
     {
         Device = device;
-        var now = TimeProvider.System.GetUtcNow();
-        var rootRequest = new CertificateRequest("CN=Rig Root", _rootKey, HashAlgorithmName.SHA256);
-        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        Root = rootRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
-        var intermediateRequest = new CertificateRequest("CN=Rig Intermediate", _intermediateKey, HashAlgorithmName.SHA256);
-        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var withKey = intermediateRequest.Create(Root, now.AddDays(-1), now.AddYears(4), [1]);
-        Intermediate = withKey.CopyWithPrivateKey(_intermediateKey);
         File.WriteAllText(Dir.Combine("credentials"), $"{User}:{Password}\n");
     }
 
@@ -39,8 +30,8 @@ internal sealed class AudioCodesRig : IAsyncDisposable
 
     public AudioCodesEmulator Device { get; }
     public TempDir Dir { get; } = new();
-    public X509Certificate2 Root { get; }
-    public X509Certificate2 Intermediate { get; }
+    public X509Certificate2 Root => _ca.Root;
+    public X509Certificate2 Intermediate => _ca.Intermediate;
     public ListLogger Logs { get; } = new();
 
     public AudioCodesTarget Target(string credentialsFile = "credentials", int conflictAttempts = AudioCodesTargetSpec.DefaultConflictAttempts) =>
@@ -58,11 +49,7 @@ internal sealed class AudioCodesRig : IAsyncDisposable
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN=sbc.example.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("sbc.example.test");
-        request.CertificateExtensions.Add(names.Build());
-        var now = TimeProvider.System.GetUtcNow();
-        var leaf = request.Create(Intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(_intermediateKey), now.AddMinutes(-5), now.AddDays(30), BitConverter.GetBytes(number));
+        var leaf = _ca.IssueLeaf(request, number);
         return new DeploymentArtifact("sbc-cert", number, leaf, [Intermediate], [Root], key.ExportPkcs8PrivateKeyPem(),
             new DeployBinding("sbc", null, []) { Role = role }, Dir.Path)
         {
@@ -75,8 +62,7 @@ internal sealed class AudioCodesRig : IAsyncDisposable
     {
         await Device.DisposeAsync();
         Dir.Dispose();
-        _rootKey.Dispose();
-        _intermediateKey.Dispose();
+        _ca.Dispose();
     }
 }
 

@@ -16,19 +16,11 @@ internal sealed class OracleSbcRig : IAsyncDisposable
     public const string User = "rotor-admin";
     public const string Password = "0racle-Pa55word-never-logged";
 
-    private readonly ECDsa _rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-    private readonly ECDsa _intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly RigCa _ca = new();
 
     private OracleSbcRig(OracleSbcEmulator device)
     {
         Device = device;
-        var now = TimeProvider.System.GetUtcNow();
-        var rootRequest = new CertificateRequest("CN=Rig Root", _rootKey, HashAlgorithmName.SHA256);
-        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        Root = rootRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(5));
-        var intermediateRequest = new CertificateRequest("CN=Rig Intermediate", _intermediateKey, HashAlgorithmName.SHA256);
-        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        Intermediate = intermediateRequest.Create(Root, now.AddDays(-1), now.AddYears(4), [1]);
         File.WriteAllText(Dir.Combine("credentials"), $"{User}:{Password}\n");
         File.WriteAllText(Dir.Combine("sbc-ca.pem"), device.ManagementCertificate.ExportCertificatePem() + "\n");
     }
@@ -43,8 +35,8 @@ internal sealed class OracleSbcRig : IAsyncDisposable
 
     public OracleSbcEmulator Device { get; }
     public TempDir Dir { get; } = new();
-    public X509Certificate2 Root { get; }
-    public X509Certificate2 Intermediate { get; }
+    public X509Certificate2 Root => _ca.Root;
+    public X509Certificate2 Intermediate => _ca.Intermediate;
     public ListLogger Logs { get; } = new();
 
     public OracleSbcTarget Target(bool twoRecords = true, string credentialsFile = "credentials", int lockAttempts = OracleSbcTargetSpec.DefaultLockAttempts, string? caBundle = "sbc-ca.pem") =>
@@ -72,11 +64,7 @@ internal sealed class OracleSbcRig : IAsyncDisposable
         var der = await target.RequestCsrAsync("sbc-cert", spec, binding, default);
         var request = CertificateRequest.LoadSigningRequest(der, HashAlgorithmName.SHA256);
         var issued = new CertificateRequest(new X500DistinguishedName("CN=sbc.example.test"), request.PublicKey, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("sbc.example.test");
-        issued.CertificateExtensions.Add(names.Build());
-        var now = TimeProvider.System.GetUtcNow();
-        var leaf = issued.Create(Intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(_intermediateKey), now.AddMinutes(-5), now.AddDays(30), BitConverter.GetBytes(number));
+        var leaf = _ca.IssueLeaf(issued, number);
         return new DeploymentArtifact("sbc-cert", number, leaf, [Intermediate], [Root], "", binding, Dir.Path)
         {
             VersionNumber = number,
@@ -94,8 +82,7 @@ internal sealed class OracleSbcRig : IAsyncDisposable
     {
         await Device.DisposeAsync();
         Dir.Dispose();
-        _rootKey.Dispose();
-        _intermediateKey.Dispose();
+        _ca.Dispose();
     }
 }
 
