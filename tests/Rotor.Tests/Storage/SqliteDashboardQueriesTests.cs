@@ -109,6 +109,15 @@ public sealed class SqliteDashboardQueriesTests : IAsyncLifetime
         Assert.Empty(await _store.CountExpiriesAsync(null, "ca-b", Now, 120, default));
     }
 
+    [Fact]
+    public async Task A_deleted_certificate_leaves_the_timeline_and_the_count()
+    {
+        Assert.True(await _store.DeleteResourceAsync(ResourceKinds.Certificate, "edge-000", default));
+        Assert.Equal(59, (await _store.CountExpiriesAsync(null, null, Now, 120, default)).Sum(d => d.Count));
+        Assert.DoesNotContain(await _store.CountExpiriesAsync(null, null, Now, 120, default), d => d.Day == 1);
+        Assert.Equal(120, (await _store.ListInventoryAsync(new InventoryQuery(null, null, null, 1, 10), Now, default)).Total);
+    }
+
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();

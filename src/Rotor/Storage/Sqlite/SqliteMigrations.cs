@@ -184,5 +184,8 @@ internal static class SqliteMigrations
               last_used_at INTEGER,
               revoked_at INTEGER);
             """),
+        (12, "Expiry timeline read from an index over notAfter instead of a scan of every certificate", """
+            CREATE INDEX ix_certificate_status_not_after ON certificate_status(not_after);
+            """),
     ];
 }
