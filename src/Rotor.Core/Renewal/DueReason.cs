@@ -28,13 +28,21 @@ public sealed record IssuedFacts(
 /// <summary>Decides whether a certificate needs a new version now, and why.</summary>
 public static class DueCheck
 {
-    public static DueReason Evaluate(CertificateSpec spec, IssuedFacts? current, DateTimeOffset now, bool manualRenew)
+    /// <summary>
+    /// Why <paramref name="current"/> must be replaced now, or <see cref="DueReason.NotDue"/>. With
+    /// <paramref name="certificate"/> the renewal time is the spread one
+    /// (<see cref="RenewalSchedule.SpreadRenewalTime"/>), as the reconciler schedules it.
+    /// </summary>
+    public static DueReason Evaluate(CertificateSpec spec, IssuedFacts? current, DateTimeOffset now, bool manualRenew, string? certificate = null)
     {
         if (current is null) return DueReason.NoVersion;
         if (manualRenew) return DueReason.ManualRenew;
         if (now >= current.NotAfter) return DueReason.Expired;
         if (!Satisfies(spec, current)) return DueReason.SpecChanged;
-        return now >= RenewalSchedule.RenewalTime(spec, current.NotBefore, current.NotAfter) ? DueReason.RenewalTime : DueReason.NotDue;
+        var renewAt = certificate is null
+            ? RenewalSchedule.RenewalTime(spec, current.NotBefore, current.NotAfter)
+            : RenewalSchedule.SpreadRenewalTime(spec, current.NotBefore, current.NotAfter, certificate);
+        return now >= renewAt ? DueReason.RenewalTime : DueReason.NotDue;
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed partial class Reconciler
         using var replaces = active is null ? null : LeafOf(active);
         var (issued, keyPem) = await RequestAsync(issuer, name, spec, keyRef, active, replaces, cancellationToken);
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
-        var report = Validate(spec, issued, trust, keyPem, active, replaces, issuerSpec);
+        var report = Validate(name, spec, issued, trust, keyPem, active, replaces, issuerSpec);
         // An imported key that failed stays pending for the next attempt: the user chose it.
         var keepPending = !report.Passed && KeyRefs.IsImported(keyRef);
         return await RecordIssuedAsync(name, spec, stored, status, issued, report, keyRef, reason,
@@ -169,7 +169,7 @@ public sealed partial class Reconciler
         return request.CreateSigningRequest();
     }
 
-    private ValidationReport Validate(CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string? keyPem,
+    private ValidationReport Validate(string name, CertificateSpec spec, IssuedCertificate issued, IReadOnlyList<X509Certificate2> trust, string? keyPem,
         CertificateVersion? previous, X509Certificate2? previousLeaf, IssuerSpec issuerSpec, byte[]? expectedPublicKey = null)
     {
         IReadOnlySet<string>? previousNames = null;
@@ -185,7 +185,7 @@ public sealed partial class Reconciler
         }
         var notBefore = new DateTimeOffset(issued.Leaf.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(issued.Leaf.NotAfter.ToUniversalTime());
-        var renewAt = RenewalSchedule.RenewalTime(spec, notBefore, notAfter);
+        var renewAt = RenewalSchedule.SpreadRenewalTime(spec, notBefore, notAfter, name);
         return CertificateValidator.Validate(new ValidationInput
         {
             Leaf = issued.Leaf,

@@ -56,7 +56,7 @@ public sealed partial class Reconciler
         using var replaces = active is null ? null : LeafOf(active);
         var issued = await issuer.IssueAsync(new IssueRequest(name, spec, publicKey, new Lazy<byte[]>(() => der)) { KeyOnDevice = true, Replaces = replaces }, cancellationToken);
         var trust = issued.Roots.Count > 0 ? issued.Roots : await issuer.GetTrustAnchorsAsync(cancellationToken);
-        var report = Validate(spec, issued, trust, null, active, replaces, issuerSpec, spki);
+        var report = Validate(name, spec, issued, trust, null, active, replaces, issuerSpec, spki);
         return await RecordIssuedAsync(name, spec, stored, status, issued, report, KeyRefs.OnDevice(binding.Target), reason,
             keepPending: false, deleteKeyIfFailed: false, cancellationToken);
     }

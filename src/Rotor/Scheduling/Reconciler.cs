@@ -136,7 +136,7 @@ public sealed partial class Reconciler(
             if (pending is null)
             {
                 var facts = active is null ? null : SpecSerializer.DeserializeFacts(active.IssuedForJson, active.NotBefore, active.NotAfter);
-                var reason = DueCheck.Evaluate(spec, facts, time.GetUtcNow(), status.RenewRequested);
+                var reason = DueCheck.Evaluate(spec, facts, time.GetUtcNow(), status.RenewRequested, name);
                 RenewalAdvice? advice = null;
                 if (reason is DueReason.NotDue or DueReason.RenewalTime && active is not null)
                 {
@@ -233,7 +233,7 @@ public sealed partial class Reconciler(
     private async Task ScheduleAsync(CertificateStatus status, CertificateSpec spec, CertificateVersion active, RenewalAdvice? advice, DateTimeOffset? wake,
         DateTimeOffset? deferredUntil, CancellationToken cancellationToken)
     {
-        var renewal = advice?.RenewAt ?? RenewalSchedule.RenewalTime(spec, active.NotBefore, active.NotAfter);
+        var renewal = advice?.RenewAt ?? RenewalSchedule.SpreadRenewalTime(spec, active.NotBefore, active.NotAfter, active.Certificate);
         // With ARI the CA may move the window: look again when it said to, or at renewal if sooner.
         // A renewal that waits for the key-update window comes back when the window opens.
         var next = deferredUntil ?? (advice is not null && advice.CheckAgainAt < renewal ? advice.CheckAgainAt : renewal);

@@ -42,7 +42,12 @@ public class ReconcilerTests
         var status = (await host.Store.GetStatusAsync("sip-edge", default))!;
         Assert.True(status.Ready);
         // 2160 h from a notBefore back-dated by 1 h: renewal at two thirds of 2161 h.
-        Assert.Equal(TestRotor.Start.AddHours(-1) + TimeSpan.FromHours(2161) * (2.0 / 3.0), status.RenewalAt!.Value, TimeSpan.FromSeconds(1));
+        // Spread over up to a tenth of the time left after it (the fleet does not renew in one second).
+        var plain = TestRotor.Start.AddHours(-1) + TimeSpan.FromHours(2161) * (2.0 / 3.0);
+        Assert.InRange(status.RenewalAt!.Value, plain - RenewalSchedule.MaxSpread, plain);
+        Assert.Equal(RenewalSchedule.SpreadRenewalTime(
+            Rotor.Storage.SpecSerializer.SpecOf<Rotor.Core.Resources.CertificateSpec>((await host.Store.GetResourceAsync("Certificate", "sip-edge", default))!), TestRotor.Start.AddHours(-1), TestRotor.Start.AddHours(2160), "sip-edge"),
+            status.RenewalAt!.Value, TimeSpan.FromSeconds(1));
         Assert.Equal(status.RenewalAt, status.NextDueAt);
     }
 
