@@ -19,13 +19,22 @@ public sealed partial class GenesysCloudTarget
 {
     internal const int MaxAnswerBytes = 1024 * 1024;
 
-    /// <summary>What the SDKs wait after a 429 without Retry-After (retryAfterDefaultMs).</summary>
+    /// <summary>
+    /// What the SDKs wait after a 429 without Retry-After: retryAfterDefaultMs 3000
+    /// (github.com/MyPureCloud/platform-client-sdk-dotnet, build/src/PureCloudPlatform.Client.V2/Client/ApiClient.cs,
+    /// RetryConfiguration).
+    /// </summary>
     internal static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(3);
 
-    /// <summary>Longest Rotor waits out 429s for one request before the step gives up for this pass.</summary>
+    /// <summary>
+    /// Longest Rotor waits out 429s for one request before the step gives up for this pass. The
+    /// .NET SDK stops retrying when a Retry-After passes defaultMaxRetry, 180000 ms ("For DotNet SDK
+    /// this retry Max time is set to 3 Minutes": ApiClient.cs above, class Retry); Rotor bounds the
+    /// sum of its waits by the same 180 s, which also refuses any single longer Retry-After.
+    /// </summary>
     internal static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(180);
 
-    /// <summary>Waits after a 502/503/504, one per retry: the SDKs' 3^n second buckets.</summary>
+    /// <summary>Waits after a 502/503/504, one per retry: the SDKs' 3^n second buckets (ApiClient.cs above, Retry.getWaitTimeExp; statusCodes 429, 502, 503, 504).</summary>
     internal static readonly TimeSpan[] ServerErrorBackoff = [TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(27)];
 
     /// <summary>A token is renewed this long before it expires, so none runs out mid-request.</summary>

@@ -62,7 +62,11 @@ public sealed partial class OracleSbcTarget
         return await SendOnceAsync(method, pathAndQuery, content, new AuthenticationHeaderValue("Bearer", token), cancellationToken);
     }
 
-    /// <summary><c>POST /rest/v1.2/auth/token</c> with Basic credentials: the <c>accessToken</c> of the answer.</summary>
+    /// <summary>
+    /// <c>POST /rest/v1.2/auth/token</c> with Basic credentials: the <c>accessToken</c> of the answer's
+    /// <c>data</c> (Oracle's "Quick Start", Task 2,
+    /// docs.oracle.com/en/industries/communications/session-border-controller/8.4.0/rest/quick-start.html).
+    /// </summary>
     private async Task<string> TokenAsync(CancellationToken cancellationToken)
     {
         var value = await SecretResolver.ResolveAsync(spec.CredentialsRef, manifestDirectory, cancellationToken);
@@ -134,8 +138,11 @@ public sealed partial class OracleSbcTarget
 
     /// <summary>
     /// What an answer said, for a message: the text under <c>messages</c> of the documented
-    /// <c>response</c> envelope, else the body's text; printable, at most 200 characters, with
-    /// the password and the token censored should the SBC echo either.
+    /// <c>response</c> envelope (its <c>errorMessage</c>: "Get the status of last asynchronous request",
+    /// docs.oracle.com/en/industries/communications/session-border-controller/8.3.0/rest/op-rest-version-admin-asyncstatus-get.html,
+    /// 400/401/403/404 Response; any other element under <c>messages</c> is read the same way), else
+    /// the body's text; printable, at most 200 characters, with the password and the token censored
+    /// should the SBC echo either.
     /// </summary>
     internal static string Describe(byte[] body, string password, string? token)
     {

@@ -36,7 +36,10 @@ public sealed partial class OracleSbcTarget
 
     /// <summary>
     /// <c>GET certificates?recordName=&amp;format=pem</c>: the certificate imported into the record;
-    /// null when the record holds none (404).
+    /// null when the record holds none (404: the page's "certificate specified with recordName key
+    /// attribute is not found", op-rest-version-configuration-certificates-get.html). The PEM is read
+    /// wherever it is in the answer: the page names <c>CertificateRecordDetails</c> and
+    /// <c>certificateRecord</c>, not the element that holds the PEM.
     /// </summary>
     private async Task<X509Certificate2?> ImportedAsync(string record, CancellationToken cancellationToken)
     {
@@ -60,18 +63,24 @@ public sealed partial class OracleSbcTarget
 
     /// <summary>
     /// <c>PUT certificates/import</c> (XML): the signed certificate into the record that holds its
-    /// key; release 9.3 replaces an imported certificate only with <c>overwrite</c> true.
+    /// key. <c>certificateRequest</c> carries the PEM (Oracle's "Import a CA-signed certificate",
+    /// docs.oracle.com/en/industries/communications/session-border-controller/9.3.0/rest/op-rest-version-configuration-certificates-import-put.html,
+    /// request schema) and release 9.3 replaces an imported certificate only with <c>overwrite</c>
+    /// true (same page). The root, <c>recordName</c> and <c>format</c> names are not on the part of
+    /// the page that could be read; they are the ones a public client sends to SBCs
+    /// (github.com/negbie/oracle-cert-renew, internal/sbc/certificate.go), and <c>recordName</c> is
+    /// the name every certificates page gives the record.
     /// </summary>
     private async Task ImportAsync(string record, X509Certificate2 leaf, CancellationToken cancellationToken)
     {
         var overwrite = spec.Version == "9.3" ? "\n  <overwrite>true</overwrite>" : "";
         var body = $"""
             <?xml version="1.0" encoding="UTF-8"?>
-            <importCertificate>
-              <certRecordName>{OracleXml.Escape(record)}</certRecordName>
-              <importFormat>x509</importFormat>
+            <ImportCertificate>
+              <recordName>{OracleXml.Escape(record)}</recordName>
+              <format>x509</format>
               <certificateRequest>{OracleXml.Escape(CertificatePem.ToPem(leaf))}</certificateRequest>{overwrite}
-            </importCertificate>
+            </ImportCertificate>
             """;
         await CallAsync(HttpMethod.Put, $"{Rest}/configuration/certificates/import", () => Xml(body), cancellationToken);
     }

@@ -84,8 +84,14 @@ public sealed partial class OracleSbcTarget
 
     /// <summary>
     /// One management action: 202 with a link to poll, or 200 with the final state; polled until
-    /// its <c>operationState/status</c> says success (done) or fail (the action failed), at most
-    /// <c>timeout</c> long. Only links to the SBC's own URL are followed: they get the token.
+    /// its <c>operationState/status</c> says success (done) or fail (the action failed, its
+    /// <c>errorMessage</c> quoted), at most <c>timeout</c> long; <c>inProgress</c>, or any other value,
+    /// is polled again. Oracle documents the three values and the optional <c>errorMessage</c>
+    /// ("Get the status of last asynchronous request",
+    /// docs.oracle.com/en/industries/communications/session-border-controller/8.3.0/rest/op-rest-version-admin-asyncstatus-get.html)
+    /// and the 202 with <c>links</c> ("Save, verify or restore a configuration", 9.3.0
+    /// op-rest-version-configuration-management-put.html). Only links to the SBC's own URL are
+    /// followed: they get the token.
     /// </summary>
     private async Task ManageAsync(HttpMethod method, string action, CancellationToken cancellationToken)
     {
@@ -99,7 +105,8 @@ public sealed partial class OracleSbcTarget
             if (string.Equals(status, "success", StringComparison.OrdinalIgnoreCase)) return;
             if (status is not null && (status.StartsWith("fail", StringComparison.OrdinalIgnoreCase) || status.Equals("error", StringComparison.OrdinalIgnoreCase)))
             {
-                var text = Describe(answer.Body, _password, _token);
+                var said = string.Join("; ", OracleXml.Values(answer.Body, "errorMessage").Select(m => m.Trim()).Where(m => m.Length > 0));
+                var text = said.Length > 0 ? Describe(System.Text.Encoding.UTF8.GetBytes(said), _password, _token) : Describe(answer.Body, _password, _token);
                 throw Failure(RotorReasons.OracleSbcRejected, transient: false, $"{action} of the configuration ended in '{status}'{(text.Length > 0 ? ": " + text : "")}");
             }
             if (poll is null)

@@ -129,8 +129,12 @@ public sealed partial class OracleSbcTarget(string name, OracleSbcTargetSpec spe
 
     /// <summary>
     /// <c>PUT certificates/generateRequest?recordName=</c>, under the lock: the SBC makes a new key in
-    /// the record (the idle one when two take turns) and answers a PKCS#10 request signed with it.
-    /// The names Rotor's issuer puts in the certificate come from the spec, not from the record.
+    /// the record (the idle one when two take turns) and answers a PKCS#10 request signed with it, in
+    /// PEM, as <c>data/CertificateRequest/certificateSignedRequest</c> ("Generates certificate signing
+    /// request (CSR) for a certificate-record",
+    /// docs.oracle.com/en/industries/communications/session-border-controller/9.3.0/rest/op-rest-version-configuration-certificates-generaterequest-put.html);
+    /// the PEM block is read wherever it is. The names Rotor's issuer puts in the certificate come
+    /// from the spec, not from the record.
     /// </summary>
     public async Task<byte[]> RequestCsrAsync(string certificateName, CertificateSpec certificate, DeployBinding binding, CancellationToken cancellationToken)
     {

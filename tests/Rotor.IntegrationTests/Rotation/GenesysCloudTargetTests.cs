@@ -98,7 +98,7 @@ public sealed class GenesysCloudTargetTests
         var e = await Assert.ThrowsAsync<RotorException>(() => target.StageAsync(rig.Version(2, rig.NewCaCert, alsoTrust: [rig.OldCa]), default));
         Assert.Equal(RotorReasons.GenesysRejected, e.Reason);
         Assert.False(e.IsTransient);
-        Assert.Contains("Genesys Cloud answered 400: The certificate is not a valid X509 PEM encoded certificate (invalid.certificate)", e.Message);
+        Assert.Contains($"Genesys Cloud answered 400: {GenesysCloudEmulator.BadPemMessage} ({GenesysCloudEmulator.BadPemCode})", e.Message);
         Assert.Equal(before.Select(a => a.Id), rig.Cloud.Authorities.Select(a => a.Id));
         NoSecretIn(rig, e.ToString());
     }
@@ -112,7 +112,7 @@ public sealed class GenesysCloudTargetTests
         var e = await Assert.ThrowsAsync<RotorException>(() => rig.Target(secretFile: "old-secret").StageAsync(rig.Version(2, rig.NewCaCert), default));
         Assert.Equal(RotorReasons.GenesysAuthFailed, e.Reason);
         Assert.False(e.IsTransient);
-        Assert.Contains("Genesys Cloud answered 401: client not found (invalid_client)", e.Message);
+        Assert.Contains($"Genesys Cloud answered 401: {GenesysCloudEmulator.InvalidClientDescription} (invalid_client)", e.Message);
         Assert.Contains("file:old-secret", e.Message);
         Assert.True(rig.Cloud.Trusts(rig.OldCa));
         Assert.False(rig.Cloud.Trusts(rig.NewCaCert));
@@ -160,7 +160,7 @@ public sealed class GenesysCloudTargetTests
         Assert.Equal(RotorReasons.GenesysRateLimited, e.Reason);
         Assert.True(e.IsTransient);
         Assert.Equal(TimeSpan.FromSeconds(60), e.RetryAfter);
-        Assert.Contains("Genesys Cloud answered 429: Rate limit exceeded the maximum", e.Message);
+        Assert.Contains("Genesys Cloud answered 429: " + GenesysCloudEmulator.RateLimitedMessage, e.Message);
         // 60 + 60 + 60 s reach the 180 s limit; a fourth wait would pass it.
         Assert.Equal(3, rig.Logs.Lines.Count(l => l.StartsWith("3120 ", StringComparison.Ordinal)));
         Assert.True(rig.Cloud.Trusts(rig.OldCa));
@@ -186,7 +186,7 @@ public sealed class GenesysCloudTargetTests
         var e = await Assert.ThrowsAsync<RotorException>(() => GenesysRig.DriveAsync(time, target.StageAsync(rig.Version(2, rig.NewCaCert), default)));
         Assert.Equal(RotorReasons.GenesysUnavailable, e.Reason);
         Assert.True(e.IsTransient);
-        Assert.Contains("Genesys Cloud answered 502: The service is currently unavailable (service.unavailable) (after 3 retries)", e.Message);
+        Assert.Contains($"Genesys Cloud answered 502: {GenesysCloudEmulator.UnavailableMessage} ({GenesysCloudEmulator.UnavailableCode}) (after 3 retries)", e.Message);
         Assert.Contains(rig.Logs.Lines, l => l.StartsWith("3120 ", StringComparison.Ordinal) && l.Contains("in 27000 ms", StringComparison.Ordinal));
         Assert.False(rig.Cloud.Trusts(rig.NewCaCert));
         Assert.True(rig.Cloud.Trusts(rig.OldCa));

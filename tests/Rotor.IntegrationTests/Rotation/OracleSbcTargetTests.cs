@@ -96,7 +96,7 @@ public sealed class OracleSbcTargetTests
         var e = await Assert.ThrowsAsync<RotorException>(() => target.ActivateAsync(v2, default));
         Assert.Equal(RotorReasons.OracleSbcRejected, e.Reason);
         Assert.False(e.IsTransient);
-        Assert.Contains("Oracle SBC answered 400: 400; Invalid certificate: the certificate is not in PEM format", e.Message);
+        Assert.Contains("Oracle SBC answered 400: " + OracleSbcEmulator.Malformed, e.Message);
         Assert.Equal(OracleSbcRig.Fingerprint(v1.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
         Assert.True(rig.Device.ServedKeyMatches());
         Assert.Null(rig.Device.LockHolder);
@@ -143,7 +143,7 @@ public sealed class OracleSbcTargetTests
         rig.Device.OtherUserHoldsLock(2);
         await target.ActivateAsync(v1, default);
         Assert.Equal(2, rig.Device.Requests.Count(r => r == "POST /rest/v1.2/configuration/lock 423"));
-        Assert.Equal(2, rig.Logs.Lines.Count(l => l.StartsWith("3140 ", StringComparison.Ordinal) && l.Contains("Resource locked by another user", StringComparison.Ordinal)));
+        Assert.Equal(2, rig.Logs.Lines.Count(l => l.StartsWith("3140 ", StringComparison.Ordinal) && l.Contains(OracleSbcEmulator.LockedByOther, StringComparison.Ordinal)));
         Assert.Equal(OracleSbcRig.Fingerprint(v1.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
         Assert.Null(rig.Device.LockHolder);
         NoSecretIn(rig);
@@ -161,7 +161,7 @@ public sealed class OracleSbcTargetTests
         var e = await Assert.ThrowsAsync<RotorException>(() => target.ActivateAsync(v2, default));
         Assert.Equal(RotorReasons.OracleSbcLocked, e.Reason);
         Assert.True(e.IsTransient);
-        Assert.Contains("Oracle SBC answered 423: 423; Resource locked by another user on each of 3 attempts", e.Message);
+        Assert.Contains($"Oracle SBC answered 423: {OracleSbcEmulator.LockedByOther} on each of 3 attempts", e.Message);
         Assert.Equal(3, rig.Device.Requests.Count(r => r == "POST /rest/v1.2/configuration/lock 423"));
         Assert.DoesNotContain(rig.Device.Requests, r => r.StartsWith("PUT /rest/v1.2/configuration/certificates/import", StringComparison.Ordinal) && r.EndsWith(" 423", StringComparison.Ordinal));
         Assert.Equal(OracleSbcRig.Fingerprint(v1.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
@@ -193,6 +193,39 @@ public sealed class OracleSbcTargetTests
         await target.ActivateAsync(v2, default); // the next pass finishes what this one began
         Assert.Equal(OracleSbcRig.Fingerprint(v2.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
         Assert.True(rig.Device.ServedKeyMatches());
+    }
+
+    [Fact]
+    public async Task OracleSbcActionsStillInProgressArePolledUntilSuccess()
+    {
+        await using var rig = await OracleSbcRig.StartAsync();
+        var target = rig.Target();
+        var v1 = await rig.VersionAsync(target, 1);
+        rig.Device.PollsBeforeDone = 2; // each of save, verify and activate answers "inProgress" twice
+        await target.ActivateAsync(v1, default);
+        Assert.Equal(OracleSbcRig.Fingerprint(v1.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
+        Assert.True(rig.Device.SavedMatchesRunning());
+        Assert.Equal(9, rig.Device.Requests.Count(r => r == "GET /rest/v1.2/admin/asyncstatus 200"));
+        Assert.Null(rig.Device.LockHolder);
+    }
+
+    [Fact]
+    public async Task OracleSbcActivateEndingInFailQuotesItsErrorMessageAndThePreviousStays()
+    {
+        await using var rig = await OracleSbcRig.StartAsync();
+        var target = rig.Target();
+        var v1 = await rig.VersionAsync(target, 1);
+        await target.ActivateAsync(v1, default);
+        var v2 = await rig.VersionAsync(target, 2, previous: v1);
+        rig.Device.FailNextAction("activate", "activation refused by the test");
+        var e = await Assert.ThrowsAsync<RotorException>(() => target.ActivateAsync(v2, default));
+        Assert.Equal(RotorReasons.OracleSbcRejected, e.Reason);
+        Assert.False(e.IsTransient);
+        Assert.Contains("activate of the configuration ended in 'fail': activation refused by the test", e.Message);
+        Assert.Equal(OracleSbcRig.Fingerprint(v1.Leaf), OracleSbcRig.Fingerprint(rig.Device.Served()));
+        Assert.True(rig.Device.ServedKeyMatches());
+        Assert.Null(rig.Device.LockHolder);
+        NoSecretIn(rig, e.ToString());
     }
 
     [Fact]

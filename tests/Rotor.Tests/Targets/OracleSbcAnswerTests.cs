@@ -12,14 +12,22 @@ public sealed class OracleSbcAnswerTests
     [Fact]
     public void The_text_under_messages_is_quoted()
     {
-        var body = "<response><data/><messages><error><reasonCode>423</reasonCode><reason>Resource locked by another user</reason></error></messages><links/></response>";
-        Assert.Equal("423; Resource locked by another user", Describe(body));
+        // The documented error answer: messages/errorMessage (Oracle SBC REST 8.3.0, "Get the status of last asynchronous request", 4xx Response).
+        var body = "<response><data/><messages><errorMessage>Resource locked by another user</errorMessage></messages><links/></response>";
+        Assert.Equal("Resource locked by another user", Describe(body));
+    }
+
+    [Fact]
+    public void Every_text_under_messages_is_quoted_whatever_its_element()
+    {
+        var body = "<response><data/><messages><message>first</message><errorMessage>second</errorMessage></messages><links/></response>";
+        Assert.Equal("first; second", Describe(body));
     }
 
     [Fact]
     public void An_echoed_password_or_token_is_censored()
     {
-        var body = "<response><messages><error><reason>bad login pw-secret with tok-secret</reason></error></messages></response>";
+        var body = "<response><messages><errorMessage>bad login pw-secret with tok-secret</errorMessage></messages></response>";
         Assert.Equal("bad login *** with ***", Describe(body));
     }
 

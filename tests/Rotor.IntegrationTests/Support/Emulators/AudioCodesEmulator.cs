@@ -141,17 +141,24 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         var (status, body, type) = await AnswerAsync(http);
         lock (_gate) _requests.Add($"{http.Request.Method} {http.Request.Path} {status}");
         http.Response.StatusCode = status;
+        // RFC 9110 section 11.6.1 and RFC 7617: a 401 names the Basic scheme.
         if (status == 401) http.Response.Headers.WWWAuthenticate = "Basic realm=\"REST API\"";
         http.Response.ContentType = type;
         await http.Response.WriteAsync(body);
     }
 
+    /// <summary>
+    /// <c>{"description": ...}</c>, the shape of the documented answers ["Device Certificate", "Private
+    /// Key", "Add Certificate to Trusted Root Store"]; for errors the guide gives status codes only,
+    /// so their texts are the emulator's own and Rotor quotes whatever it gets.
+    /// </summary>
     private static (int, string, string) Json(int status, string description) =>
         (status, JsonSerializer.Serialize(new Dictionary<string, string> { ["description"] = description }), "application/json");
 
     private async Task<(int Status, string Body, string Type)> AnswerAsync(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "";
+        // ["Authentication and Session Establishment"]: HTTP Basic on every request.
         if (!Authorized(http.Request)) return Json(401, "Unauthorized");
         lock (_gate)
         {
@@ -169,6 +176,8 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         {
             lock (_gate)
             {
+                // 409 while the redundant board synchronizes: the 409 of each changing page ["Device
+                // Certificate", "Private Key", "Trusted Root Certificates", "Save Configuration"].
                 if (_synchronizing > 0)
                 {
                     _synchronizing--;
@@ -176,6 +185,7 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
                 }
             }
         }
+        // ["Save Configuration"]: POST, 200; the emulator keeps the saved state apart.
         if (path == "/api/v1/actions/saveConfiguration" && HttpMethods.IsPost(http.Request.Method))
         {
             lock (_gate)
@@ -186,9 +196,13 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
             return (200, "", "text/plain");
         }
         var match = TlsPath().Match(path);
+        // RFC 9110 section 15.5.5 (404) for a path the guide does not have; 15.5.6 (405) for a method.
         if (!match.Success) return Json(404, "Not found");
         var context = Context(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         var method = http.Request.Method;
+        // The pages, in order: ["Device Certificate"], ["Private Key"], ["Generate New Private Key"],
+        // ["Generate Certificate Signing Request"], ["Trusted Root Certificates"], ["Add Certificate
+        // to Trusted Root Store"]. GET privateKey answers {"size", "valid"}, never the key ["Private Key"].
         return (match.Groups[2].Value, method) switch
         {
             ("certificate", "GET") => (200, context.CertificatePem, "application/octet-stream"),
@@ -221,7 +235,7 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
     private static bool KeyMatches(TlsContext context) =>
         X509Certificate2.CreateFromPem(context.CertificatePem).PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(context.Key.ExportSubjectPublicKeyInfo());
 
-    /// <summary>The multipart field <c>file</c>, as every upload sends it; null when there is none.</summary>
+    /// <summary>The multipart field <c>file</c>, as every upload sends it ["Device Certificate", "Private Key", "Trusted Root Certificates"]; null when there is none.</summary>
     private static async Task<string?> FileAsync(HttpContext http)
     {
         if (!http.Request.HasFormContentType) return null;
@@ -259,6 +273,7 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>["Device Certificate"] PUT: a PEM certificate; 400 when not PEM; 200 "Certificate was successfully changed".</summary>
     private (int, string, string) PutCertificate(TlsContext context, string? pem)
     {
         if (ReadCertificates(pem) is not { } certificates) return Json(400, "Bad request: certificate file is not in PEM format");
@@ -266,6 +281,7 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         return Json(200, "Certificate was successfully changed");
     }
 
+    /// <summary>["Private Key"] PUT: a PEM private key; 400 when not PEM; 200 "Private key was successfully changed".</summary>
     private (int, string, string) PutKey(TlsContext context, string? pem)
     {
         if (pem is null || !pem.Contains("PRIVATE KEY-----", StringComparison.Ordinal)) return Json(400, "Bad request: private key file is not in PEM format");
@@ -293,6 +309,7 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         return Json(200, "Private key was successfully changed");
     }
 
+    /// <summary>["Generate New Private Key"]: <c>{"size"}</c>, 1024 by default; 400 on a size the page does not list.</summary>
     private (int, string, string) Generate(TlsContext context, JsonElement body)
     {
         var size = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("size", out var s) && s.TryGetInt32(out var n) ? n : 1024;
@@ -301,6 +318,11 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         return Json(200, "Private key was successfully generated");
     }
 
+    /// <summary>
+    /// ["Generate Certificate Signing Request"]: a PKCS#10 request signed with the context's key,
+    /// <c>signatureAlgorithm</c> sha1 | sha256 | sha512 (sha1 by default), answered as
+    /// application/octet-stream PEM; 400 on another algorithm.
+    /// </summary>
     private (int, string, string) Request(TlsContext context, JsonElement body)
     {
         string Field(string name) => body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
@@ -322,6 +344,11 @@ public sealed partial class AudioCodesEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// ["Trusted Root Certificates"] PUT replaces the store with the PEM certificates sent; ["Add
+    /// Certificate to Trusted Root Store"] (incremental) adds them, 200 "Trusted root certificate was
+    /// successfully added"; 400 when not PEM.
+    /// </summary>
     private (int, string, string) PutTrust(TlsContext context, string? pem, bool replace)
     {
         if (ReadCertificates(pem) is not { } certificates) return Json(400, "Bad request: certificate file is not in PEM format");

@@ -38,15 +38,29 @@ namespace Rotor.IntegrationTests.Support.Emulators;
 /// ("True if this trunk is in-service") and <c>connectedStatus</c> (TrunkConnectedStatus:
 /// <c>connected</c>, <c>connectedStateTime</c>); 404 when unknown (getTelephonyProvidersEdgesTrunk; model Trunk).</item>
 /// <item>429 with <c>Retry-After</c> in seconds, and 502/503/504, are the answers the SDKs retry
-/// (ApiClient.Retry: statusCodes 429, 502, 503, 504; Retry-After honoured, 3 s without it;
-/// 5xx waits growing as 3^n s). Tests set them with <see cref="RateLimitNext"/> and <see cref="FailNext"/>.</item>
+/// (MyPureCloud/platform-client-sdk-dotnet, build/src/PureCloudPlatform.Client.V2/Client/ApiClient.cs,
+/// class Retry: statusCodes 429, 502, 503, 504; Retry-After honoured, retryAfterDefaultMs 3000 without
+/// it; 5xx waits 3^n s; no retry when one Retry-After passes defaultMaxRetry, 180000 ms). Tests set
+/// them with <see cref="RateLimitNext"/> and <see cref="FailNext"/>.</item>
 /// </list>
+/// Error texts: the fields of an error body are the SDK model's (ErrorBody,
+/// build/src/PureCloudPlatform.Client.V2/Model/ErrorBody.cs in the same repository); Genesys publishes
+/// no catalogue of <c>message</c>/<c>code</c> values to check against, so the values are the emulator's
+/// own, kept in the constants below, and Rotor only quotes whatever <c>message</c> and <c>code</c> say.
 /// Test controls (not Genesys behaviour): <see cref="RevokeTokens"/>, <see cref="PageSizeCap"/>,
 /// <see cref="SetTrunk"/>, <see cref="AddForeign"/>, and the <see cref="Journal"/> of changes.
 /// </summary>
 public sealed class GenesysCloudEmulator : IAsyncDisposable
 {
     public const string CaPath = "/api/v2/telephony/providers/edges/certificateauthorities";
+
+    // The emulator's own error texts (see the summary): what tests look for in Rotor's messages.
+    public const string BadPemCode = "invalid.certificate";
+    public const string BadPemMessage = "The certificate is not a valid X509 PEM encoded certificate";
+    public const string RateLimitedMessage = "Rate limit exceeded the maximum. [600] requests for [60] seconds";
+    public const string UnavailableCode = "service.unavailable";
+    public const string UnavailableMessage = "The service is currently unavailable";
+    public const string InvalidClientDescription = "client not found";
 
     private readonly WebApplication _app;
     private readonly string _clientId;
@@ -143,7 +157,11 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>The SDK model ErrorBody.</summary>
+    /// <summary>
+    /// The SDK model ErrorBody: message, code, status, messageParams, contextId, details, errors
+    /// (platform-client-sdk-dotnet, Model/ErrorBody.cs; the model also has entityId, entityName and
+    /// messageWithParams, all optional, which the emulator leaves out).
+    /// </summary>
     private static (int, JsonNode?, int?) Error(int status, string code, string message, int? retryAfter = null) =>
         (status, new JsonObject
         {
@@ -175,9 +193,9 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
                 _injected.RemoveAt(next);
                 return status switch
                 {
-                    429 => Error(429, "too.many.requests", "Rate limit exceeded the maximum. [600] requests for [60] seconds", after),
-                    400 => Error(400, "invalid.certificate", "The certificate is not a valid X509 PEM encoded certificate"),
-                    _ => Error(status, "service.unavailable", "The service is currently unavailable"),
+                    429 => Error(429, "too.many.requests", RateLimitedMessage, after),
+                    400 => Error(400, BadPemCode, BadPemMessage),
+                    _ => Error(status, UnavailableCode, UnavailableMessage),
                 };
             }
         }
@@ -202,18 +220,22 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         }
         if (credentials != $"{Uri.EscapeDataString(_clientId)}:{Uri.EscapeDataString(_clientSecret)}")
         {
-            return (401, new JsonObject { ["error"] = "invalid_client", ["description"] = "client not found", ["error_description"] = "client not found" }, null);
+            // RFC 6749 section 5.2: error "invalid_client" (401 when the client authenticated with Basic).
+            return (401, new JsonObject { ["error"] = "invalid_client", ["description"] = InvalidClientDescription, ["error_description"] = InvalidClientDescription }, null);
         }
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null;
         if (form?["grant_type"].ToString() != "client_credentials")
         {
+            // RFC 6749 section 5.2: error "unsupported_grant_type", 400.
             return (400, new JsonObject { ["error"] = "unsupported_grant_type", ["description"] = "grant type not supported" }, null);
         }
+        // SDK model AuthTokenInfo: access_token, token_type, expires_in (RFC 6749 section 5.1).
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         lock (_gate) _tokens.Add(token);
         return (200, new JsonObject { ["access_token"] = token, ["token_type"] = "bearer", ["expires_in"] = 86399 }, null);
     }
 
+    /// <summary>A DomainCertificateAuthority as the API answers it (SDK model DomainCertificateAuthority: id, name, description, state, certificate, type, services, selfUri).</summary>
     private static JsonObject Entity(Authority a) => new()
     {
         ["id"] = a.Id,
@@ -226,6 +248,11 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         ["selfUri"] = $"{CaPath}/{a.Id}",
     };
 
+    /// <summary>
+    /// getTelephonyProvidersEdgesCertificateauthorities: one page of a CertificateAuthorityEntityListing
+    /// (SDK model: entities, pageSize, pageNumber, total, pageCount, firstUri, lastUri, selfUri); the
+    /// SDK's pageSize and pageNumber query parameters, 25 and 1 by default.
+    /// </summary>
     private (int, JsonNode?, int?) List(HttpRequest request)
     {
         int Query(string key, int fallback) => int.TryParse(request.Query[key].ToString(), out var v) && v > 0 ? v : fallback;
@@ -249,6 +276,12 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// postTelephonyProvidersEdgesCertificateauthorities with a DomainCertificateAuthority: the created
+    /// entity; 400 for a body that is not JSON, a missing name, a MANAGED type (the model's type
+    /// description: "Managed certificate authorities are generated and maintained by Interactive
+    /// Intelligence"), or a certificate that is not PEM.
+    /// </summary>
     private async Task<(int, JsonNode?, int?)> CreateAsync(HttpContext http)
     {
         JsonNode? body;
@@ -270,7 +303,7 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         if (type != "REMOTE") return Error(400, "bad.request", $"Invalid certificate authority type: {type}");
         if (pem is null || !pem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal) || Sha256(pem) is null)
         {
-            return Error(400, "invalid.certificate", "The certificate is not a valid X509 PEM encoded certificate");
+            return Error(400, BadPemCode, BadPemMessage);
         }
         var authority = new Authority(Guid.NewGuid().ToString(), name, Text("description") ?? "", pem, type, services);
         lock (_gate)
@@ -282,6 +315,7 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         return (200, Entity(authority), null);
     }
 
+    /// <summary>deleteTelephonyProvidersEdgesCertificateauthority: 204 (the SDK method returns nothing), 404 when unknown.</summary>
     private (int, JsonNode?, int?) Delete(string id)
     {
         Authority? gone;
@@ -296,6 +330,7 @@ public sealed class GenesysCloudEmulator : IAsyncDisposable
         return (204, null, null);
     }
 
+    /// <summary>getTelephonyProvidersEdgesTrunk: a Trunk with inService and connectedStatus (SDK models Trunk, TrunkConnectedStatus); 404 when unknown.</summary>
     private (int, JsonNode?, int?) Trunk(string id)
     {
         lock (_gate)

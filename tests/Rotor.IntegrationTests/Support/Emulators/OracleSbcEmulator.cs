@@ -12,60 +12,40 @@ namespace Rotor.IntegrationTests.Support.Emulators;
 /// <summary>
 /// An Oracle SBC's REST API v1.2 (releases 8.4 and 9.3), as far as TLS certificates go, on
 /// 127.0.0.1 over HTTPS (Kestrel, port 0, a self-signed certificate the test trusts through the
-/// target's caBundle). Each behaviour follows a page of Oracle's "REST API for Session Border
-/// Controller" (docs.oracle.com/en/industries/communications/session-border-controller/{8.4.0|9.3.0}/rest/,
-/// page named in brackets):
-/// <list type="bullet">
-/// <item>HTTPS only ["Enable HTTPS": plain HTTP is answered 426]: the emulator listens on TLS only.</item>
-/// <item><c>POST /rest/v1.2/auth/token</c> with <c>Authorization: Basic</c> answers an XML
-/// <c>response/data/accessToken</c>; every other request needs <c>Authorization: Bearer {token}</c>;
-/// tokens live ten minutes; missing or wrong credentials, or an unknown or expired token, get 401
-/// ["Request an access token"; "Authenticate" for the accessToken element].</item>
-/// <item><c>POST .../configuration/lock</c>: 204, or 423 "Resource locked by another user" while another
-/// user or session holds it; the lock is tied to the token (it goes when the token expires).
-/// <c>POST .../configuration/unlock</c>: 204, or 423 when the caller does not own it ["Lock the
-/// configuration", "Unlock the configuration"].</item>
-/// <item>Changes need the lock: otherwise 423, "Resource locked by another user" when someone else
-/// holds it, "User does not have the lock" when nobody does ["Import a CA-signed certificate", 423].</item>
-/// <item><c>PUT .../configuration/certificates/generateRequest?recordName=</c>: a PKCS#10 request in PEM in
-/// the answer's data section; the private key is generated and stored in the certificate-record
-/// (in the emulator: generated, RSA 2048, kept in the emulator, never answered); 404 for an unknown
-/// record ["Generate a certificate signing request for a certificate-record"; ACLI "Generate a
-/// Certificate Request": "generate a private key and a certificate request"].</item>
-/// <item><c>PUT .../configuration/certificates/import</c>, application/xml: the PEM certificate in
-/// <c>certificateRequest</c> (the 9.3 page's schema), the record's name in the body (answered back),
-/// X509 format; 9.3 replaces an already imported certificate only with <c>&lt;overwrite&gt;true&lt;/overwrite&gt;</c>
-/// (9.3 page; 8.4 has no such element, and a sub-element that is not valid fails the request); 400 when
-/// the certificate is not PEM; 404 for an unknown record ["Import a CA-signed certificate", 8.4 and 9.3].</item>
-/// <item><c>GET .../configuration/certificates?recordName=&amp;format=pem</c>: the imported certificate;
-/// 404 when the record is unknown or holds no imported certificate ["Get certificate details"].</item>
-/// <item><c>GET/PUT .../configuration/configElements</c> for tls-profile: an XML <c>configElement</c>
-/// with <c>elementType</c> and <c>attribute</c> name/value pairs; PUT names the instance by its key
-/// attribute (<c>name</c>) and the attributes it changes, needs the lock ["Update a single configuration
-/// element instance"; "Get one or more configuration element instances": answered from the edited
-/// configuration unless <c>running=true</c>; ACLI "tls-profile": <c>end-entity-certificate</c> names
-/// the certificate-record].</item>
-/// <item><c>PUT .../configuration/management?action=save|verify</c> and <c>POST ...?action=activate</c>:
-/// 202 with a link to poll (<c>response/links/link</c>, here <c>GET .../admin/asyncstatus</c>), whose
-/// <c>data/operationState</c> gives <c>operation</c> and <c>status</c> (success at the end); the lock is
-/// required; activate makes the saved configuration the running one ["Save, verify or restore a
-/// configuration", "Activate a configuration", "Save, Verify, and Activate the Configuration";
-/// "All REST Endpoints": admin/asyncstatus].</item>
-/// </list>
-/// Answer envelope: <c>response</c> with <c>data</c>, <c>messages</c> and <c>links</c> (the schema of every
-/// page). What the pages leave open, and the emulator picks (Rotor depends on none of it; it reads PEM
-/// blocks and the text under <c>messages</c> wherever they are): the element names inside
-/// <c>messages</c> (<c>error/reasonCode</c>, <c>error/reason</c>) and inside <c>data</c> for a request
-/// (<c>csr</c>); the error texts other than the documented 423 ones; the record-name and format
-/// element names of an import (<c>certRecordName</c>, <c>importFormat</c>); the status of an action
-/// not yet finished (<c>inProgress</c>); that GET certificates reads the edited configuration.
-/// Configuration is kept three times, as on the SBC: edited, saved, running (what the SBC presents).
+/// target's caBundle). Every behaviour carries, at the code, the page it follows. Oracle's "REST API
+/// for Session Border Controller" lives under
+/// https://docs.oracle.com/en/industries/communications/session-border-controller/{release}/rest/
+/// ({release} 8.3.0, 8.4.0, 9.0.0, 9.3.0: the pages cited below are named by that prefix, "SBC-REST
+/// {release}", and the page's file name). Where no Oracle page that could be read gives a name,
+/// the comment says so and names the public client that uses it; Rotor's target then depends on no
+/// such name (it reads PEM blocks, and text under <c>messages</c>, wherever they are).
+/// Configuration is kept three times, as on the SBC: edited, saved, running (what the SBC presents)
+/// [SBC-REST 9.3.0 op-rest-version-configuration-configelements-get.html: "By default, the instance
+/// data returned in a GET response is from the edited configuration"].
 /// Test controls (not SBC behaviour): <see cref="OtherUserHoldsLock"/>, <see cref="FailNext"/>,
-/// <see cref="ExpireTokens"/>, <see cref="PollsBeforeDone"/>.
+/// <see cref="FailNextAction"/>, <see cref="ExpireTokens"/>, <see cref="PollsBeforeDone"/>.
 /// </summary>
 public sealed partial class OracleSbcEmulator : IAsyncDisposable
 {
+    // SBC-REST 8.3.0 op-rest-version-auth-token-post.html: "the ten minutes an access token is valid".
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
+
+    // The texts of the documented answers, as the pages word them (what a test may look for).
+    // SBC-REST 8.4.0 op-rest-version-configuration-certificates-import-put.html, 400/401/404/423 Response.
+    public const string Malformed = "The request is malformed in some way or is missing required information and therefore cannot be processed.";
+    public const string Unauthorized = "Unauthorized - Request lacks valid authentication credentials.";
+    public const string UnknownInstance = "Unsupported version ID in URI or unknown instance is requested in the URL.";
+    public const string LockedByOther = "Resource locked by another user";
+    public const string LockNotHeld = "User does not have the lock";
+
+    // SBC-REST 8.4.0 op-rest-version-configuration-certificates-generaterequest-put.html, 404 Response.
+    public const string RecordNotFound = "Certificate specified with recordName key attribute is not found";
+
+    // SBC-REST 9.0.0 op-rest-version-configuration-certificates-get.html, 404 Response.
+    public const string CertificateNotFound = "Unsupported version ID in URI or certificate specified with recordName key attribute is not found or requested format is not supported.";
+
+    // SBC-REST 8.4.0 status-codes.html: the name of 500 (the pages give no body text for 5xx).
+    public const string ServerError = "Internal Server Error";
     private readonly WebApplication _app;
     private readonly string _user;
     private readonly string _password;
@@ -95,6 +75,7 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
         var tls = ManagementTlsCertificate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // SBC-REST 8.4.0 enable-https.html: "only accepts requests over secure HTTPS connections".
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.UseHttps(tls)));
         var app = builder.Build();
         var emulator = new OracleSbcEmulator(app, user, password, release, tls);
@@ -136,6 +117,13 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
     /// <summary>The next <paramref name="method"/> request whose path ends with <paramref name="pathSuffix"/> gets <paramref name="status"/>.</summary>
     public void FailNext(string method, string pathSuffix, int status) { lock (_gate) _injected[method + " " + pathSuffix] = status; }
 
+    /// <summary>
+    /// The next save, verify or activate named <paramref name="action"/> ends in the documented status
+    /// <c>fail</c>, its <c>operationState/errorMessage</c> saying <paramref name="errorMessage"/>; the
+    /// configuration it would have changed stays as it was.
+    /// </summary>
+    public void FailNextAction(string action, string errorMessage) { lock (_gate) _failAction = (action, errorMessage); }
+
     /// <summary>Every token expires now (as ten minutes later), and a lock tied to one goes with it.</summary>
     public void ExpireTokens()
     {
@@ -146,7 +134,7 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>How many polls answer "inProgress" before a save, verify or activate reports success.</summary>
+    /// <summary>How many polls answer "inProgress" (a documented status) before a save, verify or activate reports success.</summary>
     public int PollsBeforeDone { get; set; }
 
     private static X509Certificate2 ManagementTlsCertificate()
@@ -168,6 +156,8 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
         var (status, body) = await AnswerAsync(http);
         lock (_gate) _requests.Add($"{http.Request.Method} {http.Request.Path} {status}");
         http.Response.StatusCode = status;
+        // RFC 9110 section 11.6.1: a 401 names its scheme; the SBC takes Basic at auth/token
+        // (SBC-REST 8.4.0 quick-start.html, "Task 2: Get an Access Token").
         if (status == 401) http.Response.Headers.WWWAuthenticate = "Basic realm=\"SBC REST\"";
         if (body.Length > 0)
         {
@@ -176,21 +166,34 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>The documented envelope: <c>response</c> with <c>data</c>, <c>messages</c>, <c>links</c>.</summary>
+    /// <summary>
+    /// The documented envelope: <c>response</c> with <c>data</c>, <c>messages</c>, <c>links</c>
+    /// (SBC-REST 8.3.0 op-rest-version-admin-asyncstatus-get.html, "Root Schema : response"; the
+    /// example answer of "Save, Verify, and Activate the Configuration",
+    /// https://docs.oracle.com/cd/F21318_01/REST/use-case-save-verify-activate.html).
+    /// </summary>
     internal static string Envelope(string data = "", string messages = "", string links = "") =>
         $"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<response><data>{data}</data><messages>{messages}</messages><links>{links}</links></response>";
 
-    internal static (int, string) Error(int status, string reason) =>
-        (status, Envelope(messages: $"<error><reasonCode>{status}</reasonCode><reason>{System.Security.SecurityElement.Escape(reason)}</reason></error>"));
+    /// <summary>
+    /// An error answer: <c>messages/errorMessage</c> holds the text, <c>data</c> and <c>links</c> stay
+    /// empty (SBC-REST 8.3.0 op-rest-version-admin-asyncstatus-get.html, 400/401/403/404 Response:
+    /// <c>messages</c> with <c>errorMessage</c> "Error message string", <c>links</c> with an optional <c>link</c>).
+    /// </summary>
+    internal static (int, string) Error(int status, string text) =>
+        (status, Envelope(messages: $"<errorMessage>{System.Security.SecurityElement.Escape(text)}</errorMessage>"));
 
     private async Task<(int Status, string Body)> AnswerAsync(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "";
         var method = http.Request.Method;
+        // SBC-REST 8.4.0 quick-start.html, "Task 2": POST /rest/{version}/auth/token; v1.2 is the
+        // version the 8.4 and 9.3 pages name ("Available values: v1.2").
         if (path == "/rest/v1.2/auth/token" && HttpMethods.IsPost(method)) return Token(http.Request);
-        if (!path.StartsWith("/rest/v1.2/", StringComparison.Ordinal)) return Error(404, "Unsupported version ID in URI");
+        if (!path.StartsWith("/rest/v1.2/", StringComparison.Ordinal)) return Error(404, UnknownInstance);
+        // Every page's header parameter: "Bearer {access token}" of "a valid, unexpired token"; else 401.
         var token = BearerToken(http.Request);
-        if (token is null) return Error(401, "Unauthorized - Request lacks valid authentication credentials.");
+        if (token is null) return Error(401, Unauthorized);
         lock (_gate)
         {
             var injected = _injected.Keys.FirstOrDefault(k => k.StartsWith(method + " ", StringComparison.Ordinal) && path.EndsWith(k[(method.Length + 1)..], StringComparison.Ordinal));
@@ -198,9 +201,7 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
             {
                 var code = _injected[injected];
                 _injected.Remove(injected);
-                return code == 400 && path.EndsWith("/certificates/import", StringComparison.Ordinal)
-                    ? Error(400, "Invalid certificate: the certificate is not in PEM format")
-                    : Error(code, code >= 500 ? "Internal Server Error" : "Request failed");
+                return Error(code, code >= 500 ? ServerError : code == 400 ? Malformed : UnknownInstance);
             }
         }
         var rest = path["/rest/v1.2".Length..];
@@ -216,7 +217,7 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
             ("/configuration/management", "PUT") => Manage(token, http.Request.Query["action"].ToString(), put: true),
             ("/configuration/management", "POST") => Manage(token, http.Request.Query["action"].ToString(), put: false),
             ("/admin/asyncstatus", "GET") => AsyncStatus(),
-            _ => Error(404, "Unsupported version ID in URI or unknown instance is requested in the URL"),
+            _ => Error(404, UnknownInstance),
         };
     }
 
@@ -234,9 +235,11 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
             {
             }
         }
-        if (credentials != $"{_user}:{_password}") return Error(401, "Unauthorized - Request lacks valid authentication credentials.");
+        // SBC-REST 8.3.0 op-rest-version-auth-token-post.html: Basic with base64 "username:password".
+        if (credentials != $"{_user}:{_password}") return Error(401, Unauthorized);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         lock (_gate) _tokens[token] = TimeProvider.System.GetUtcNow() + TokenLifetime;
+        // SBC-REST 8.4.0 quick-start.html: "The <data> element of the response contains an <accessToken> element".
         return (200, Envelope(data: $"<accessToken>{token}</accessToken>"));
     }
 
@@ -248,34 +251,45 @@ public sealed partial class OracleSbcEmulator : IAsyncDisposable
         lock (_gate) return _tokens.TryGetValue(token, out var expires) && expires > TimeProvider.System.GetUtcNow() ? token : null;
     }
 
+    /// <summary>
+    /// SBC-REST 8.2.0 op-rest-version-configuration-lock-post.html: 204 when acquired, 423 when
+    /// "another client/user already owns the configuration lock"; the 423 text is the one the
+    /// import page gives for that case. SBC-REST 8.3.0 op-rest-version-auth-token-post.html: "the
+    /// configuration lock is tied to a token".
+    /// </summary>
     private (int, string) Lock(string token)
     {
         lock (_gate)
         {
             if (_lockOwner == "other" && _otherUserLockRequests != int.MaxValue && _otherUserLockRequests-- <= 0) _lockOwner = null;
-            if (_lockOwner is not null && _lockOwner != token) return Error(423, "Resource locked by another user");
+            if (_lockOwner is not null && _lockOwner != token) return Error(423, LockedByOther);
             _lockOwner = token;
             return (204, "");
         }
     }
 
+    /// <summary>POST configuration/unlock: 204, or 423 with the documented texts when the caller does not own the lock.</summary>
     private (int, string) Unlock(string token)
     {
         lock (_gate)
         {
-            if (_lockOwner != token) return Error(423, _lockOwner is null ? "User does not have the lock" : "Resource locked by another user");
+            if (_lockOwner != token) return Error(423, _lockOwner is null ? LockNotHeld : LockedByOther);
             _lockOwner = null;
             return (204, "");
         }
     }
 
-    /// <summary>Null when the caller holds the lock; else the documented 423.</summary>
+    /// <summary>
+    /// Null when the caller holds the lock; else the documented 423 (SBC-REST 8.4.0
+    /// op-rest-version-configuration-certificates-import-put.html, 423 Response: "Resource locked by
+    /// another user" when someone else owns it, "User does not have the lock" when nobody does).
+    /// </summary>
     private (int, string)? NeedsLock(string token)
     {
         lock (_gate)
         {
             if (_lockOwner == token) return null;
-            return Error(423, _lockOwner is null ? "User does not have the lock" : "Resource locked by another user");
+            return Error(423, _lockOwner is null ? LockNotHeld : LockedByOther);
         }
     }
 
