@@ -6,7 +6,8 @@
 # must be exactly 1 each). Targets: <= 20 s with one instance on a 2-core machine, 3 instances no
 # slower than one (within 10%), exactly 1 issuance per certificate. Exits 1 on a miss.
 # Env: ROTOR_ARTIFACTS (build output; default bench/results/artifacts), COUNT, INSTANCES ("1 3"),
-#      RELOAD (the target's reload command; default `true`), BENCH_NO_BUILD=1, TIMEOUT (s, default 600).
+#      RELOAD (the target's reload command; default `true`), BENCH_NO_BUILD=1, TIMEOUT (s, default 600),
+#      PARALLELISM (passed as --parallelism to each rotor run; default: rotor's own).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -24,7 +25,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$state"
+  [[ "${KEEP:-0}" == 1 ]] && echo "kept $state" || rm -rf "$state"
 }
 trap cleanup EXIT
 
@@ -74,7 +75,7 @@ run_storm() { # $1 = instances
   local start; start=$(ms)
   pids=()
   for ((k = 0; k < n; k++)); do
-    /usr/bin/time -f "%e %U %S %M" -o "$state/time-$n-$k" "${rotor[@]}" run --data "$data" --listen 127.0.0.1:0 \
+    /usr/bin/time -f "%e %U %S %M" -o "$state/time-$n-$k" "${rotor[@]}" run --data "$data" --listen 127.0.0.1:0 ${PARALLELISM:+--parallelism "$PARALLELISM"} \
       >"$state/run-$n-$k.out" 2>"$state/run-$n-$k.err" &
     pids+=($!)
   done
@@ -97,7 +98,7 @@ run_storm() { # $1 = instances
   min_per=$(sqlite3 -readonly "$data/rotor.db" "SELECT COALESCE(MIN(c), 0) FROM (SELECT COUNT(*) c FROM certificate_versions GROUP BY certificate)")
   local cpu=0 rss=0
   for ((k = 0; k < n; k++)); do
-    read -r _ u s m <"$state/time-$n-$k" || true
+    read -r _ u s m < <(tail -1 "$state/time-$n-$k") || true
     cpu=$(echo "$cpu + ${u:-0} + ${s:-0}" | bc -l); (( ${m:-0} > rss )) && rss=${m:-0}
   done
   {
