@@ -118,6 +118,19 @@ public sealed class SqliteDashboardQueriesTests : IAsyncLifetime
         Assert.Equal(120, (await _store.ListInventoryAsync(new InventoryQuery(null, null, null, 1, 10), Now, default)).Total);
     }
 
+    [Fact]
+    public async Task Endpoint_probes_are_listed_in_name_order_with_every_field()
+    {
+        await _store.SaveEndpointProbeAsync(new EndpointProbeRecord("b-edge", Now, "edge-001", false, ProbeFailure.Connect, null, false, null, null, "refused"), default);
+        await _store.SaveEndpointProbeAsync(new EndpointProbeRecord("a-core", Now.AddSeconds(5), "core-001", true, ProbeFailure.None, "ab12", true, 200, 4.5, null), default);
+        var probes = await _store.ListEndpointProbesAsync(default);
+        Assert.Equal(["a-core", "b-edge"], probes.Select(p => p.Endpoint));
+        Assert.Equal(new EndpointProbeRecord("a-core", Now.AddSeconds(5), "core-001", true, ProbeFailure.None, "ab12", true, 200, 4.5, null), probes[0]);
+        Assert.Equal(await _store.GetEndpointProbeAsync("b-edge", default), probes[1]);
+        Assert.Equal(ProbeFailure.Connect, probes[1].Failure);
+        Assert.Equal("refused", probes[1].Error);
+    }
+
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();

@@ -114,17 +114,13 @@ public sealed partial class SqliteStore : IDashboardQueries
     public async Task<IReadOnlyList<EndpointProbeRecord>> ListEndpointProbesAsync(CancellationToken cancellationToken)
     {
         await using var c = await OpenConnectionAsync(cancellationToken);
-        using var cmd = Command(c, null, "SELECT endpoint FROM endpoint_probes ORDER BY endpoint");
-        var names = new List<string>();
-        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await r.ReadAsync(cancellationToken)) names.Add(r.GetString(0));
-        }
-        var list = new List<EndpointProbeRecord>(names.Count);
-        foreach (var name in names)
-        {
-            if (await GetEndpointProbeAsync(name, cancellationToken) is { } probe) list.Add(probe);
-        }
+        using var cmd = Command(c, null, """
+            SELECT endpoint, at, certificate, success, failure, sha256, chain_trusted, sip_status, handshake_ms, error
+            FROM endpoint_probes ORDER BY endpoint
+            """);
+        var list = new List<EndpointProbeRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken)) list.Add(ReadProbe(r.GetString(0), r, 1));
         return list;
     }
 }

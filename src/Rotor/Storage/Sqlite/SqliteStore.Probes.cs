@@ -26,17 +26,19 @@ public sealed partial class SqliteStore
             FROM endpoint_probes WHERE endpoint = $e
             """, ("$e", endpoint));
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await r.ReadAsync(cancellationToken)) return null;
-        return new EndpointProbeRecord(
-            endpoint,
-            FromMs(r.GetInt64(0)),
-            r.IsDBNull(1) ? null : r.GetString(1),
-            r.GetInt64(2) != 0,
-            Enum.TryParse<ProbeFailure>(r.GetString(3), out var failure) ? failure : ProbeFailure.Handshake,
-            r.IsDBNull(4) ? null : r.GetString(4),
-            r.GetInt64(5) != 0,
-            r.IsDBNull(6) ? null : r.GetInt32(6),
-            r.IsDBNull(7) ? null : r.GetDouble(7),
-            r.IsDBNull(8) ? null : r.GetString(8));
+        return await r.ReadAsync(cancellationToken) ? ReadProbe(endpoint, r, 0) : null;
     }
+
+    /// <summary>One endpoint_probes row from column <paramref name="o"/> on (at, certificate, success, ...).</summary>
+    private static EndpointProbeRecord ReadProbe(string endpoint, Microsoft.Data.Sqlite.SqliteDataReader r, int o) => new(
+        endpoint,
+        FromMs(r.GetInt64(o)),
+        r.IsDBNull(o + 1) ? null : r.GetString(o + 1),
+        r.GetInt64(o + 2) != 0,
+        Enum.TryParse<ProbeFailure>(r.GetString(o + 3), out var failure) ? failure : ProbeFailure.Handshake,
+        r.IsDBNull(o + 4) ? null : r.GetString(o + 4),
+        r.GetInt64(o + 5) != 0,
+        r.IsDBNull(o + 6) ? null : r.GetInt32(o + 6),
+        r.IsDBNull(o + 7) ? null : r.GetDouble(o + 7),
+        r.IsDBNull(o + 8) ? null : r.GetString(o + 8));
 }
