@@ -75,7 +75,7 @@ public static partial class ManifestParser
         var ipRanges = policy.StringList("ipRanges");
         for (var i = 0; i < ipRanges.Count && i < MaxAcmeServerEntries; i++)
         {
-            if (!ipRanges[i].Contains('/', StringComparison.Ordinal) || !IPNetwork.TryParse(ipRanges[i], out _))
+            if (!IsCidr(ipRanges[i]))
             {
                 policy.Error(policy.ListItem("ipRanges", i) ?? policy.Node, $"{policy.Field("ipRanges")}[{i}]", "cidr",
                     $"'{ManifestErrorList.Printable(ipRanges[i])}' is not a CIDR range like 10.0.0.0/8 or 2001:db8::/32 (no host bits set)");
@@ -109,6 +109,13 @@ public static partial class ManifestParser
         };
     }
 
+    /// <summary>address/prefix with no host bits set (10.0.0.0/8, not 10.0.0.1/8, which is ambiguous about what was meant).</summary>
+    private static bool IsCidr(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(text[..slash], out var address) && network.BaseAddress.Equals(address);
+    }
+
     /// <summary><c>.suffix</c>, an exact name (optionally <c>*.name</c>) or <c>regex:PATTERN</c> that compiles.</summary>
     private static string? CheckDnsRule(string rule)
     {
@@ -119,7 +126,7 @@ public static partial class ManifestParser
             if (pattern.Length > 1000) return $"the pattern is {pattern.Length} characters long; at most 1000";
             try
             {
-                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                _ = new Regex($"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromMilliseconds(100));
                 return null;
             }
             catch (ArgumentException e)
