@@ -84,11 +84,20 @@ public sealed class RotorHost : IAsyncDisposable
         var targets = new TargetRegistry(store, probe, time, loggers) { StateDirectory = Path.Combine(dataDirectory, "targets"), Keys = keys };
         var leases = new CertificateLeases(store, time, owner, loggers.CreateLogger<CertificateLeases>());
         var reconciler = new Reconciler(store, keys, issuers, targets, time, loggers.CreateLogger<Reconciler>(), options, probe, leases);
-        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner) { Created = created, ProbeHistograms = histograms };
+        return new RotorHost(dataDirectory, store, keys, localCa, issuers, targets, reconciler, time, loggers, owner)
+        {
+            Created = created, ProbeHistograms = histograms, Secrets = new SecretSealer(master),
+        };
     }
 
     /// <summary>Handshake times and probe counts of this process, for /metrics.</summary>
     public Telemetry.ProbeHistograms ProbeHistograms { get; private init; } = new();
+
+    /// <summary>Seals secrets Rotor keeps to verify with (the ACME server's EAB keys) under the master key.</summary>
+    public SecretSealer Secrets { get; private init; } = null!;
+
+    /// <summary>The ACME server's accounts, orders, EAB keys and issued certificates (the store's).</summary>
+    public IAcmeServerStore AcmeServerStore => (IAcmeServerStore)Store;
 
     /// <summary>True when this open initialised the data folder.</summary>
     public bool Created { get; private init; }

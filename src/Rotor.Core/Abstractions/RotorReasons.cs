@@ -21,6 +21,15 @@ public static class RotorReasons
     public const string Conflict = "Conflict";
     public const string PreconditionFailed = "PreconditionFailed";
 
+    // Rotor's ACME server: what it did for devices, recorded as events of the AcmeServer.
+    public const string AcmeServerEabKeyCreated = "AcmeServerEabKeyCreated";
+    public const string AcmeServerAccountCreated = "AcmeServerAccountCreated";
+    public const string AcmeServerAccountDeactivated = "AcmeServerAccountDeactivated";
+    public const string AcmeServerKeyChanged = "AcmeServerKeyChanged";
+    public const string AcmeServerIssued = "AcmeServerIssued";
+    public const string AcmeServerRevoked = "AcmeServerRevoked";
+    public const string AcmeServerCertificateFailed = "AcmeServerCertificateFailed";
+
     // The operator API: tokens, and what a request lacked.
     public const string TokenCreated = "TokenCreated";
     public const string TokenRevoked = "TokenRevoked";

@@ -116,6 +116,7 @@ public static partial class ManifestParser
                 ResourceKinds.Notifier => ParseNotifier(spec),
                 ResourceKinds.Alerting => ParseAlerting(spec),
                 ResourceKinds.Scan => ParseScan(spec),
+                ResourceKinds.AcmeServer => ParseAcmeServer(spec),
                 _ => null,
             };
         }
@@ -127,7 +128,7 @@ public static partial class ManifestParser
         {
             Fields = kind switch
             {
-                ResourceKinds.Certificate => ReferencePositions.Of(doc.Node),
+                ResourceKinds.Certificate or ResourceKinds.AcmeServer => ReferencePositions.Of(doc.Node),
                 ResourceKinds.Alerting => ReferencePositions.OfAlerting(doc.Node),
                 _ => new Dictionary<string, SourcePosition>(),
             },

@@ -43,8 +43,32 @@ public static class ReferenceValidator
                 }
             }
         }
+        foreach (var r in applying.Where(r => r.Kind == ResourceKinds.AcmeServer))
+        {
+            var issuer = r.AsAcmeServer().IssuerRef;
+            if (!Exists(ResourceKinds.Issuer, issuer))
+            {
+                errors.Add(r.Source.Error("spec.issuerRef.name", "issuer-exists",
+                    $"AcmeServer '{r.Name}' issues through Issuer '{issuer}', which is neither in this apply nor in the store"));
+            }
+        }
+        ValidateAcmeServerListen(applying, errors);
         ValidateAlerting(applying, Exists, errors);
         return errors;
+    }
+
+    /// <summary>Two ACME servers in one apply cannot share a listen address.</summary>
+    private static void ValidateAcmeServerListen(IReadOnlyList<Resource> applying, List<ManifestError> errors)
+    {
+        foreach (var same in applying.Where(r => r.Kind == ResourceKinds.AcmeServer).GroupBy(r => r.AsAcmeServer().Listen).Where(g => g.Count() > 1))
+        {
+            var first = same.First();
+            foreach (var other in same.Skip(1))
+            {
+                errors.Add(other.Source.Error("spec.listen", "listen-unique",
+                    $"AcmeServer '{other.Name}' listens on {same.Key}, as AcmeServer '{first.Name}' does; give each its own address or port"));
+            }
+        }
     }
 
     /// <summary>Routes name notifiers that exist; one Alerting resource at most per apply.</summary>

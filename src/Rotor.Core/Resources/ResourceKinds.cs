@@ -11,8 +11,9 @@ public static class ResourceKinds
     public const string Notifier = "Notifier";
     public const string Alerting = "Alerting";
     public const string Scan = "Scan";
+    public const string AcmeServer = "AcmeServer";
 
-    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint, Notifier, Alerting, Scan];
+    public static readonly IReadOnlyList<string> All = [Issuer, Certificate, Target, Endpoint, Notifier, Alerting, Scan, AcmeServer];
 
     /// <summary>Maps the plural or singular word a user types (<c>certificates</c>, <c>cert</c>) to a kind.</summary>
     public static string? FromUserWord(string word) => word.ToLowerInvariant() switch
@@ -24,6 +25,7 @@ public static class ResourceKinds
         "notifier" or "notifiers" => Notifier,
         "alerting" => Alerting,
         "scan" or "scans" => Scan,
+        "acmeserver" or "acmeservers" or "acme-server" or "acme-servers" => AcmeServer,
         _ => null,
     };
 }
@@ -38,6 +40,7 @@ public sealed record Resource(string Kind, string Name, object Spec, ResourceSou
     public NotifierSpec AsNotifier() => (NotifierSpec)Spec;
     public AlertingSpec AsAlerting() => (AlertingSpec)Spec;
     public ScanSpec AsScan() => (ScanSpec)Spec;
+    public AcmeServerSpec AsAcmeServer() => (AcmeServerSpec)Spec;
 }
 
 /// <summary>The file and line a document was read from; relative paths in the spec resolve against <see cref="Directory"/>.</summary>

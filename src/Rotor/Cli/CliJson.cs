@@ -99,6 +99,16 @@ internal sealed record ProbeLineJson(
     string? NotBefore, string? NotAfter, IReadOnlyList<ChainCertificateJson> Chain, int? SipStatus, double? ConnectMs,
     double? HandshakeMs, double? SipMs, string? Error);
 
+/// <summary>A new EAB key of the ACME server, as ACME clients name its parts (keyID, hmacKey).</summary>
+internal sealed record EabKeyJson(
+    [property: JsonPropertyName("keyID")] string KeyId,
+    [property: JsonPropertyName("hmacKey")] string HmacKey);
+
+/// <summary>A certificate Rotor's ACME server issued: who asked, from where, for what, until when.</summary>
+internal sealed record AcmeServerCertificateJson(
+    string Server, string Serial, IReadOnlyList<string> Names, string Account, string ClientAddress,
+    DateTimeOffset IssuedAt, DateTimeOffset NotAfter, DateTimeOffset? RevokedAt, string Source);
+
 internal sealed record ChainCertificateJson(string Subject, string Issuer, string Sha256, string NotAfter);
 
 [JsonSourceGenerationOptions(
@@ -117,4 +127,7 @@ internal sealed record ChainCertificateJson(string Subject, string Issuer, strin
 [JsonSerializable(typeof(TargetViewJson))]
 [JsonSerializable(typeof(EndpointViewJson))]
 [JsonSerializable(typeof(IReadOnlyList<Rotor.Api.Auth.ApiTokenInfo>))]
+[JsonSerializable(typeof(EabKeyJson))]
+[JsonSerializable(typeof(IReadOnlyList<Rotor.AcmeServer.EabKeys.Listed>))]
+[JsonSerializable(typeof(List<AcmeServerCertificateJson>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -150,6 +150,8 @@ public static partial class RotorCli
             await using var running = server;
             var logger = loggers.CreateLogger("Rotor.Run");
             Log.Listening(logger, server.BaseUri.ToString().TrimEnd('/'));
+            // Each stored AcmeServer on its own HTTPS listener; one that cannot start is logged, the rest serve.
+            await using var acmeServers = await AcmeServer.AcmeServerHost.StartAllAsync(host, loggers, ct);
             var alerting = new Alerts.AlertLoop(host.AlertEvaluator, host.AlertDispatcher, host.Alerts, host.Time, loggers.CreateLogger<Alerts.AlertLoop>());
             var alertTask = alerting.RunAsync(ct);
             using var scanHttp = Scan.ScanHttp.Create();

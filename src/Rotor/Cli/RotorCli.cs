@@ -81,6 +81,7 @@ public static partial class RotorCli
         root.Subcommands.Add(AlertsCommand(cli));
         root.Subcommands.Add(NotifyCommand(cli));
         root.Subcommands.Add(TokenCommand(cli));
+        root.Subcommands.Add(AcmeServerCommand(cli));
         return root;
     }
 

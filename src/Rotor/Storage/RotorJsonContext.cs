@@ -23,6 +23,7 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(NotifierSpec))]
 [JsonSerializable(typeof(AlertingSpec))]
 [JsonSerializable(typeof(ScanSpec))]
+[JsonSerializable(typeof(AcmeServerSpec))]
 [JsonSerializable(typeof(Rotor.Core.Scan.EndpointScan))]
 [JsonSerializable(typeof(List<Rotor.Core.Scan.EndpointScan>))]
 [JsonSerializable(typeof(RotationProgress))]
@@ -31,4 +32,8 @@ namespace Rotor.Storage;
 [JsonSerializable(typeof(Rotor.Core.Alerts.AlertState))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(Rotor.Issuers.CmpServerPosition))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(Rotor.Core.Abstractions.AcmeOrderRecord))]
+[JsonSerializable(typeof(Rotor.Core.Abstractions.AcmeAuthorizationRecord))]
+[JsonSerializable(typeof(Rotor.Core.Abstractions.AcmeIssuedCertificateRecord))]
 internal sealed partial class RotorJsonContext : JsonSerializerContext;

@@ -39,6 +39,7 @@ public static class SpecSerializer
         ResourceKinds.Notifier => JsonSerializer.Deserialize(json, Context.NotifierSpec)!,
         ResourceKinds.Alerting => JsonSerializer.Deserialize(json, Context.AlertingSpec)!,
         ResourceKinds.Scan => JsonSerializer.Deserialize(json, Context.ScanSpec)!,
+        ResourceKinds.AcmeServer => JsonSerializer.Deserialize(json, Context.AcmeServerSpec)!,
         _ => throw new ArgumentException($"unknown kind {kind}", nameof(kind)),
     };
 

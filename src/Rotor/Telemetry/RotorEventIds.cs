@@ -52,6 +52,21 @@ public static class RotorEventIds
     public const int OracleSbcCannotRollBack = 3145;
     public const int OracleSbcTokenRenewed = 3146;
 
+    // 3500–3599: Rotor's ACME server.
+    public const int AcmeServerListening = 3501;
+    public const int AcmeServerCertificateIssued = 3502;
+    public const int AcmeServerCertificateFailed = 3503;
+    public const int AcmeServerAccountCreated = 3504;
+    public const int AcmeServerOrderRefused = 3505;
+    public const int AcmeServerChallengeValidated = 3506;
+    public const int AcmeServerChallengeFailed = 3507;
+    public const int AcmeServerIssued = 3508;
+    public const int AcmeServerRevoked = 3509;
+    public const int AcmeServerKeyChanged = 3510;
+    public const int AcmeServerIssueFailed = 3511;
+    public const int AcmeServerStartFailed = 3512;
+    public const int AcmeServerRequestFailed = 3513;
+
     // 4000–4999: probes.
     public const int ProbeSucceeded = 4001;
     public const int ProbeFailed = 4002;

@@ -187,5 +187,46 @@ internal static class SqliteMigrations
         (12, "Expiry timeline read from an index over notAfter instead of a scan of every certificate", """
             CREATE INDEX ix_certificate_status_not_after ON certificate_status(not_after);
             """),
+        (13, "ACME server: EAB keys (HMAC keys sealed under the master key), accounts, orders, authorizations, issued certificates", """
+            CREATE TABLE acme_eab_keys(
+              key_id TEXT PRIMARY KEY,
+              name TEXT NOT NULL UNIQUE,
+              hmac_sealed BLOB NOT NULL,
+              created_at INTEGER NOT NULL,
+              account_id TEXT);
+
+            CREATE TABLE acme_accounts(
+              id TEXT PRIMARY KEY,
+              server TEXT NOT NULL,
+              thumbprint TEXT NOT NULL,
+              jwk TEXT NOT NULL,
+              status TEXT NOT NULL,
+              contact TEXT NOT NULL,
+              eab_key_id TEXT,
+              created_at INTEGER NOT NULL,
+              UNIQUE(server, thumbprint));
+
+            CREATE TABLE acme_orders(
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              body TEXT NOT NULL);
+            CREATE INDEX ix_acme_orders_account ON acme_orders(account_id, created_at);
+
+            CREATE TABLE acme_authorizations(
+              id TEXT PRIMARY KEY,
+              order_id TEXT NOT NULL,
+              body TEXT NOT NULL);
+
+            CREATE TABLE acme_certificates(
+              id TEXT PRIMARY KEY,
+              server TEXT NOT NULL,
+              serial TEXT NOT NULL,
+              issued_at INTEGER NOT NULL,
+              revoked_at INTEGER,
+              revocation_reason INTEGER,
+              body TEXT NOT NULL,
+              UNIQUE(server, serial));
+            """),
     ];
 }
