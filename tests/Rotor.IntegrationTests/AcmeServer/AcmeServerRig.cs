@@ -44,13 +44,16 @@ internal sealed class AcmeServerRig : IAsyncDisposable
         return missing.Count == 0;
     }
 
-    /// <summary>Applies the manifest into a new data folder and starts <c>rotor run</c>; returns once the directory answers over HTTPS.</summary>
-    public static async Task<AcmeServerRig> StartAsync(string? extraPolicy = null)
+    /// <summary>
+    /// Applies the manifest into a new data folder and starts <c>rotor run</c>; returns once the directory answers over HTTPS.
+    /// <paramref name="dnsResolver"/> (host:port) is where dns-01 asks for TXT records.
+    /// </summary>
+    public static async Task<AcmeServerRig> StartAsync(string? extraPolicy = null, string? dnsResolver = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "rotor-acmesrv-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(folder);
         var rig = new AcmeServerRig(folder, FreePort(), FreePort());
-        var hosts = "{" + string.Join(", ", new[] { "sbc1", "sbc2", "sbc3", "sbc4" }.Select(h => $"{h}{Suffix}: 127.0.0.1")) + "}";
+        var hosts = "{" + string.Join(", ", new[] { "sbc1", "sbc2", "sbc3", "sbc4", "sbc5" }.Select(h => $"{h}{Suffix}: 127.0.0.1")) + "}";
         await File.WriteAllTextAsync(Path.Combine(folder, "rotor.yaml"), $$"""
             apiVersion: rotor/v1
             kind: Issuer
@@ -64,7 +67,7 @@ internal sealed class AcmeServerRig : IAsyncDisposable
               listen: 127.0.0.1:{{rig.AcmePort}}
               issuerRef: {name: local}
               policy: {dnsNames: [{{Suffix}}], maxDuration: 30d{{extraPolicy}} }
-              validation: {hosts: {{hosts}}, http01Port: {{rig.Http01Port}}, timeout: 10s}
+              validation: {hosts: {{hosts}}, http01Port: {{rig.Http01Port}}, timeout: 10s{{(dnsResolver is null ? "" : $", dnsResolvers: [\"{dnsResolver}\"]")}} }
             """);
         var apply = await rig.RotorAsync("apply", "-f", Path.Combine(folder, "rotor.yaml"));
         Assert.True(apply.Code == 0, $"rotor apply failed: {apply.Out}{apply.Err}");
@@ -135,9 +138,14 @@ internal sealed class AcmeServerRig : IAsyncDisposable
             new Dictionary<string, string> { ["REQUESTS_CA_BUNDLE"] = RootPem });
 
     /// <summary>Runs lego with its own --path under the rig; LEGO_CA_CERTIFICATES trusts Rotor's root.</summary>
-    public Task<(int Code, string Output)> LegoAsync(string home, params string[] args) =>
-        RunClientAsync("lego", ["--path", Path.Combine(Folder, home), .. args],
-            new Dictionary<string, string> { ["LEGO_CA_CERTIFICATES"] = RootPem });
+    public Task<(int Code, string Output)> LegoAsync(string home, params string[] args) => LegoAsync(home, null, args);
+
+    /// <summary>As <see cref="LegoAsync(string, string[])"/>, with <paramref name="environment"/> added (a DNS provider's settings).</summary>
+    public Task<(int Code, string Output)> LegoAsync(string home, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["LEGO_CA_CERTIFICATES"] = RootPem };
+        return RunClientAsync("lego", ["--path", Path.Combine(Folder, home), .. args], env);
+    }
 
     private static async Task<(int Code, string Output)> RunClientAsync(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
@@ -171,7 +179,7 @@ internal sealed class AcmeServerRig : IAsyncDisposable
         return json.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
