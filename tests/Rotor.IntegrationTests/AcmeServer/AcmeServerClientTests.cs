@@ -13,7 +13,7 @@ namespace Rotor.IntegrationTests.AcmeServer;
 /// External Account Binding, prove names over real http-01 (their own standalone servers on
 /// 127.0.0.1), and get certificates from the local CA behind it, recorded in Rotor's inventory;
 /// an account without EAB and a name outside the policy are refused with the problem that says why;
-/// certbot revokes; a restart of `rotor run` keeps the accounts.
+/// certbot and lego revoke; a restart of `rotor run` keeps the accounts.
 /// </summary>
 public class AcmeServerClientTests
 {
@@ -74,7 +74,7 @@ public class AcmeServerClientTests
     }
 
     [Fact]
-    public async Task Lego_gets_a_certificate_and_a_name_outside_the_policy_is_refused_naming_the_rule()
+    public async Task Lego_gets_a_certificate_a_name_outside_the_policy_is_refused_naming_the_rule_and_lego_revokes_it()
     {
         if (!ClientsReady()) return;
         await using var rig = await AcmeServerRig.StartAsync();
@@ -94,6 +94,17 @@ public class AcmeServerClientTests
         Assert.Contains("urn:ietf:params:acme:error:rejectedIdentifier", output, StringComparison.Ordinal);
         Assert.Contains("'sbc.evil.example' matches no entry of policy.dnsNames (.sip.example.test)", output, StringComparison.Ordinal);
         Assert.Single(await rig.InventoryAsync());
+
+        // lego revokes it with its account key (reason keyCompromise); the inventory records the
+        // revocation, and a second revocation is refused as alreadyRevoked.
+        (code, output) = await rig.LegoAsync("lego", [.. common, "--domains", name, "revoke", "--keep", "--reason", "1"]);
+        Assert.True(code == 0, $"lego revoke failed: {output}\nrotor: {rig.RotorLog}");
+        var revoked = Assert.Single(await rig.InventoryAsync());
+        Assert.Equal(certificate.SerialNumber.ToLowerInvariant(), revoked.GetProperty("serial").GetString());
+        Assert.Equal(JsonValueKind.String, revoked.GetProperty("revokedAt").ValueKind);
+        (code, output) = await rig.LegoAsync("lego", [.. common, "--domains", name, "revoke", "--keep"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("urn:ietf:params:acme:error:alreadyRevoked", output, StringComparison.Ordinal);
     }
 
     [Fact]
