@@ -13,6 +13,8 @@ packages=(
   pebble bind9 bind9-dnsutils curl python3
   # reference ACME clients for the selftest and the benchmarks
   lego certbot python3-certbot-dns-rfc2136
+  # a web server's built-in ACME client against Rotor's ACME server (tests/Rotor.IntegrationTests/AcmeServer/)
+  caddy
   # SIP test environment (tests/env/sip/): Kamailio with TLS, sipp, stunnel as sipp's TLS shim
   kamailio kamailio-tls-modules sip-tester stunnel4 iproute2 util-linux
   # alert receivers and certificate-status servers (tests/env/alerts/): Alertmanager, an SMTP
