@@ -148,12 +148,11 @@ internal sealed partial class AcmeServerEndpoints
                 using var key = (AsymmetricAlgorithm?)certificate.GetECDsaPublicKey() ?? certificate.GetRSAPublicKey();
                 if (key is null || !request.Key.SameKey(key)) throw AcmeProblemException.Unauthorized("the request is signed neither by an account nor by the certificate's key");
             }
-            if (record.RevokedAt is not null) throw AcmeProblemException.AlreadyRevoked("the certificate is revoked already");
-            var (issuer, _) = await _host.Issuers.GetAsync(_spec.IssuerRef, ct);
-            await issuer.RevokeAsync(certificate, ct);
-            if (!await _store.MarkRevokedAsync(record.Id, _time.GetUtcNow(), reason, ct)) throw AcmeProblemException.AlreadyRevoked("the certificate is revoked already");
-            AcmeServerLog.Revoked(_logger, _name, record.SerialHex, reason);
-            await RecordAsync(RotorReasons.AcmeServerRevoked, $"revoked serial {record.SerialHex} ({string.Join(", ", record.Names)}), reason {reason}", ct);
+            var by = request.Account is { } byAccount ? $"account {byAccount.Id}" : "the certificate's key";
+            if (!await AcmeServerRevocation.RevokeAsync(_host, _logger, _spec, record, reason, by, ct))
+            {
+                throw AcmeProblemException.AlreadyRevoked("the certificate is revoked already");
+            }
         }
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.Headers["Replay-Nonce"] = _nonces.Next();

@@ -9,7 +9,8 @@ public static partial class RotorCli
 {
     /// <summary>
     /// <c>rotor acme-server eab create|list</c> (External Account Binding keys for devices' ACME
-    /// clients) and <c>rotor acme-server certificates</c> (what the ACME servers issued).
+    /// clients), <c>rotor acme-server certificates</c> (what the ACME servers issued) and
+    /// <c>rotor acme-server revoke SERIAL</c>.
     /// </summary>
     private static Command AcmeServerCommand(CliContext cli)
     {
@@ -89,7 +90,51 @@ public static partial class RotorCli
 
         cmd.Subcommands.Add(eab);
         cmd.Subcommands.Add(certificates);
+        cmd.Subcommands.Add(AcmeServerRevokeCommand(cli));
         return cmd;
+    }
+
+    /// <summary><c>rotor acme-server revoke SERIAL [--reason R]</c>: an operator revokes what a device got, without the device's account.</summary>
+    private static Command AcmeServerRevokeCommand(CliContext cli)
+    {
+        var serial = new Argument<string>("serial") { Description = "Serial in hex as 'rotor acme-server certificates' shows it (colons and leading zeros ignored)" };
+        var reason = new Option<string>("--reason") { Description = "RFC 5280 CRLReason: a code 0-10 (not 7) or a name such as keyCompromise, superseded, cessationOfOperation", DefaultValueFactory = _ => "0" };
+        var revoke = new Command("revoke", "Revoke a certificate Rotor's ACME server issued: the backing issuer is told and the inventory records it") { serial, reason };
+        revoke.SetAction(async (parse, ct) =>
+        {
+            var text = parse.GetValue(reason)!;
+            if (AcmeServerRevocation.ParseReason(text) is not { } code)
+            {
+                return cli.Fail(ExitCodes.InvalidInput, $"--reason: '{text}' is not an RFC 5280 CRLReason (a code 0 to 10 but 7, or its name such as keyCompromise)");
+            }
+            var wanted = parse.GetValue(serial)!;
+            if (wanted.Replace(":", "", StringComparison.Ordinal).Length == 0 || !wanted.Replace(":", "", StringComparison.Ordinal).All(Uri.IsHexDigit))
+            {
+                return cli.Fail(ExitCodes.InvalidInput, $"serial: '{wanted}' is not a hexadecimal serial number");
+            }
+            using var loggers = cli.CreateLoggers(parse);
+            await using var host = await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing);
+            var record = await AcmeServerRevocation.FindAsync(host, wanted, ct);
+            if (record is null) return cli.Fail(ExitCodes.NotFound, $"no ACME server issued a certificate with serial {wanted} (see 'rotor acme-server certificates')");
+            if (record.RevokedAt is { } at) return cli.Fail(ExitCodes.InvalidInput, $"serial {record.SerialHex} was revoked already, at {at:u}");
+            var resource = await host.Store.GetResourceAsync(Core.Resources.ResourceKinds.AcmeServer, record.Server, ct);
+            if (resource is null) return cli.Fail(ExitCodes.NotFound, $"AcmeServer '{record.Server}' that issued serial {record.SerialHex} no longer exists, so its issuer is unknown");
+            var spec = Storage.SpecSerializer.SpecOf<Core.Resources.AcmeServerSpec>(resource);
+            try
+            {
+                if (!await AcmeServerRevocation.RevokeAsync(host, loggers.CreateLogger("Rotor.AcmeServer"), spec, record, code, "rotor acme-server revoke", ct))
+                {
+                    return cli.Fail(ExitCodes.InvalidInput, $"serial {record.SerialHex} was revoked already");
+                }
+            }
+            catch (RotorException e)
+            {
+                return cli.Fail(ExitCodes.Failed, $"revoking serial {record.SerialHex} failed: {e.Message}");
+            }
+            cli.Error.WriteLine($"Revoked serial {record.SerialHex} ({string.Join(", ", record.Names)}) of ACME server '{record.Server}', reason {code}.");
+            return ExitCodes.Ok;
+        });
+        return revoke;
     }
 
     private static EabKeys NewEabKeys(RotorHost host) => new(host.AcmeServerStore, host.Store, host.Secrets, host.Time);
