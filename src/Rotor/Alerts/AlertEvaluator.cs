@@ -72,6 +72,10 @@ public sealed partial class AlertEvaluator(IStore store, IAlertStore alerts, Tim
             }
         }
         await AddIssuerAndEndpointConditionsAsync(conditions, certificates, statuses, cancellationToken);
+        if (store is IAcmeServerStore acmeServers)
+        {
+            conditions.AddRange(AcmeServerAlertRules.Evaluate(await acmeServers.ListIssuedCertificatesAsync(null, cancellationToken), policy, now));
+        }
         return conditions;
     }
 
