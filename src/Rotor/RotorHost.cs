@@ -11,11 +11,13 @@ namespace Rotor;
 
 /// <summary>
 /// Everything Rotor needs, opened on one data folder: <c>rotor.db</c> (SQLite), <c>keys/</c>,
-/// <c>master.key</c> (unless ROTOR_MASTER_KEY is set), <c>ca/</c> (the local CA).
+/// <c>master.key</c> (unless ROTOR_MASTER_KEY is set), <c>ca/</c> (the local CA). With a PostgreSQL
+/// store (<c>--store</c> / <c>ROTOR_STORE</c>) the store is that database, shared by several instances.
 /// </summary>
 public sealed class RotorHost : IAsyncDisposable
 {
     public const string DataEnvironmentVariable = "ROTOR_DATA";
+    public const string StoreEnvironmentVariable = "ROTOR_STORE";
     public const string DefaultDataDirectory = "rotor-data";
     public const string WakeFileName = "wake";
 
@@ -71,9 +73,10 @@ public sealed class RotorHost : IAsyncDisposable
     /// builds Rotor on it. With <see cref="DataFolderUse.CreateIfNew"/> a new folder is initialised.
     /// </summary>
     public static async Task<RotorHost> OpenAsync(string dataDirectory, TimeProvider time, ILoggerFactory loggers,
-        ReconcilerOptions? options, CancellationToken cancellationToken, DataFolderUse use = DataFolderUse.CreateIfNew, string? rootName = null)
+        ReconcilerOptions? options, CancellationToken cancellationToken, DataFolderUse use = DataFolderUse.CreateIfNew, string? rootName = null,
+        Storage.Postgres.PostgresLocation? postgres = null)
     {
-        var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName);
+        var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName, postgres);
         var owner = LeaseOwner.Create(dataDirectory);
         var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
         var localCa = new LocalCa(dataDirectory, keys, time);
