@@ -78,7 +78,7 @@ public sealed class RotorHost : IAsyncDisposable
     {
         var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName, postgres);
         var owner = LeaseOwner.Create(dataDirectory);
-        var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
+        var keys = DataFolder.KeyStore(dataDirectory, store, master, time);
         var localCa = new LocalCa(dataDirectory, keys, time);
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         // One probe for gates and reload checks; each probe names the roots it must build to.

@@ -135,7 +135,7 @@ public static class DataFolder
     private static async Task FinishInitialisingAsync(string dataDirectory, string? rootName, IRotorStore store, byte[] master, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var localCa = new LocalCa(dataDirectory, new FileKeyStore(Path.Combine(dataDirectory, "keys"), master), time);
+        var localCa = new LocalCa(dataDirectory, KeyStore(dataDirectory, store, master, time), time);
         var (root, _) = await localCa.CreateRootAsync(rootName, cancellationToken);
         await store.SetMetaAsync(RootFingerprintKey, root.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), cancellationToken);
         await store.SetMetaAsync(InitKey, InitDone, cancellationToken);
@@ -239,6 +239,13 @@ public static class DataFolder
             throw Refused(dataDirectory, $"ca/root.pem (sha256 {fingerprint}) is not the root this store was made with (sha256 {recorded}). Restore the original ca/root.pem");
         }
     }
+
+    /// <summary>
+    /// Where the private keys are: in keys/ beside a SQLite store; in the database of a PostgreSQL
+    /// store, so every instance sharing it can use every key (sealed the same way, under the master key).
+    /// </summary>
+    public static IKeyStore KeyStore(string dataDirectory, IRotorStore store, byte[] master, TimeProvider time) =>
+        store is PostgresStore postgres ? postgres.KeysSealedWith(master, time) : new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
 
     private static RotorException Refused(string dataDirectory, string problem) =>
         new($"refusing to use the data folder {dataDirectory}: {problem}. Nothing was changed", isTransient: false) { Reason = RotorReasons.DataFolderRefused };

@@ -36,11 +36,12 @@ public sealed class PostgresCliTests(PostgresLab lab)
         var first = await RotorAsync(null, "migrate", "--store", database.Url);
         Assert.True(first.Code == 0, first.All);
         Assert.Contains("applied 1: initial", first.Output, StringComparison.Ordinal);
-        Assert.Contains($"applied 12: {Rotor.Storage.Postgres.PostgresMigrations.Steps[^1].Name}", first.Output, StringComparison.Ordinal);
+        var last = Rotor.Storage.Postgres.PostgresMigrations.Steps[^1];
+        Assert.Contains($"applied {last.Version}: {last.Name}", first.Output, StringComparison.Ordinal);
         var again = await RotorAsync(new Dictionary<string, string> { ["ROTOR_STORE"] = database.Url }, "migrate");
         Assert.True(again.Code == 0, again.All);
         Assert.DoesNotContain("applied", again.Output, StringComparison.Ordinal);
-        Assert.Contains("the schema is current (version 12)", again.Output, StringComparison.Ordinal);
+        Assert.Contains($"the schema is current (version {last.Version})", again.Output, StringComparison.Ordinal);
         Assert.Contains($"postgres://rotor@127.0.0.1:{PostgresLab.Port}/{database.Name}", again.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(lab.Password, first.All + again.All, StringComparison.Ordinal);
     }
@@ -67,14 +68,35 @@ public sealed class PostgresCliTests(PostgresLab lab)
         Assert.Contains("sip-edge", get.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir.Path, "out", "tls.crt")) || Directory.EnumerateFiles(Path.Combine(dir.Path, "out")).Any(), "the file target was written");
 
-        // A second data folder without the master key that sealed the store's folder is refused, not given a new one.
-        var stranger = await RotorAsync(env, "get", "certificates", "--data", dir.Combine("other"));
+        // The keys are in the database, sealed: the data folder holds none.
+        Assert.Empty(Directory.Exists(Path.Combine(data, "keys")) ? Directory.GetFiles(Path.Combine(data, "keys")) : []);
+        await using (var c = new Npgsql.NpgsqlConnection(database.ConnectionString))
+        {
+            await c.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT COUNT(*) FROM sealed_keys WHERE key_ref = 'ca-root'", c);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+        }
+
+        // A second instance's data folder without the master key that sealed the store is refused, not given a new one;
+        // with a copy of master.key and ca/ it works on the same certificates.
+        var other = dir.Combine("other");
+        var stranger = await RotorAsync(env, "get", "certificates", "--data", other);
         Assert.NotEqual(0, stranger.Code);
         Assert.Contains("master", stranger.Error, StringComparison.OrdinalIgnoreCase);
+        Directory.CreateDirectory(Path.Combine(other, "ca"));
+        File.Copy(Path.Combine(data, "master.key"), Path.Combine(other, "master.key"));
+        foreach (var f in Directory.GetFiles(Path.Combine(data, "ca"))) File.Copy(f, Path.Combine(other, "ca", Path.GetFileName(f)));
+        var renew = await RotorAsync(env, "renew", "sip-edge", "--data", other);
+        Assert.True(renew.Code == 0, renew.All);
+        var second = await RotorAsync(env, "reconcile", "--data", other, "-v");
+        Assert.True(second.Code == 0, second.All);
+        var versions = await RotorAsync(env, "describe", "certificate", "sip-edge", "--data", data, "-o", "json");
+        Assert.True(versions.Code == 0, versions.All);
+        Assert.Contains("\"version\": 2,", versions.Output, StringComparison.Ordinal);
 
         var events = await RotorAsync(env, "events", "--data", data, "-o", "json");
         Assert.True(events.Code == 0, events.All);
-        foreach (var run in new[] { init, apply, reconcile, get, stranger, events })
+        foreach (var run in new[] { init, apply, reconcile, get, stranger, renew, second, versions, events })
         {
             Assert.DoesNotContain(lab.Password, run.All, StringComparison.Ordinal);
         }

@@ -190,5 +190,11 @@ internal static class PostgresMigrations
         (12, "Expiry timeline read from an index over notAfter instead of a scan of every certificate", """
             CREATE INDEX ix_certificate_status_not_after ON certificate_status(not_after);
             """),
+        (13, "private keys sealed under the master key, for a store shared by several instances (a SQLite store keeps its keys in keys/)", """
+            CREATE TABLE sealed_keys(
+              key_ref TEXT PRIMARY KEY,
+              sealed BYTEA NOT NULL,
+              created_at BIGINT NOT NULL);
+            """),
     ];
 }

@@ -127,5 +127,12 @@ public sealed partial class PostgresStore : IRotorStore
     private static int Int32(NpgsqlDataReader r, int i) => Convert.ToInt32(r.GetValue(i), CultureInfo.InvariantCulture);
     private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
+    /// <summary>
+    /// The private keys of this store, kept in the database so every instance sharing it can use
+    /// them; sealed as in keys/ files (<see cref="Keys.KeyEnvelope"/>) under the master key, which
+    /// stays outside the database, in each instance's data folder or ROTOR_MASTER_KEY.
+    /// </summary>
+    public IKeyStore KeysSealedWith(byte[] masterKey, TimeProvider time) => new PostgresKeyStore(_dataSource, masterKey, time);
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
