@@ -104,7 +104,7 @@ internal static class FleetSetup
     /// One real issuance from the data folder's own CA (so master key, CA keys and chain are
     /// genuine); every certificate's active version is a copy of it under its own key name.
     /// </summary>
-    private static async Task<CertificateVersion> IssueTemplateAsync(string dataDirectory, SqliteStore store, CancellationToken cancellationToken)
+    private static async Task<CertificateVersion> IssueTemplateAsync(string dataDirectory, Rotor.Storage.IRotorStore store, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), (await MasterKey.LoadAsync(dataDirectory, cancellationToken))!);

@@ -11,11 +11,13 @@ namespace Rotor;
 
 /// <summary>
 /// Everything Rotor needs, opened on one data folder: <c>rotor.db</c> (SQLite), <c>keys/</c>,
-/// <c>master.key</c> (unless ROTOR_MASTER_KEY is set), <c>ca/</c> (the local CA).
+/// <c>master.key</c> (unless ROTOR_MASTER_KEY is set), <c>ca/</c> (the local CA). With a PostgreSQL
+/// store (<c>--store</c> / <c>ROTOR_STORE</c>) the store is that database, shared by several instances.
 /// </summary>
 public sealed class RotorHost : IAsyncDisposable
 {
     public const string DataEnvironmentVariable = "ROTOR_DATA";
+    public const string StoreEnvironmentVariable = "ROTOR_STORE";
     public const string DefaultDataDirectory = "rotor-data";
     public const string WakeFileName = "wake";
 
@@ -71,11 +73,12 @@ public sealed class RotorHost : IAsyncDisposable
     /// builds Rotor on it. With <see cref="DataFolderUse.CreateIfNew"/> a new folder is initialised.
     /// </summary>
     public static async Task<RotorHost> OpenAsync(string dataDirectory, TimeProvider time, ILoggerFactory loggers,
-        ReconcilerOptions? options, CancellationToken cancellationToken, DataFolderUse use = DataFolderUse.CreateIfNew, string? rootName = null)
+        ReconcilerOptions? options, CancellationToken cancellationToken, DataFolderUse use = DataFolderUse.CreateIfNew, string? rootName = null,
+        Storage.Postgres.PostgresLocation? postgres = null)
     {
-        var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName);
+        var (store, master, created) = await DataFolder.OpenAsync(dataDirectory, use, time, cancellationToken, rootName, postgres);
         var owner = LeaseOwner.Create(dataDirectory);
-        var keys = new FileKeyStore(Path.Combine(dataDirectory, "keys"), master);
+        var keys = DataFolder.KeyStore(dataDirectory, store, master, time);
         var localCa = new LocalCa(dataDirectory, keys, time);
         var issuers = new IssuerRegistry(store, keys, localCa, time, loggers);
         // One probe for gates and reload checks; each probe names the roots it must build to.
@@ -97,7 +100,9 @@ public sealed class RotorHost : IAsyncDisposable
     public SecretSealer Secrets { get; private init; } = null!;
 
     /// <summary>The ACME server's accounts, orders, EAB keys and issued certificates (the store's).</summary>
-    public IAcmeServerStore AcmeServerStore => (IAcmeServerStore)Store;
+    public IAcmeServerStore AcmeServerStore => Store as IAcmeServerStore
+        ?? throw new RotorException("the ACME server keeps its accounts and orders in a SQLite store only so far; serve it from a rotor with a SQLite data folder (no --store)", isTransient: false)
+        { Reason = RotorReasons.InvalidInput };
 
     /// <summary>True when this open initialised the data folder.</summary>
     public bool Created { get; private init; }

@@ -23,6 +23,8 @@ packages=(
   # the dashboard's browser tests (tests/Rotor.IntegrationTests/Dashboard/): Debian's Chromium,
   # driven by Microsoft.Playwright's bundled driver (no browser download), and a font for its text
   chromium fonts-dejavu-core
+  # the PostgreSQL store's tests (tests/env/postgres/): a throwaway server on 127.0.0.1
+  postgresql
 )
 
 missing=()

@@ -42,6 +42,7 @@ public static class RotorReasons
     public const string DataFolderRefused = "DataFolderRefused";
     public const string FolderLocked = "FolderLocked";
     public const string Busy = "Busy";
+    public const string StoreUnreachable = "StoreUnreachable";
 
     // Issuance and validation.
     public const string ValidationFailed = "ValidationFailed";

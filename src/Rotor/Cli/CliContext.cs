@@ -32,6 +32,14 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         Recursive = true,
     };
 
+    // The URL may hold a password: it is never echoed (not in --help, errors or logs); messages name the host and database only.
+    public Option<string?> Store { get; } = new("--store")
+    {
+        Description = "The store: a postgres://user:password@host:port/database URL, for several Rotor instances sharing one PostgreSQL " +
+            "(--data still holds the master key, keys, CA and deploy state). Default: $ROTOR_STORE, else rotor.db in the data folder",
+        Recursive = true,
+    };
+
     public Option<string> OutputFormat { get; } = new("--output", "-o")
     {
         Description = "Output format: table or json",
@@ -157,6 +165,16 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
     /// <summary>The data folder this command uses (--data, else $ROTOR_DATA, else ./rotor-data).</summary>
     public string DataDirectory(ParseResult parse) => RotorHost.ResolveDataDirectory(parse.GetValue(Data));
 
+    /// <summary>
+    /// The PostgreSQL store chosen by --store, else $ROTOR_STORE (null: the data folder's SQLite store).
+    /// A value that is not a postgres:// URL is refused naming the option and the rule, never quoting it.
+    /// </summary>
+    public Storage.Postgres.PostgresLocation? StoreLocation(ParseResult parse)
+    {
+        var (value, field) = parse.GetValue(Store) is { } option ? (option, "--store") : (Environment(RotorHost.StoreEnvironmentVariable), RotorHost.StoreEnvironmentVariable);
+        return string.IsNullOrEmpty(value) ? null : Storage.Postgres.PostgresLocation.Parse(value, field);
+    }
+
     /// <summary>Opens the data folder; <paramref name="use"/> Read never creates or initialises one.</summary>
     public async Task<RotorHost> OpenHostAsync(ParseResult parse, ILoggerFactory loggers, CancellationToken cancellationToken,
         Storage.DataFolderUse use = Storage.DataFolderUse.CreateIfNew, string? rootName = null)
@@ -164,7 +182,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, TimeProvider
         var options = parse.GetValue(Parallelism) is int parallelism
             ? (ReconcilerOptions ?? new ReconcilerOptions()) with { Parallelism = parallelism }
             : ReconcilerOptions;
-        return await RotorHost.OpenAsync(DataDirectory(parse), Time, loggers, options, cancellationToken, use, rootName);
+        return await RotorHost.OpenAsync(DataDirectory(parse), Time, loggers, options, cancellationToken, use, rootName, StoreLocation(parse));
     }
 
     /// <summary>The error for a --parallelism outside 1..<see cref="MaxParallelism"/>, or null.</summary>

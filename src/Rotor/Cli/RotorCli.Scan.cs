@@ -69,7 +69,7 @@ public static partial class RotorCli
             if (ScanTargets.TryExpand(entries, out _) is { } tooMany) return cli.Fail(ExitCodes.InvalidInput, "target" + tooMany);
 
             using var loggers = cli.CreateLoggers(parse);
-            var haveData = File.Exists(Path.Combine(cli.DataDirectory(parse), "rotor.db"));
+            var haveData = cli.StoreLocation(parse) is not null || File.Exists(Path.Combine(cli.DataDirectory(parse), "rotor.db"));
             if (stored.Count > 0 && !haveData) return cli.Fail(ExitCodes.NotFound, $"scan '{stored[0]}': no data folder at {cli.DataDirectory(parse)} (a stored Scan is applied with rotor apply; or give host:port)");
             await using var host = haveData ? await cli.OpenHostAsync(parse, loggers, ct, Storage.DataFolderUse.Existing) : null;
             using var http = ScanHttp.Create();

@@ -47,6 +47,7 @@ public static partial class RotorCli
     {
         OperationCanceledException => cli.Fail(ExitCodes.Cancelled, "stopped before it finished; nothing was left half-written (run the command again to finish)"),
         RotorException { Reason: RotorReasons.NotInitialized } re => cli.Fail(ExitCodes.NotFound, re.Message),
+        RotorException { Reason: RotorReasons.InvalidInput } re => cli.Fail(ExitCodes.InvalidInput, re.Message),
         RotorException re => cli.Fail(ExitCodes.Failed, re.Message),
         _ when OperationalError.Describe(e) is { } plain => cli.Fail(ExitCodes.Failed, plain),
         _ => cli.Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message} (this is a bug in Rotor; please report it with the command that caused it)"),
@@ -58,6 +59,7 @@ public static partial class RotorCli
             "Rotor keeps the TLS certificates of SIP endpoints valid: it issues, validates, deploys, reloads and watches them.\n" +
             ExitCodes.Help);
         root.Options.Add(cli.Data);
+        root.Options.Add(cli.Store);
         root.Options.Add(cli.OutputFormat);
         root.Options.Add(cli.LogFormat);
         root.Options.Add(cli.Verbose);
@@ -65,6 +67,7 @@ public static partial class RotorCli
         root.Options.Add(cli.TokenFile);
         root.Options.Add(cli.ServerCa);
         root.Subcommands.Add(InitCommand(cli));
+        root.Subcommands.Add(MigrateCommand(cli));
         root.Subcommands.Add(ApplyCommand(cli));
         root.Subcommands.Add(GetCommand(cli));
         root.Subcommands.Add(DescribeCommand(cli));

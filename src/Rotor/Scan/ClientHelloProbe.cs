@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -36,10 +37,11 @@ internal static class ClientHelloProbe
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(host, port, linked.Token);
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            await stream.WriteAsync(Build(version, suites, sni), linked.Token);
+            using var socket = await ScanSocket.ConnectAsync(host, port, linked.Token);
+            var hello = Build(version, suites, sni);
+            for (var sent = 0; sent < hello.Length;) sent += await socket.SendAsync(hello.AsMemory(sent), SocketFlags.None, linked.Token);
+            // The socket stays the probe's: disposing the stream would add a shutdown to the close.
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
             return await ReadFlightAsync(stream, version, suites, linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -96,25 +98,42 @@ internal static class ClientHelloProbe
         return [.. record];
     }
 
-    /// <summary>Reads records until the ServerHelloDone, an alert, the end of the stream or the bound.</summary>
+    /// <summary>
+    /// Reads records until the ServerHelloDone, an alert, the end of the stream or the bound. The stream
+    /// is read in large pieces (a refusal, header and alert, is one read), records parsed from the buffer.
+    /// </summary>
     internal static async Task<Outcome> ReadFlightAsync(Stream stream, ushort offered, IReadOnlyCollection<ushort> suites, CancellationToken cancellationToken)
     {
-        var handshake = new List<byte>();
-        var header = new byte[5];
+        var buffer = ArrayPool<byte>.Shared.Rent(5 + MaxRecord);
+        try
+        {
+            return await ReadFlightAsync(stream, buffer, offered, suites, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<Outcome> ReadFlightAsync(Stream stream, byte[] buffer, ushort offered, IReadOnlyCollection<ushort> suites, CancellationToken cancellationToken)
+    {
+        List<byte>? handshake = null;
+        int start = 0, end = 0; // the unread bytes are buffer[start..end]
         var total = 0;
         ushort? version = null, suite = null;
         var certificates = new List<byte[]>();
         while (total < MaxFlightBytes)
         {
-            if (!await ReadExactlyAsync(stream, header, cancellationToken))
+            if (!await FillAsync(5))
             {
                 return Finish(version is null ? "the server closed the connection without a ServerHello" : null);
             }
-            var type = header[0];
-            var length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(3));
-            if (length > MaxRecord || (header[1] != 3)) return Finish($"not a TLS record (type {type}, version {header[1]}.{header[2]}, length {length})");
-            var fragment = new byte[length];
-            if (!await ReadExactlyAsync(stream, fragment, cancellationToken)) return Finish("the server closed the connection in the middle of a record");
+            var type = buffer[start];
+            var length = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(start + 3));
+            if (length > MaxRecord || (buffer[start + 1] != 3)) return Finish($"not a TLS record (type {type}, version {buffer[start + 1]}.{buffer[start + 2]}, length {length})");
+            if (!await FillAsync(5 + length)) return Finish("the server closed the connection in the middle of a record");
+            var fragment = buffer.AsSpan(start + 5, length);
+            start += 5 + length;
             total += 5 + length;
             if (type == 21)
             {
@@ -122,6 +141,7 @@ internal static class ClientHelloProbe
                 return Finish(version is null ? $"refused with TLS alert {(fragment.Length >= 2 ? fragment[1] : -1)}" : null);
             }
             if (type != 22) return Finish(version is null ? $"unexpected record type {type} before the ServerHello" : null);
+            handshake ??= new List<byte>(length);
             handshake.AddRange(fragment);
             while (handshake.Count >= 4)
             {
@@ -148,6 +168,25 @@ internal static class ClientHelloProbe
             }
         }
         return Finish(version is null ? $"no ServerHello within {MaxFlightBytes} bytes" : null);
+
+        // Until buffer[start..] holds `count` bytes (count <= the buffer's length), or the stream ends.
+        async Task<bool> FillAsync(int count)
+        {
+            if (end - start >= count) return true;
+            if (start + count > buffer.Length)
+            {
+                buffer.AsSpan(start, end - start).CopyTo(buffer);
+                end -= start;
+                start = 0;
+            }
+            while (end - start < count)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken);
+                if (n == 0) return false;
+                end += n;
+            }
+            return true;
+        }
 
         Outcome Finish(string? error)
         {
@@ -181,18 +220,6 @@ internal static class ClientHelloProbe
             into.Add(list.Slice(3, n).ToArray());
             list = list[(3 + n)..];
         }
-    }
-
-    private static async Task<bool> ReadExactlyAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0) return false;
-            read += n;
-        }
-        return true;
     }
 
     private static void Extension(List<byte> into, ushort type, byte[] data)

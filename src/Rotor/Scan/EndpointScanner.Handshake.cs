@@ -11,11 +11,7 @@ namespace Rotor.Scan;
 public sealed partial class EndpointScanner
 {
     /// <summary>The main handshake's findings; the chain is the scanner's to dispose.</summary>
-    private sealed record Handshake(List<X509Certificate2> Chain, string? Protocol, string? CipherSuite, double? HandshakeMs, int? SipStatus, string? Error, bool ConnectFailed)
-    {
-        /// <summary>The chain verdict of the handshake's own chain build (the scanner's policy), when it ran.</summary>
-        public (bool Valid, string? Problem)? Verdict { get; init; }
-    }
+    private sealed record Handshake(List<X509Certificate2> Chain, string? Protocol, string? CipherSuite, double? HandshakeMs, int? SipStatus, string? Error, bool ConnectFailed);
 
     /// <summary>
     /// A full handshake (no resumption) offering TLS 1.2 and 1.3 as the platform does, capturing what
@@ -32,22 +28,19 @@ public sealed partial class EndpointScanner
         string? protocol = null, suite = null;
         double? ms = null;
         int? sip = null;
-        (bool, string?)? verdict = null;
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await socket.ConnectAsync(address.Host, address.Port, linked.Token);
-            await using var network = new NetworkStream(socket, ownsSocket: true);
+            using var socket = await ScanSocket.ConnectAsync(address.Host, address.Port, linked.Token);
             stage = "handshake";
             var started = time.GetTimestamp();
             if (!options.Sip && options.NativeHandshake && OpenSslHandshake.Shared is { } native)
             {
                 var shown = await native.HandshakeAsync(socket, sni, linked.Token);
                 ms = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 2);
-                chain.AddRange(Load(shown.Chain));
-                if (chain.Count > 0) verdict = VerdictFor(chain, time.GetUtcNow());
-                return new Handshake(chain, TlsSuites.VersionName((ushort)shown.Version), shown.Suite.ToString(), ms, null, null, false) { Verdict = verdict };
+                chain.AddRange(shown.Chain);
+                return new Handshake(chain, TlsSuites.VersionName((ushort)shown.Version), shown.Suite.ToString(), ms, null, null, false);
             }
+            await using var network = new NetworkStream(socket, ownsSocket: true);
             await using var tls = new SslStream(network, leaveInnerStreamOpen: false);
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
@@ -68,7 +61,6 @@ public sealed partial class EndpointScanner
                 },
             }, linked.Token);
             ms = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 2);
-            if (chain.Count > 0) verdict = VerdictFor(chain, time.GetUtcNow());
             protocol = tls.SslProtocol switch
             {
                 SslProtocols.Tls12 => "TLS 1.2",
@@ -82,16 +74,16 @@ public sealed partial class EndpointScanner
                 var request = SipOptionsExchange.Build(sni ?? address.Host, address.Port, (IPEndPoint)socket.LocalEndPoint!);
                 sip = (await SipOptionsExchange.ExchangeAsync(tls, request, linked.Token)).StatusCode;
             }
-            return new Handshake(chain, protocol, suite, ms, sip, null, false) { Verdict = verdict };
+            return new Handshake(chain, protocol, suite, ms, sip, null, false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect") { Verdict = verdict };
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: no answer within {options.Timeout.TotalSeconds:0.#} s", stage == "connect");
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or SipProtocolException or NativeHandshakeException)
         {
             var message = e is AuthenticationException && e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
-            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect") { Verdict = verdict };
+            return new Handshake(chain, protocol, suite, ms, sip, $"{stage}: {message}", stage == "connect");
         }
     }
 

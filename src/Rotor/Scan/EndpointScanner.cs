@@ -123,11 +123,11 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         };
         if (chain.Count == 0) return result;
         var checkedName = sni ?? address.Host;
-        // The handshake's own build judged what it presented; a chain read from a legacy hello is built here.
-        var (valid, problem) = main.Verdict is { } verdict && ReferenceEquals(chain, main.Chain) ? verdict : VerdictFor(chain, now);
+        var described = chain.Select(DescribeOnce).ToList();
+        var (valid, problem) = VerdictFor(chain, described, now);
         result = result with
         {
-            Chain = [.. chain.Select(Describe)],
+            Chain = [.. described.Select(d => d.Certificate)],
             ChainValid = valid,
             ChainProblem = problem,
             CheckedName = checkedName,
@@ -139,16 +139,18 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         }
         if (options.Ocsp)
         {
-            var answer = await _ocsp.CheckAsync(chain[0].RawData, [.. chain.Select(c => c.RawData), .. options.TrustAnchors.Select(c => c.RawData)], options.Timeout, cancellationToken);
+            // Without an AIA extension there is no responder to ask, and nothing to decode again to learn that.
+            var answer = !described[0].HasAuthorityInformationAccess ? OcspChecker.NoResponder
+                : await _ocsp.CheckAsync(chain[0].RawData, [.. chain.Select(c => c.RawData), .. options.TrustAnchors.Select(c => c.RawData)], options.Timeout, cancellationToken);
             result = result with { Ocsp = answer.Status, OcspDetail = answer.Detail, RevokedAt = answer.RevokedAt };
         }
         return result;
     }
 
-    /// <summary>The verdict on a presented chain, built once per distinct chain in this scanner's run.</summary>
-    private (bool Valid, string? Problem) VerdictFor(List<X509Certificate2> chain, DateTimeOffset now)
+    /// <summary>The verdict on a presented chain, built once per distinct chain (its certificates' SHA-256s in order) in this scanner's run.</summary>
+    private (bool Valid, string? Problem) VerdictFor(List<X509Certificate2> chain, List<DescribedCertificate> described, DateTimeOffset now)
     {
-        var key = string.Join(",", chain.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)));
+        var key = string.Join(",", described.Select(d => d.Certificate.Sha256));
         if (_verdicts.TryGetValue(key, out var known)) return known;
         var verdict = VerifyChain(chain, now);
         if (_verdicts.Count < MaxCachedVerdicts) _verdicts.TryAdd(key, verdict);
@@ -201,76 +203,6 @@ public sealed partial class EndpointScanner(ScanOptions options, HttpClient http
         var reasons = built.ChainStatus.Where(s => s.Status is not X509ChainStatusFlags.NoError and not X509ChainStatusFlags.NotTimeValid)
             .Select(s => $"{s.Status}: {s.StatusInformation.Trim()}").Distinct().ToList();
         return reasons.Count == 0 ? (true, null) : (false, string.Join("; ", reasons));
-    }
-
-    internal static ScannedCertificate Describe(X509Certificate2 c)
-    {
-        var names = new List<string>();
-        if (c.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault() is { } san)
-        {
-            try
-            {
-                names.AddRange(san.EnumerateDnsNames().Take(100));
-                names.AddRange(san.EnumerateIPAddresses().Take(100).Select(a => a.ToString()));
-            }
-            catch (CryptographicException)
-            {
-                // A SAN that does not decode is reported as no names; the name check then fails.
-            }
-        }
-        var (algorithm, size) = KeyOf(c);
-        return new ScannedCertificate
-        {
-            Subject = c.Subject,
-            Issuer = c.Issuer,
-            Serial = c.SerialNumber,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(c.RawDataMemory.Span)),
-            NotBefore = new DateTimeOffset(c.NotBefore.ToUniversalTime()),
-            NotAfter = new DateTimeOffset(c.NotAfter.ToUniversalTime()),
-            Names = names,
-            KeyAlgorithm = algorithm,
-            KeySize = size,
-            SignatureAlgorithm = c.SignatureAlgorithm.FriendlyName ?? c.SignatureAlgorithm.Value ?? "",
-        };
-    }
-
-    private static (string Algorithm, int Size) KeyOf(X509Certificate2 c)
-    {
-        try
-        {
-            switch (c.PublicKey.Oid.Value)
-            {
-                case "1.2.840.113549.1.1.1":
-                    using (var rsa = c.GetRSAPublicKey()) return ("RSA", rsa?.KeySize ?? 0);
-                case "1.2.840.10045.2.1":
-                    using (var ec = c.GetECDsaPublicKey()) return ("ECDSA", ec?.KeySize ?? 0);
-                case "1.3.101.112": return ("Ed25519", 256);
-                case "1.3.101.113": return ("Ed448", 456);
-                case "1.2.840.10040.4.1": return ("DSA", 0);
-                default: return (c.PublicKey.Oid.Value ?? "unknown", 0);
-            }
-        }
-        catch (CryptographicException)
-        {
-            return (c.PublicKey.Oid.Value ?? "unknown", 0);
-        }
-    }
-
-    private static List<X509Certificate2> Load(IReadOnlyList<byte[]> der)
-    {
-        var list = new List<X509Certificate2>();
-        foreach (var d in der)
-        {
-            try
-            {
-                list.Add(X509CertificateLoader.LoadCertificate(d));
-            }
-            catch (CryptographicException)
-            {
-                break; // the rest of a chain after an unreadable certificate is not worth judging
-            }
-        }
-        return list;
     }
 }
 

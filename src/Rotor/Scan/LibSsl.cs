@@ -31,6 +31,7 @@ internal static partial class LibSsl
     [LibraryImport(Ssl)] public static partial long SSL_CTX_ctrl(IntPtr ctx, int cmd, long larg, IntPtr parg);
     [LibraryImport(Ssl)] public static partial ulong SSL_CTX_set_options(IntPtr ctx, ulong options);
     [LibraryImport(Ssl)] public static partial void SSL_CTX_set_verify(IntPtr ctx, int mode, IntPtr callback);
+    [LibraryImport(Ssl)] public static unsafe partial void SSL_CTX_set_cert_verify_callback(IntPtr ctx, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int> callback, IntPtr arg);
     [LibraryImport(Ssl)] public static partial IntPtr SSL_new(IntPtr ctx);
     [LibraryImport(Ssl)] public static partial void SSL_free(IntPtr ssl);
     [LibraryImport(Ssl)] public static partial long SSL_ctrl(IntPtr ssl, int cmd, long larg, IntPtr parg);
@@ -52,6 +53,7 @@ internal static partial class LibSsl
     [LibraryImport(Crypto)] public static partial int OPENSSL_sk_num(IntPtr stack);
     [LibraryImport(Crypto)] public static partial IntPtr OPENSSL_sk_value(IntPtr stack, int index);
     [LibraryImport(Crypto)] public static partial int i2d_X509(IntPtr certificate, ref IntPtr output);
+    [LibraryImport(Crypto)] public static partial ulong OpenSSL_version_num();
     [LibraryImport(Crypto)] public static partial ulong ERR_get_error();
     [LibraryImport(Crypto)] public static partial void ERR_clear_error();
     [LibraryImport(Crypto)] public static partial void ERR_error_string_n(ulong error, byte[] buffer, nuint length);

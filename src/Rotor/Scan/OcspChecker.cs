@@ -21,6 +21,9 @@ internal sealed class OcspChecker(HttpClient http, TimeProvider time)
 
     public sealed record Answer(OcspStatus Status, string? Detail, DateTimeOffset? RevokedAt);
 
+    /// <summary>The answer about a leaf that names no responder.</summary>
+    public static readonly Answer NoResponder = new(OcspStatus.Unavailable, "the certificate names no OCSP responder", null);
+
     /// <param name="chainDer">The presented chain, leaf first, then the trusted roots: a private CA's leaf is often issued by a root the server does not send.</param>
     public async Task<Answer> CheckAsync(byte[] leafDer, IReadOnlyList<byte[]> chainDer, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -33,7 +36,7 @@ internal sealed class OcspChecker(HttpClient http, TimeProvider time)
         {
             return new Answer(OcspStatus.Unavailable, "the leaf could not be read: " + e.Message, null);
         }
-        if (ResponderUrl(leaf) is not { } url) return new Answer(OcspStatus.Unavailable, "the certificate names no OCSP responder", null);
+        if (ResponderUrl(leaf) is not { } url) return NoResponder;
         var issuer = chainDer.Skip(1).Select(TryRead).FirstOrDefault(c => c is not null && c.SubjectDN.Equivalent(leaf.IssuerDN));
         if (issuer is null) return new Answer(OcspStatus.Unavailable, "the issuer is neither in the presented chain nor among the trusted roots", null);
         try

@@ -228,5 +228,11 @@ internal static class SqliteMigrations
               body TEXT NOT NULL,
               UNIQUE(server, serial));
             """),
+        (14, "private keys sealed under the master key, for a store shared by several instances (a SQLite store keeps its keys in keys/)", """
+            CREATE TABLE sealed_keys(
+              key_ref TEXT PRIMARY KEY,
+              sealed BLOB NOT NULL,
+              created_at INTEGER NOT NULL);
+            """),
     ];
 }

@@ -9,12 +9,13 @@ namespace Rotor.Storage.Sqlite;
 /// <see cref="IStore"/> on one SQLite file (WAL mode). Each call opens a pooled connection and
 /// runs one transaction, so the store is safe to share between threads and processes.
 /// </summary>
-public sealed partial class SqliteStore : IStore
+public sealed partial class SqliteStore : IRotorStore
 {
     private readonly string _connectionString;
 
     private SqliteStore(string path, bool create)
     {
+        Description = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -34,6 +35,10 @@ public sealed partial class SqliteStore : IStore
     }
 
     public int SchemaVersion { get; private set; }
+
+    public IReadOnlyList<(int Version, string Name)> Applied { get; private set; } = [];
+
+    public string Description { get; }
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
@@ -62,6 +67,7 @@ public sealed partial class SqliteStore : IStore
             create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
+        var applied = new List<(int, string)>();
         foreach (var (version, name, sql) in SqliteMigrations.Steps)
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
@@ -82,7 +88,9 @@ public sealed partial class SqliteStore : IStore
             }
             await tx.CommitAsync(cancellationToken);
             SchemaVersion = version;
+            applied.Add((version, name));
         }
+        Applied = applied;
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)

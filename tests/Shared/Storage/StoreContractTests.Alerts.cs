@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Time.Testing;
+using Rotor.Core.Abstractions;
 using Rotor.Core.Alerts;
-using Rotor.Storage.Sqlite;
-using Rotor.Tests.Support;
+using Rotor.Core.Scan;
+using Rotor.Storage;
 
-namespace Rotor.Tests.Alerts;
+namespace Rotor.Tests.Storage;
 
-/// <summary>Alerts and their outbox survive a restart, and two evaluators never tell the same thing twice.</summary>
-public class AlertStoreTests
+/// <summary>Alerts and their outbox, discovery scans and API tokens: the same on every store.</summary>
+public abstract partial class StoreContractTests
 {
     private static readonly AlertPolicy Policy = new() { ThresholdDays = [30, 14, 7], RepeatWarning = TimeSpan.FromDays(3), RepeatCritical = TimeSpan.FromDays(1) };
 
     /// <summary>One evaluation as the service makes it: read the firing alerts, evaluate, commit the changes and one message per notifier.</summary>
-    private static async Task<bool> EvaluateAsync(SqliteStore store, DateTimeOffset notAfter, DateTimeOffset now, params string[] notifiers)
+    private static async Task<bool> EvaluateAsync(IRotorStore store, DateTimeOffset notAfter, DateTimeOffset now, params string[] notifiers)
     {
         var condition = AlertRules.Expiry("sip-edge", "local", notAfter, Policy.ThresholdDays, Policy, now);
         var outcome = AlertBook.Evaluate(await store.ListFiringAlertsAsync(default), condition is null ? [] : [condition], Policy, now);
@@ -20,27 +21,24 @@ public class AlertStoreTests
     }
 
     [Fact]
-    public async Task A_restart_between_evaluations_neither_repeats_nor_loses_a_message()
+    public async Task Alerts_across_restarts_neither_repeat_nor_lose_a_message()
     {
-        using var dir = new TempDir();
-        var path = dir.Combine("rotor.db");
-        var time = new FakeTimeProvider(TestRotor.Start);
-        var notAfter = TestRotor.Start + TimeSpan.FromDays(31);
+        var time = new FakeTimeProvider(Now);
+        var notAfter = Now + TimeSpan.FromDays(31);
         var evaluations = 0;
-        // Hourly from 31 to 13 days left, closing and reopening the store every 10 evaluations.
+        // Hourly from 31 to 13 days left, closing and reopening the store every 50 evaluations.
         while (notAfter - time.GetUtcNow() > TimeSpan.FromDays(13))
         {
-            await using (var store = await SqliteStore.OpenAsync(path, time.GetUtcNow(), default))
+            if (await OpenAsync(time.GetUtcNow()) is not { } store) return;
+            for (var i = 0; i < 50 && notAfter - time.GetUtcNow() > TimeSpan.FromDays(13); i++, evaluations++)
             {
-                for (var i = 0; i < 10 && notAfter - time.GetUtcNow() > TimeSpan.FromDays(13); i++, evaluations++)
-                {
-                    Assert.True(await EvaluateAsync(store, notAfter, time.GetUtcNow(), "ops"));
-                    time.Advance(TimeSpan.FromHours(1));
-                }
+                Assert.True(await EvaluateAsync(store, notAfter, time.GetUtcNow(), "ops"));
+                time.Advance(TimeSpan.FromHours(1));
             }
+            await store.DisposeAsync();
         }
         Assert.True(evaluations > 400);
-        await using var reopened = await SqliteStore.OpenAsync(path, time.GetUtcNow(), default);
+        var reopened = (await OpenAsync(time.GetUtcNow()))!;
         var outbox = (await reopened.ListOutboxAsync(100, default)).OrderBy(m => m.Id).ToList();
         // 30d: crossing at 30 days left and repeats every 3 days (27, 24, 21, 18, 15); 14d: crossing.
         Assert.Equal(["30d", "30d", "30d", "30d", "30d", "30d", "14d"], outbox.Select(m => m.Alert.Stage));
@@ -55,15 +53,17 @@ public class AlertStoreTests
         Assert.Equal("14d", resolved.Alert.Stage);
         Assert.Empty(await reopened.ListFiringAlertsAsync(default));
         Assert.Single(await reopened.ListAlertsAsync(includeResolved: true, 10, default));
+        var counts = await reopened.CountAlertsAsync(default);
+        Assert.Empty(counts.Firing);
+        var ops = Assert.Single(counts.Notifiers);
+        Assert.Equal(("ops", 0L, 8L, 0L), (ops.Notifier, ops.Delivered, ops.Waiting, ops.FailedAttempts));
     }
 
     [Fact]
     public async Task Two_evaluators_that_read_the_same_state_tell_once()
     {
-        using var dir = new TempDir();
-        await using var a = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), TestRotor.Start, default);
-        await using var b = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), TestRotor.Start, default);
-        var now = TestRotor.Start;
+        if (await OpenAsync() is not { } a || await OpenAsync() is not { } b) return;
+        var now = Now;
         var notAfter = now + TimeSpan.FromDays(20);
         var condition = AlertRules.Expiry("sip-edge", null, notAfter, Policy.ThresholdDays, Policy, now)!;
 
@@ -86,9 +86,8 @@ public class AlertStoreTests
     [Fact]
     public async Task A_claimed_message_is_not_handed_out_again_until_its_claim_ends_and_stays_until_delivered()
     {
-        using var dir = new TempDir();
-        await using var store = await SqliteStore.OpenAsync(dir.Combine("rotor.db"), TestRotor.Start, default);
-        var now = TestRotor.Start;
+        if (await OpenAsync() is not { } store) return;
+        var now = Now;
         Assert.True(await EvaluateAsync(store, now + TimeSpan.FromDays(2), now, "ops", "mail"));
         Assert.Equal(now, await store.GetEarliestDeliveryAsync(default));
 
@@ -108,5 +107,44 @@ public class AlertStoreTests
         Assert.Equal("connection refused", again.LastError);
         Assert.Equal(AlertSeverity.Critical, again.Alert.Severity);
         Assert.Equal("sip-edge", again.Alert.Labels["certificate"]);
+        var counts = await store.CountAlertsAsync(default);
+        Assert.Equal(1, counts.Firing[AlertSeverity.Critical]);
+        Assert.Equal([("mail", 0L, 1L, 1L), ("ops", 1L, 0L, 0L)], counts.Notifiers.Select(n => (n.Notifier, n.Delivered, n.Waiting, n.FailedAttempts)));
+    }
+
+    [Fact]
+    public async Task Scan_runs_keep_their_results_and_only_the_newest_runs()
+    {
+        if (await OpenAsync() is not { } store) return;
+        EndpointScan Result(string endpoint, bool reachable) => new() { Endpoint = endpoint, At = Now, Reachable = reachable, HandshakeMs = 1.5 };
+        var runs = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            var run = await store.StartScanRunAsync("lab", Now.AddMinutes(i), default);
+            runs.Add(run);
+            await store.FinishScanRunAsync(run, [Result("a:5061", true), Result("b:5061", i % 2 == 0)], Now.AddMinutes(i).AddSeconds(5), keepRuns: 2, default);
+        }
+        var latest = (await store.GetLatestScanRunAsync("lab", default))!;
+        Assert.Equal(new ScanRun(runs[3], "lab", Now.AddMinutes(3), Now.AddMinutes(3).AddSeconds(5), 2, 1), latest);
+        Assert.Equal(["a:5061", "b:5061"], (await store.ListScanResultsAsync(latest.Id, default)).Select(r => r.Endpoint));
+        Assert.Empty(await store.ListScanResultsAsync(runs[0], default));
+        var history = await store.ListEndpointHistoryAsync("b:5061", 10, default);
+        Assert.Equal([false, true], history.Select(h => h.Result.Reachable));
+        Assert.Null(await store.GetLatestScanRunAsync("other", default));
+    }
+
+    [Fact]
+    public async Task A_token_name_is_unique_until_revoked_and_found_by_its_digest()
+    {
+        if (await OpenAsync() is not { } store) return;
+        Assert.True(await store.AddApiTokenAsync(new ApiTokenRecord("ci", "Operator", "aa", Now, null, null), default));
+        Assert.False(await store.AddApiTokenAsync(new ApiTokenRecord("ci", "Reader", "bb", Now, null, null), default));
+        await store.TouchApiTokenAsync("ci", Now.AddMinutes(1), default);
+        Assert.Equal(new ApiTokenRecord("ci", "Operator", "aa", Now, Now.AddMinutes(1), null), await store.FindApiTokenAsync("aa", default));
+        Assert.True(await store.RevokeApiTokenAsync("ci", Now.AddMinutes(2), default));
+        Assert.False(await store.RevokeApiTokenAsync("ci", Now.AddMinutes(3), default));
+        Assert.True(await store.AddApiTokenAsync(new ApiTokenRecord("ci", "Reader", "bb", Now.AddMinutes(4), null, null), default));
+        Assert.Null(await store.FindApiTokenAsync("aa", default));
+        Assert.Equal(["Reader"], (await store.ListApiTokensAsync(default)).Select(t => t.Role));
     }
 }
