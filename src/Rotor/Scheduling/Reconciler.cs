@@ -74,6 +74,12 @@ public sealed partial class Reconciler(
     /// </summary>
     private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, bool onlyIfDue, CancellationToken cancellationToken)
     {
+        // Instances sharing a store list the same due certificates; one another finished since the
+        // list was read costs a read here, not a lease taken and given back. Checked again under the lease.
+        if (onlyIfDue && await store.GetStatusAsync(name, cancellationToken) is { } seen && seen.NextDueAt > time.GetUtcNow())
+        {
+            return (false, false, false);
+        }
         await using var held = await Leases.TryAcquireAsync(name, cancellationToken);
         if (held is null)
         {
