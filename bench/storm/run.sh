@@ -6,8 +6,11 @@
 # must be exactly 1 each). Targets: <= 20 s with one instance on a 2-core machine, 3 instances no
 # slower than one (within 10%), exactly 1 issuance per certificate. Exits 1 on a miss.
 # Env: ROTOR_ARTIFACTS (build output; default bench/results/artifacts), COUNT, INSTANCES ("1 3"),
-#      RELOAD (the target's reload command; default `true`), BENCH_NO_BUILD=1, TIMEOUT (s, default 600),
-#      PARALLELISM (passed as --parallelism to each rotor run; default: rotor's own).
+#      RELOAD (the target's reload command; default `true`), RELOAD_BATCH (default 1: the target's
+#      `reload: {batch: true}`, certificates deploying at once share a reload; 0: one per certificate),
+#      BENCH_NO_BUILD=1, TIMEOUT (s, default 600),
+#      PARALLELISM (passed as --parallelism to each rotor run; default: rotor's own), KEEP=1 (keep the
+#      state folder), BENCH_JIT=1 (run `dotnet rotor.dll` instead of the Native AOT executable users install).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -16,24 +19,38 @@ export ROTOR_ARTIFACTS="${ROTOR_ARTIFACTS:-$root/bench/results/artifacts}"
 count="${COUNT:-10000}"
 instances="${INSTANCES:-1 3}"
 reload="${RELOAD:-true}"
+batch=$([[ "${RELOAD_BATCH:-1}" == 1 ]] && echo true || echo false)
 timeout_s="${TIMEOUT:-600}"
 results="$root/bench/results"
 mkdir -p "$results"
 log="$results/storm-$(date -u +%Y%m%dT%H%M%SZ).txt"
 state=$(mktemp -d /tmp/rotor-bench-storm-XXXXXX)
 pids=()
+# Each pid is GNU time's: the signal goes to its child (rotor), so time lives to write its figures.
+stop_all() {
+  local p c
+  for p in "${pids[@]}"; do
+    for c in $(pgrep -P "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null || true; done
+  done
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  stop_all
   wait 2>/dev/null || true
   [[ "${KEEP:-0}" == 1 ]] && echo "kept $state" || rm -rf "$state"
 }
 trap cleanup EXIT
 
+aot="$ROTOR_ARTIFACTS/publish/rotor-aot"
 if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
-  echo "== build (Release, artifacts in $ROTOR_ARTIFACTS)"
-  dotnet build src/Rotor -c Release --nologo -v quiet -clp:ErrorsOnly
+  if [[ "${BENCH_JIT:-0}" == 1 ]]; then
+    echo "== build (Release, artifacts in $ROTOR_ARTIFACTS)"
+    dotnet build src/Rotor -c Release --nologo -v quiet -clp:ErrorsOnly
+  else
+    echo "== Native AOT publish of rotor ($aot), the executable users install"
+    dotnet publish src/Rotor -c Release -r linux-x64 -p:PublishAot=true -o "$aot" --nologo -v quiet -clp:ErrorsOnly
+  fi
 fi
-rotor=(dotnet "$ROTOR_ARTIFACTS/bin/Rotor/release/rotor.dll")
+if [[ "${BENCH_JIT:-0}" == 1 ]]; then rotor=(dotnet "$ROTOR_ARTIFACTS/bin/Rotor/release/rotor.dll"); else rotor=("$aot/rotor"); fi
 command -v sqlite3 >/dev/null || { echo "needs sqlite3 (Debian package sqlite3)"; exit 2; }
 
 # The manifests a user would write: one issuer, one target, COUNT certificates in files of 1,000.
@@ -52,7 +69,7 @@ kind: Target
 metadata: {name: files}
 spec:
   file:
-    reload: {command: '$reload'}
+    reload: {command: '$reload', batch: $batch}
 YAML
   for ((f = 0; f < count; f += 1000)); do
     {
@@ -89,7 +106,7 @@ run_storm() { # $1 = instances
     sleep 0.5
   done
   local seconds; seconds=$(echo "scale=2; $elapsed/1000" | bc -l)
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  stop_all
   wait "${pids[@]}" 2>/dev/null || true
   pids=()
   local versions max_per min_per reloads

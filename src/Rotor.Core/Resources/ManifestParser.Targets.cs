@@ -104,6 +104,7 @@ public static partial class ManifestParser
         }
         var timeout = Timeout(r, "timeout") ?? ReloadSpec.DefaultTimeout;
         var pass = r.StringList("passEnvironment");
+        var batch = r.Bool("batch") ?? false;
         foreach (var name in pass)
         {
             if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
@@ -124,7 +125,12 @@ public static partial class ManifestParser
         {
             r.Error("passEnvironment", "reload-command", "passEnvironment is for a reload command");
         }
-        return new ReloadSpec(command, signal, pidFile, timeout) { PassEnvironment = pass.Count > 0 ? pass : null };
+        if (batch && command is null)
+        {
+            // A signal carries nothing per certificate: signal reloads are always shared.
+            r.Error("batch", "reload-command", "batch is for a reload command (a signal reload is always shared)");
+        }
+        return new ReloadSpec(command, signal, pidFile, timeout) { PassEnvironment = pass.Count > 0 ? pass : null, Batch = batch };
     }
 
     private static TargetSpec? ParseKamailio(MappingReader spec, MappingReader? k)

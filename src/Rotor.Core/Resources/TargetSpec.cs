@@ -87,4 +87,11 @@ public sealed record ReloadSpec(string? Command, string? Signal, string? PidFile
     /// ROTOR_* ones (e.g. KUBECONFIG); null when none. Never the master key.
     /// </summary>
     public IReadOnlyList<string>? PassEnvironment { get; init; }
+
+    /// <summary>
+    /// The command takes several certificates at once (<c>ROTOR_CERTIFICATES</c>, one name a line):
+    /// certificates whose files land while no reload has started yet share one. A signal always
+    /// does; a command only when the target says so, since it may act on <c>ROTOR_CERTIFICATE</c>.
+    /// </summary>
+    public bool Batch { get; init; }
 }

@@ -43,13 +43,16 @@ public static partial class AtomicFile
     {
         var pending = new List<(string Temp, string Full, FileStream Stream)>(files.Count);
         var renamed = 0;
+        // Each folder is made once: the files of a set mostly share one.
+        var folders = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             foreach (var file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var full = Path.GetFullPath(file.Path);
-                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                var folder = Path.GetDirectoryName(full)!;
+                if (folders.Add(folder)) Directory.CreateDirectory(folder);
                 var (temp, stream) = WriteTemp(full, file.Content.Span, file.Mode);
                 pending.Add((temp, full, stream));
             }

@@ -74,6 +74,12 @@ public sealed partial class Reconciler(
     /// </summary>
     private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileAsync(string name, bool onlyIfDue, CancellationToken cancellationToken)
     {
+        // Instances sharing a store list the same due certificates; one another finished since the
+        // list was read costs a read here, not a lease taken and given back. Checked again under the lease.
+        if (onlyIfDue && await store.GetStatusAsync(name, cancellationToken) is { } seen && seen.NextDueAt > time.GetUtcNow())
+        {
+            return (false, false, false);
+        }
         await using var held = await Leases.TryAcquireAsync(name, cancellationToken);
         if (held is null)
         {
@@ -82,15 +88,17 @@ public sealed partial class Reconciler(
         }
         using var scope = LeaseScope.Enter(held.Lease);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, held.Lost);
-        if (onlyIfDue && await store.GetStatusAsync(name, cancellationToken) is { } current && current.NextDueAt > time.GetUtcNow())
+        var current = onlyIfDue ? await store.GetStatusAsync(name, cancellationToken) : null;
+        if (current is not null && current.NextDueAt > time.GetUtcNow())
         {
             return (false, false, false);
         }
         try
         {
-            var generation = (await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken))?.Generation;
-            var result = await ReconcileLeasedAsync(name, work.Token);
-            await DueAgainIfAppliedMeanwhileAsync(name, generation, work.Token);
+            // Read once under the lease: the spec worked on, and the generation an apply would change.
+            var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken);
+            var result = await ReconcileLeasedAsync(name, stored, current, work.Token);
+            await DueAgainIfAppliedMeanwhileAsync(name, stored?.Generation, work.Token);
             return result;
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && held.Lost.IsCancellationRequested))
@@ -116,16 +124,20 @@ public sealed partial class Reconciler(
         }
     }
 
-    private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileLeasedAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="stored"/> and <paramref name="known"/> (the status, when already read) were
+    /// read under this lease: no one else has written them since.
+    /// </summary>
+    private async Task<(bool Failed, bool Issued, bool Deployed)> ReconcileLeasedAsync(string name, StoredResource? stored, CertificateStatus? known,
+        CancellationToken cancellationToken)
     {
-        var stored = await store.GetResourceAsync(ResourceKinds.Certificate, name, cancellationToken);
         if (stored is null)
         {
             return (false, false, false);
         }
         var spec = SpecSerializer.SpecOf<CertificateSpec>(stored);
         await RemoveLeftoversAsync(name, spec, stored, cancellationToken);
-        var status = await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
+        var status = known ?? await store.GetStatusAsync(name, cancellationToken) ?? new CertificateStatus { Name = name };
         var versions = await store.ListVersionsAsync(name, cancellationToken);
         var active = versions.LastOrDefault(v => v.State == VersionState.Active);
         var issued = false;

@@ -17,9 +17,12 @@ namespace Rotor.Targets;
 /// Stage writes into <c>.rotor/staged</c>; activate keeps the live files in <c>.rotor/previous</c>,
 /// renames the staged ones in, reloads, and puts the previous files back if the reload fails.
 /// </summary>
-public sealed class FileTarget(string name, FileTargetSpec spec, string targetManifestDirectory) : ITarget, ILeftoverSweepingTarget
+public sealed partial class FileTarget(string name, FileTargetSpec spec, string targetManifestDirectory, FileTargetReloads? reloads = null)
+    : ITarget, ILeftoverSweepingTarget
 {
     private const string StateFolder = ".rotor";
+
+    private readonly FileTargetReloads _reloads = reloads ?? new FileTargetReloads();
 
     /// <summary>Rotor's working folders under a certificate's folder: where its temp files may be left.</summary>
     private static readonly string[] StateFolders = [StateFolder, Path.Combine(StateFolder, "staged"), Path.Combine(StateFolder, "previous")];
@@ -227,35 +230,6 @@ public sealed class FileTarget(string name, FileTargetSpec spec, string targetMa
         {
             await ReloadAsync(reload, artifact, folder, rollback: true, cancellationToken);
         }
-    }
-
-    /// <summary>
-    /// Runs the reload action with what it may want to know about the change in its environment
-    /// (README, "What reload commands see"). ROTOR_VERSION is always the version now in service:
-    /// after a rollback the one put back (empty when there was none), the one taken out in
-    /// ROTOR_ROLLED_BACK_VERSION.
-    /// </summary>
-    private Task ReloadAsync(ReloadSpec reload, DeploymentArtifact artifact, string folder, bool rollback, CancellationToken cancellationToken)
-    {
-        var inService = rollback ? artifact.RestoresVersionNumber : artifact.VersionNumber;
-        var environment = new Dictionary<string, string>
-        {
-            ["ROTOR_CERTIFICATE"] = artifact.CertificateName,
-            ["ROTOR_VERSION"] = inService?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-            ["ROTOR_TARGET"] = name,
-            ["ROTOR_TARGET_DIR"] = folder,
-        };
-        if (rollback)
-        {
-            environment["ROTOR_ROLLBACK"] = "1";
-            environment["ROTOR_ROLLED_BACK_VERSION"] = artifact.VersionNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        foreach (var passed in reload.PassEnvironment ?? [])
-        {
-            // Only what the target lists by name; ChildEnvironment drops the master key whatever is listed.
-            if (Environment.GetEnvironmentVariable(passed) is { } value) environment.TryAdd(passed, value);
-        }
-        return ReloadAction.RunAsync(reload, Path.GetFullPath(targetManifestDirectory), environment, cancellationToken);
     }
 
     public Task RetireAsync(DeploymentArtifact artifact, CancellationToken cancellationToken)

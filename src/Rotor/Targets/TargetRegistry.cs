@@ -11,6 +11,9 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
     // One per host: reloads of a control socket never overlap, whichever target asks.
     private readonly ControlSocketGate _reloads = new(time);
 
+    // One per process: certificates deploying to one file target at the same time share its reload.
+    private readonly FileTargetReloads _fileReloads = new();
+
     /// <summary>Where targets keep what they need between passes (exec lineages, webhook deliveries): the data folder's <c>targets/</c>.</summary>
     public string? StateDirectory { get; init; }
 
@@ -31,7 +34,7 @@ public sealed class TargetRegistry(IStore store, IProbe probe, TimeProvider time
         var spec = SpecSerializer.SpecOf<TargetSpec>(stored);
         return spec.Kind switch
         {
-            TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored)),
+            TargetKind.File => new FileTarget(name, spec.File!, SpecSerializer.BaseDirectory(stored), _fileReloads),
             TargetKind.Kamailio => new KamailioTarget(name, spec.Kamailio!, SpecSerializer.BaseDirectory(stored), probe, _reloads, time, loggers.CreateLogger<KamailioTarget>()),
             TargetKind.Exec => new ExecTarget(name, spec.Exec!, SpecSerializer.BaseDirectory(stored), StateDirectory, time, loggers.CreateLogger<ExecTarget>()),
             TargetKind.Webhook => new WebhookTarget(name, spec.Webhook!, SpecSerializer.BaseDirectory(stored), StateDirectory, store, Keys, time, loggers.CreateLogger<WebhookTarget>()),

@@ -117,6 +117,23 @@ public class ManifestParserTests
     }
 
     [Fact]
+    public void A_reload_command_may_take_a_batch_and_a_signal_may_not_say_so()
+    {
+        const string head = "apiVersion: rotor/v1\nkind: Target\nmetadata: {name: out}\nspec:\n  file:\n";
+        var batch = Parse(head + "    reload: {command: 'systemctl reload kamailio', batch: true}\n");
+        Assert.Empty(batch.Errors);
+        Assert.True(batch.Resources[0].AsTarget().File!.Reload!.Batch);
+        Assert.False(Parse(head + "    reload: {command: 'true'}\n").Resources[0].AsTarget().File!.Reload!.Batch);
+
+        var signal = Parse(head + "    reload: {signal: {pidFile: /run/k.pid}, batch: true}\n");
+        var error = Assert.Single(signal.Errors);
+        Assert.Equal("spec.file.reload.batch", error.Field);
+        Assert.Equal("reload-command", error.Rule);
+        var notBool = Parse(head + "    reload: {command: 'true', batch: sometimes}\n");
+        Assert.Equal("spec.file.reload.batch", Assert.Single(notBool.Errors).Field);
+    }
+
+    [Fact]
     public void Every_error_is_reported_at_once_across_documents()
     {
         var result = Parse("""

@@ -40,10 +40,27 @@ public sealed partial class SqliteStore : IRotorStore
 
     public string Description { get; }
 
+    /// <summary>
+    /// The database handles whose per-connection settings are made. The pool hands the same handle
+    /// out again and again; its settings stay, so each is set once, not at every call (a renewal
+    /// storm makes tens of store calls per certificate). A handle the pool drops goes with it.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
+
+    private static readonly object Made = new();
+
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        if (connection.Handle is { } handle && Configured.TryGetValue(handle, out _)) return connection;
+        await ConfigureAsync(connection, cancellationToken);
+        if (connection.Handle is { } opened) Configured.AddOrUpdate(opened, Made);
+        return connection;
+    }
+
+    private static async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         using var pragma = connection.CreateCommand();
         // synchronous is per connection: every pooled connection gets NORMAL, not only the one
         // that ran the migrations. In WAL mode NORMAL keeps the database consistent through any
@@ -51,7 +68,6 @@ public sealed partial class SqliteStore : IRotorStore
         // commit, so an OS crash or power loss may undo the last commits (never part of one).
         pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
     }
 
     private async Task MigrateAsync(DateTimeOffset now, CancellationToken cancellationToken)
