@@ -50,12 +50,14 @@ public sealed class RemoteCliTests
         var table = await CliAsync(["describe", "certificate", "sip-edge", .. remote]);
         Assert.Contains("Name:           sip-edge", table.Out, StringComparison.Ordinal);
 
-        var renew = await CliAsync(["renew", "sip-edge", .. remote]);
-        Assert.True(renew.Code == 0, renew.Err);
-        Assert.Equal("certificate/sip-edge marked for renewal\n", renew.Out);
+        // Before the renewal there is no earlier version to go back to: the server's 409 reaches the user.
+        // (After it, the running rotor may already have a second version, and a rollback would succeed.)
         var rollback = await CliAsync(["rollback", "sip-edge", .. remote]);
         Assert.Equal(ExitCodes.Failed, rollback.Code);
         Assert.Contains("409", rollback.Err, StringComparison.Ordinal);
+        var renew = await CliAsync(["renew", "sip-edge", .. remote]);
+        Assert.True(renew.Code == 0, renew.Err);
+        Assert.Equal("certificate/sip-edge marked for renewal\n", renew.Out);
 
         // The running rotor acts on the renewal meanwhile: the remote list (read second) holds the local one, then maybe more.
         var localEvents = await CliAsync("events", "--name", "sip-edge", "--limit", "100", "-o", "json", "--data", data);
